@@ -1,0 +1,113 @@
+"""The audit log: append-only records per project, chained by hashes so that tampering shows.
+
+Each record's hash is sha256 over the previous record's hash and the record's own canonical JSON. The project row
+keeps the sequence number and hash of its newest record, so deleting the last records shows too.
+``verify`` walks every chain and names the first broken record of each.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from engine.sql import Sql, to_datetime
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    project_id: int
+    seq: int
+    kind: str  # create | transition | edit
+    event: str
+    from_state: str | None
+    to_state: str
+    actor_id: int | None
+    actor_name: str
+    at: dt.datetime
+    fields: str  # canonical JSON
+    comment: str | None
+    prev_hash: str
+
+    def digest(self) -> str:
+        body = {
+            "project": self.project_id, "seq": self.seq, "kind": self.kind, "event": self.event,
+            "from": self.from_state, "to": self.to_state, "actor": self.actor_id, "actor_name": self.actor_name,
+            "at": self.at.isoformat(timespec="microseconds"), "fields": self.fields, "comment": self.comment or "",
+        }
+        canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256((self.prev_hash + canonical).encode("utf-8")).hexdigest()
+
+
+def canonical_json(values: dict[str, Any]) -> str:
+    return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+INSERT = ("INSERT INTO audit_record (project_id, seq, kind, event, from_state, to_state, actor_id, actor_name, at,"
+          " fields, comment, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def append(sql: Sql, entry: AuditEntry) -> str:
+    """Write ``entry`` and return its hash. The caller updates the project's ``audit_seq``/``audit_head``."""
+    digest = entry.digest()
+    sql.execute(INSERT, (entry.project_id, entry.seq, entry.kind, entry.event, entry.from_state, entry.to_state,
+                         entry.actor_id, entry.actor_name, entry.at, entry.fields, entry.comment,
+                         entry.prev_hash, digest))
+    return digest
+
+
+@dataclass(frozen=True)
+class BrokenRecord:
+    project_id: int
+    project_code: str
+    seq: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"project {self.project_code} (id {self.project_id}), record {self.seq}: {self.reason}"
+
+
+SELECT_CHAIN = ("SELECT project_id, seq, kind, event, from_state, to_state, actor_id, actor_name, at, fields,"
+                " comment, prev_hash, hash FROM audit_record WHERE project_id = ? ORDER BY seq")
+
+
+def verify(sql: Sql) -> list[BrokenRecord]:
+    """Check every project's chain; return the first broken record of each broken chain."""
+    broken = []
+    for project_id, code, seq, head in sql.all("SELECT id, code, audit_seq, audit_head FROM project ORDER BY id"):
+        problem = _first_break(sql, project_id, code, seq, head)
+        if problem:
+            broken.append(problem)
+    return broken
+
+
+def _first_break(sql: Sql, project_id: int, code: str, last_seq: int, head: str) -> BrokenRecord | None:
+    expected_prev, expected_seq = GENESIS, 1
+    for row in sql.all(SELECT_CHAIN, (project_id,)):
+        entry = AuditEntry(*row[:8], to_datetime(row[8]), *row[9:12])
+        stored_hash = row[12]
+        if entry.seq != expected_seq:
+            return BrokenRecord(project_id, code, expected_seq, f"record {expected_seq} is missing")
+        if entry.prev_hash != expected_prev:
+            return BrokenRecord(project_id, code, entry.seq, "does not follow the previous record's hash")
+        if entry.digest() != stored_hash:
+            return BrokenRecord(project_id, code, entry.seq, "content does not match its hash (altered)")
+        expected_prev, expected_seq = stored_hash, expected_seq + 1
+    if expected_seq - 1 != last_seq or expected_prev != (head if last_seq else GENESIS):
+        return BrokenRecord(project_id, code, expected_seq, f"the log ends at record {expected_seq - 1} but the "
+                            f"project has {last_seq} records (records were removed)")
+    return None
+
+
+def iter_history(sql: Sql, project_id: int, limit: int = 50, before_seq: int | None = None) -> Iterator[tuple]:
+    """Records newest first: (seq, kind, event, from, to, actor_id, actor_name, at, fields, comment, hash)."""
+    query = ("SELECT seq, kind, event, from_state, to_state, actor_id, actor_name, at, fields, comment, hash"
+             " FROM audit_record WHERE project_id = ?")
+    params: list[Any] = [project_id]
+    if before_seq is not None:
+        query += " AND seq < ?"
+        params.append(before_seq)
+    yield from sql.all(query + " ORDER BY seq DESC LIMIT ?", (*params, limit))

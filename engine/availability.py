@@ -1,0 +1,47 @@
+"""Which transitions an actor may fire on a project now, and for each one that is blocked, why."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pony import orm
+
+from engine.actors import ActorView
+from engine.sql import Sql
+from engine.transition import evaluate_guards, guard_context, locate, role_reason
+from engine.workflow.model import FieldSpec
+
+if TYPE_CHECKING:
+    from engine.core import Engine
+
+
+@dataclass(frozen=True)
+class Availability:
+    event: str
+    label: str
+    dest: str
+    allowed: bool
+    reasons: tuple[str, ...]  # every reason it is blocked, in words a clerk understands
+    fields: tuple[FieldSpec, ...]
+
+
+def available_transitions(engine: Engine, actor: ActorView, project_id: int) -> list[Availability]:
+    """Every transition from the project's current state, for this actor (guards evaluated read-only)."""
+    with orm.db_session:
+        sql = Sql(engine.db)
+        row = locate(engine, sql, actor, project_id)
+        loaded = engine.workflows.get(row.workflow_id)
+        result = []
+        for transition in loaded.definition.transitions_from(row.view.state):
+            reasons = []
+            role = role_reason(engine, row, transition, actor)
+            if role:
+                reasons.append(role)
+            ctx = guard_context(engine, sql, row, transition, actor, {})
+            ctx.extra["preview"] = True
+            reasons.extend(evaluate_guards(engine, transition, ctx))
+            dest = ctx.dest
+            result.append(Availability(transition.event, transition.label, dest, not reasons, tuple(reasons),
+                                       transition.fields))
+        orm.rollback()  # guards only read; make sure nothing they touched is kept
+    return result

@@ -1,0 +1,219 @@
+"""The ``minsheng`` command line."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from pony import orm
+
+from engine.errors import DomainError, InvalidDefinition
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args) or 0
+    except (DomainError, InvalidDefinition, ValueError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="minsheng", description="Workflow engine for livelihood projects (民生实事)")
+    commands = parser.add_subparsers(title="commands")
+    _serve_command(commands)
+    group = _group(commands, "workflow", "workflow definition files")
+    check = group.add_parser("check", help="validate workflow files; exit 1 on any problem")
+    check.add_argument("files", nargs="+", type=Path)
+    check.set_defaults(run=_workflow_check)
+    group = _group(commands, "db", "the database")
+    _with_db(group.add_parser("upgrade", help="apply missing migrations")).set_defaults(run=_db_upgrade)
+    _with_db(group.add_parser("status", help="list pending migrations")).set_defaults(run=_db_status)
+    group = _group(commands, "audit", "the audit log")
+    _with_db(group.add_parser("verify", help="check every project's hash chain")).set_defaults(run=_audit_verify)
+    _actor_commands(_group(commands, "actor", "actors and their tokens"))
+    _region_commands(_group(commands, "region", "regions and units"))
+    group = _group(commands, "schema", "the GraphQL schema")
+    export = group.add_parser("export", help="print the GraphQL schema (or write it to --output)")
+    export.add_argument("--output", type=Path)
+    export.set_defaults(run=_schema_export)
+    return parser
+
+
+def _group(commands: argparse._SubParsersAction, name: str, help: str) -> argparse._SubParsersAction:
+    return commands.add_parser(name, help=help).add_subparsers(title=f"{name} commands")
+
+
+def _with_db(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("--db", help="database URL (default: $MINSHENG_DB or sqlite:///minsheng.db)")
+    return parser
+
+
+def _serve_command(commands: argparse._SubParsersAction) -> None:
+    serve = _with_db(commands.add_parser("serve", help="run the GraphQL server"))
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="server processes (use PostgreSQL for more than 1)")
+    serve.add_argument("--threads", type=int, default=8, help="database worker threads per process")
+    serve.add_argument("--demo", action="store_true", help="fresh SQLite demo district, GraphiQL and introspection on")
+    serve.add_argument("--graphiql", action="store_true", help="serve GraphiQL at /graphql")
+    serve.set_defaults(run=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from engine.api.serve import serve
+
+    return serve(args)
+
+
+def _open(args: argparse.Namespace):  # -> Engine
+    from engine.core import Engine
+
+    return Engine.open(getattr(args, "db", None))
+
+
+def _workflow_check(args: argparse.Namespace) -> int:
+    from engine.catalog import gather
+    from engine.core import disabled_from_env
+    from engine.plugins import make_plugin_manager
+    from engine.workflow.loader import check_files
+
+    catalog = gather(make_plugin_manager(disabled_from_env()))
+    problems = check_files(args.files, catalog.guards, catalog.actions)
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print(f"{len(args.files)} file(s) OK")
+    return 1 if problems else 0
+
+
+def _bare(args: argparse.Namespace):  # -> (db, target, migrations)
+    from engine.core import all_migrations, disabled_from_env
+    from engine.db import db_url_from_env, new_database
+    from engine.plugins import make_plugin_manager
+
+    db, target = new_database(db_url_from_env(args.db))
+    return db, target, all_migrations(make_plugin_manager(disabled_from_env()))
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from engine import migrations
+
+    db, target, known = _bare(args)
+    ran = migrations.upgrade(db, target, known)
+    for m in ran:
+        print(f"applied {m.component} {m.number}: {m.description}")
+    print(f"{len(ran)} migration(s) applied" if ran else "database is up to date")
+    return 0
+
+
+def _db_status(args: argparse.Namespace) -> int:
+    from engine import migrations
+
+    db, target, known = _bare(args)
+    done = migrations.applied(db, target)
+    pending = [m for m in known if (m.component, m.number) not in done]
+    for m in pending:
+        print(f"pending {m.component} {m.number}: {m.description}")
+    print(f"{len(pending)} pending migration(s)")
+    return 1 if pending else 0
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from engine import audit
+    from engine.sql import Sql
+
+    engine = _open(args)
+    with orm.db_session:
+        sql = Sql(engine.db)
+        broken = audit.verify(sql)
+        chains = sql.scalar("SELECT COUNT(*) FROM project")
+    for record in broken:
+        print(f"BROKEN {record}")
+    print(f"{chains} chain(s) checked, {len(broken)} broken")
+    return 1 if broken else 0
+
+
+def _actor_commands(group: argparse._SubParsersAction) -> None:
+    add = _with_db(group.add_parser("add", help="create an actor and print its bearer token"))
+    add.add_argument("username")
+    add.add_argument("--name", required=True)
+    add.add_argument("--roles", required=True, help="comma-separated role names from the workflow files")
+    add.add_argument("--region", required=True, help="home region code")
+    add.add_argument("--unit", help="unit code (for unit clerks)")
+    add.set_defaults(run=_actor_add)
+    token = _with_db(group.add_parser("token", help="issue a new bearer token (the old one stops working)"))
+    token.add_argument("username")
+    token.set_defaults(run=_actor_token)
+
+
+def _actor_add(args: argparse.Namespace) -> int:
+    from engine.admin import add_actor
+
+    engine = _open(args)
+    token = add_actor(engine, args.username, args.name, args.roles.split(","), args.region, args.unit)
+    print(token)
+    return 0
+
+
+def _actor_token(args: argparse.Namespace) -> int:
+    from engine import actors
+    from engine.sql import Sql
+
+    engine = _open(args)
+    with orm.db_session(immediate=True):
+        sql = Sql(engine.db)
+        print(actors.issue_token(sql, actors.by_username(sql, args.username).id))
+    return 0
+
+
+def _region_commands(group: argparse._SubParsersAction) -> None:
+    add = _with_db(group.add_parser("add", help="add a region"))
+    add.add_argument("code")
+    add.add_argument("name")
+    add.add_argument("--level", required=True, help="province, city, county, town or village")
+    add.add_argument("--parent", help="parent region code")
+    add.set_defaults(run=_region_add)
+    unit = _with_db(group.add_parser("unit", help="add a unit (department) in a region"))
+    unit.add_argument("code")
+    unit.add_argument("name")
+    unit.add_argument("--region", required=True)
+    unit.set_defaults(run=_unit_add)
+
+
+def _region_add(args: argparse.Namespace) -> int:
+    from engine.admin import add_region_by_code
+
+    region = add_region_by_code(_open(args), args.code, args.name, args.level, args.parent)
+    print(f"region {region.code} (id {region.id}) added at {region.path}")
+    return 0
+
+
+def _unit_add(args: argparse.Namespace) -> int:
+    from engine.admin import add_unit
+
+    unit_id = add_unit(_open(args), args.code, args.name, args.region)
+    print(f"unit {args.code} (id {unit_id}) added")
+    return 0
+
+
+def _schema_export(args: argparse.Namespace) -> int:
+    from engine.api.schema_file import printed_schema
+
+    text = printed_schema()
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""The engine: the database with every plugin's entities, the plugins, the guard catalogue and the workflows.
+
+``Engine.open(url)`` is what the CLI, the server and the tests call. Operations live in their own modules
+(``engine.transition``, ``engine.availability``, ``engine.projects``); this object only ties them together.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import pluggy
+from pony import orm
+
+from engine import migrations
+from engine.catalog import Catalog, gather
+from engine.clock import Clock, clock as default_clock
+from engine.db import Target, db_url_from_env, new_database
+from engine.entities import CORE_MIGRATIONS, declare_core_entities
+from engine.guards import GuardContext, with_defaults
+from engine.plugins import flatten, make_plugin_manager
+from engine.sql import Sql
+from engine.workflow.model import Transition
+from engine.workflow.registry import WorkflowRegistry
+
+log = logging.getLogger("minsheng")
+
+WORKFLOWS_DIR = Path(__file__).resolve().parent.parent / "workflows"
+
+
+def disabled_from_env() -> list[str]:
+    """``MINSHENG_DISABLE_PLUGINS=funding,my_region`` turns plugins off by name."""
+    return [name.strip() for name in os.environ.get("MINSHENG_DISABLE_PLUGINS", "").split(",") if name.strip()]
+
+
+def default_workflow_files() -> list[Path]:
+    folder = Path(os.environ.get("MINSHENG_WORKFLOWS", WORKFLOWS_DIR))
+    return sorted(folder.glob("*.yaml"))
+
+
+def all_migrations(pm: pluggy.PluginManager) -> list[migrations.Migration]:
+    return [*CORE_MIGRATIONS, *flatten(pm.hook.minsheng_migrations())]
+
+
+class Engine:
+    def __init__(self, db: orm.Database, target: Target, plugins: pluggy.PluginManager, catalog: Catalog,
+                 clock: Clock) -> None:
+        self.db, self.target, self.plugins, self.catalog, self.clock = db, target, plugins, catalog, clock
+        self.workflows = WorkflowRegistry()
+        self.workflow_names: dict[int, tuple[str, int]] = {}
+        self.listeners: list[Callable[[Any], None]] = []  # called after each commit (subscriptions)
+
+    @classmethod
+    def open(cls, url: str | None = None, *, disabled: Iterable[str] | None = None, extra_plugins: Sequence[Any] = (),
+             workflow_files: Iterable[Path] | None = None, upgrade: bool = True, clock: Clock = default_clock,
+             entry_points: bool = True) -> Engine:
+        """Connect, declare entities, apply migrations, load workflows. ``upgrade=False`` refuses to start on a
+        database that needs migrations (use ``minsheng db upgrade``)."""
+        pm = make_plugin_manager(disabled_from_env() if disabled is None else disabled, extra_plugins, entry_points)
+        db, target = new_database(db_url_from_env(url))
+        declare_core_entities(db)
+        pm.hook.minsheng_entities(db=db)
+        engine = cls(db, target, pm, gather(pm), clock)
+        pending = engine.pending_migrations()
+        if pending and not upgrade:
+            raise RuntimeError(f"the database needs {len(pending)} migration(s): run 'minsheng db upgrade'")
+        migrations.upgrade(db, target, engine.all_migrations())
+        db.generate_mapping(create_tables=False, check_tables=True)
+        engine.load_workflows(workflow_files)
+        return engine
+
+    def all_migrations(self) -> list[migrations.Migration]:
+        return all_migrations(self.plugins)
+
+    def pending_migrations(self) -> list[migrations.Migration]:
+        done = migrations.applied(self.db, self.target)
+        return [m for m in self.all_migrations() if (m.component, m.number) not in done]
+
+    def load_workflows(self, files: Iterable[Path] | None = None) -> None:
+        paths = list(default_workflow_files() if files is None else files)
+        paths += [Path(p) for p in flatten(self.plugins.hook.minsheng_workflow_files())]
+        with orm.db_session(immediate=True):
+            self.workflows.load(Sql(self.db), paths, self.catalog)
+        self.workflow_names = {i: (w.definition.name, w.definition.version) for i, w in self.workflows.by_id.items()}
+
+    def run_actions(self, transition: Transition, ctx: GuardContext) -> None:
+        for ref in transition.actions:
+            spec = self.catalog.actions[ref.name]
+            spec.run(ctx, **with_defaults(ref.params, spec.params))
+
+    def after_commit(self, record: Any) -> None:
+        """After-commit hooks and listeners; a failure is logged with who failed and never undoes anything."""
+        for impl in self.plugins.hook.minsheng_after_commit.get_hookimpls():
+            try:
+                impl.function(record=record)
+            except Exception:
+                log.exception("after-commit hook of plugin '%s' failed", impl.plugin_name)
+        for listener in list(self.listeners):
+            try:
+                listener(record)
+            except Exception:
+                log.exception("after-commit listener %r failed", listener)
+
+    def close(self) -> None:
+        """Close this thread's connection (other threads' connections close when their threads end)."""
+        self.db.disconnect()

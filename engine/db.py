@@ -1,0 +1,72 @@
+"""Connecting to the database: a SQLite file by default (WAL, busy timeout), PostgreSQL by URL.
+
+``MINSHENG_DB`` or ``--db`` selects it: ``sqlite:///path/to/file.db`` or ``postgresql://user@host:port/name``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+from pony import orm
+
+DEFAULT_DB_URL = "sqlite:///minsheng.db"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def db_url_from_env(explicit: str | None = None) -> str:
+    return explicit or os.environ.get("MINSHENG_DB") or DEFAULT_DB_URL
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the data lives, parsed from a URL."""
+
+    provider: str  # "sqlite" | "postgres"
+    options: dict[str, Any]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.provider == "sqlite"
+
+
+def parse_url(url: str) -> Target:
+    """Parse a database URL; raise ``ValueError`` naming what is wrong."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""
+        if not path:
+            raise ValueError(f"database URL {url!r} names no SQLite file (use sqlite:///path/file.db)")
+        return Target("sqlite", {"filename": os.path.abspath(path), "create_db": True})
+    if parsed.scheme in ("postgres", "postgresql"):
+        options: dict[str, Any] = {
+            "host": parsed.hostname or "127.0.0.1",
+            "port": parsed.port or 5432,
+            "user": unquote(parsed.username or "postgres"),
+            "database": (parsed.path or "/").lstrip("/") or "postgres",
+        }
+        if parsed.password:
+            options["password"] = unquote(parsed.password)
+        for key, values in parse_qs(parsed.query).items():
+            options[key] = values[-1]
+        return Target("postgres", options)
+    raise ValueError(f"database URL {url!r}: unsupported scheme {parsed.scheme!r} (use sqlite:/// or postgresql://)")
+
+
+def new_database(url: str) -> tuple[orm.Database, Target]:
+    """A bound pony ``Database`` (no entities mapped yet)."""
+    target = parse_url(url)
+    db = orm.Database()
+    if target.is_sqlite:
+
+        @db.on_connect(provider="sqlite")
+        def _sqlite_pragmas(_db: orm.Database, connection: Any) -> None:
+            cursor = connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+
+    db.bind(provider=target.provider, **target.options)
+    return db, target

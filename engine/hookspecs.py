@@ -1,0 +1,107 @@
+"""Every hook a minsheng plugin can implement, in one place.
+
+A plugin is a module or object with functions named like the specifications below, decorated with
+``engine.hookimpl``. Built-in plugins (``plugins.funding``, ``plugins.inspection``, ``plugins.satisfaction``)
+are registered exactly like a region's own plugin, which is found through the entry-point group ``minsheng``.
+Hooks are called with keyword arguments; a plugin's implementation may accept any subset of them.
+``docs/plugin_hooks.md`` documents each hook for plugin authors; a test keeps it in step with this module.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("minsheng")
+hookimpl = pluggy.HookimplMarker("minsheng")
+
+
+@hookspec
+def minsheng_entities(db: Any) -> None:
+    """Declare the plugin's pony entities on ``db`` (a ``pony.orm.Database``).
+
+    Called once per engine, before the mapping is generated; entities declared later are refused by pony.
+    Plugin entities refer to a project by a plain indexed ``project_id`` integer column, never by a relation on
+    the core ``Project`` entity, so the core stays free of plugin attributes. Give every entity an explicit
+    lowercase ``_table_`` prefixed with the plugin's name. The return value is ignored.
+    """
+
+
+@hookspec
+def minsheng_migrations() -> Any:
+    """Return the plugin's schema migrations: a list of ``engine.migrations.Migration``.
+
+    Called when the database is upgraded (``minsheng db upgrade`` and at start-up). Each migration belongs to a
+    component (the plugin's name) and has a number; migrations of a component run in number order, each once,
+    and are recorded in the ``schema_migrations`` table. Return ``None`` or ``[]`` when the plugin has no tables.
+    """
+
+
+@hookspec
+def minsheng_guards() -> Any:
+    """Return the named guards this plugin provides: a list of ``engine.guards.GuardSpec``.
+
+    Called once when the engine starts. Workflow files refer to guards by name (``funding.funds_in_place``) and
+    are validated against what all plugins return here: an unknown name or bad parameters stop the file from
+    loading. Two plugins returning the same name is an error at start-up.
+    """
+
+
+@hookspec
+def minsheng_actions() -> Any:
+    """Return the named actions this plugin provides: a list of ``engine.guards.ActionSpec``.
+
+    Called once when the engine starts. A transition's ``actions`` run in file order inside the transition's
+    database transaction, after the state has changed; an action that raises rolls the transition back.
+    """
+
+
+@hookspec
+def minsheng_transition(record: Any, db: Any) -> None:
+    """Observe a transition inside its database transaction, after its audit record has been written.
+
+    ``record`` is an ``engine.transition.TransitionRecord`` (project snapshot after the change, event, from, to,
+    actor, fields, comment, audit sequence number). ``db`` is the pony ``Database``: the hook runs inside the
+    transition's ``db_session``, so what it writes commits or rolls back with the transition. Raising an
+    exception rolls the whole transition back and the caller sees an error. The return value is ignored.
+    """
+
+
+@hookspec
+def minsheng_after_commit(record: Any) -> None:
+    """Observe a transition after it has been committed (notifications, caches, outside systems).
+
+    Called once per committed transition with the same ``record`` as ``minsheng_transition``. The transition is
+    already durable: an exception here is logged with the plugin's name and never undoes it. The return value is
+    ignored.
+    """
+
+
+@hookspec
+def minsheng_workflow_files() -> Any:
+    """Return paths of workflow definition files (YAML) this plugin ships, as a list of ``pathlib.Path``.
+
+    Called when the engine loads its workflows, after the ``workflows/`` folder. The files are validated like an
+    administrator's, against the guards and actions of all plugins.
+    """
+
+
+@hookspec
+def minsheng_graphql() -> Any:
+    """Return what this plugin adds to the GraphQL API: an ``engine.api.extension.GraphQLExtension``.
+
+    Called once when the schema is built. The extension may name a strawberry type whose fields are merged into
+    ``Query``, one merged into ``Mutation``, and one merged into ``Project`` (its resolvers receive the project
+    as ``self`` and ``info.context`` with the actor and database). A field name that two contributions define is
+    an error at start-up. Return ``None`` when the plugin adds nothing to the API.
+    """
+
+
+@hookspec
+def minsheng_demo_data(db: Any, demo: Any) -> None:
+    """Add the plugin's records to the demo district built by ``minsheng serve --demo``.
+
+    Called inside one ``db_session`` after the core demo data (regions, units, actors, projects and their
+    histories) exists. ``demo`` is an ``engine.demo.DemoDistrict`` giving the created projects by code and the
+    clock. The return value is ignored.
+    """

@@ -1,0 +1,34 @@
+"""Reading project rows as plain snapshots (``ProjectView``) with plain SQL."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.guards import ProjectView
+from engine.sql import Sql, to_decimal
+
+COLUMNS = ("id, code, title, year, category, region_id, lead_unit_id, budget, state, version, workflow_id,"
+           " region_path, previous_state, audit_seq, audit_head")
+
+
+@dataclass
+class ProjectRow:
+    """A project row as the engine needs it for a transition."""
+
+    view: ProjectView
+    workflow_id: int
+    region_path: str
+    previous_state: str | None
+    audit_seq: int
+    audit_head: str
+
+
+def read(sql: Sql, project_id: int, names: dict[int, tuple[str, int]], lock: bool = False) -> ProjectRow | None:
+    """Load one project; ``names`` maps workflow ids to (name, version). ``lock`` takes the row lock."""
+    row = sql.one(f"SELECT {COLUMNS} FROM project WHERE id = ?" + (sql.for_update() if lock else ""),
+                  (project_id,))
+    if row is None:
+        return None
+    name, version = names[row[10]]
+    view = ProjectView(row[0], row[1], row[2], row[3], row[4], row[5], row[6], to_decimal(row[7]), row[8],
+                       row[9], name, version)
+    return ProjectRow(view, row[10], row[11], row[12], row[13], row[14])

@@ -1,0 +1,84 @@
+"""Plain SQL on the connection of the current ``db_session``, for the hot paths (transitions, list pages,
+roll-ups) where building pony entity objects costs more than the work itself.
+
+Statements are written with ``?`` placeholders; for PostgreSQL they become ``%s``. Values are converted the way
+pony stores them, so rows written here read back through pony entities unchanged.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, Sequence
+
+from pony import orm
+from pony.utils import datetime2timestamp
+
+
+@lru_cache(maxsize=512)
+def _pg(sql: str) -> str:
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return datetime2timestamp(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+class Sql:
+    """Runs statements on the current session's connection (inside ``orm.db_session``)."""
+
+    def __init__(self, db: orm.Database) -> None:
+        self.db = db
+        self.sqlite = db.provider.dialect == "SQLite"
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        cursor = self.db.get_connection().cursor()
+        if self.sqlite:
+            cursor.execute(sql, [_sqlite_value(v) for v in params])
+        else:
+            cursor.execute(_pg(sql), list(params))
+        return cursor
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return self.execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
+        return self.execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else row[0]
+
+    def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an INSERT and return the new row's id."""
+        if self.sqlite:
+            return self.execute(sql, params).lastrowid
+        return self.execute(sql + " RETURNING id", params).fetchone()[0]
+
+    def for_update(self) -> str:
+        """The clause that locks selected rows (SQLite locks the whole database at ``BEGIN IMMEDIATE``)."""
+        return "" if self.sqlite else " FOR UPDATE"
+
+
+def to_datetime(value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
+def to_date(value: Any) -> dt.date | None:
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    return value
+
+
+def to_decimal(value: Any) -> Decimal:
+    if value is None:
+        return Decimal("0.00")
+    return Decimal(str(value)).quantize(Decimal("0.01"))

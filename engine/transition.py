@@ -1,0 +1,190 @@
+"""Firing a transition: one function, one database transaction.
+
+Lock the project row, check the actor's area and role, validate the submitted fields, evaluate every guard and
+collect all failing reasons, change the state, bump the version, append the audit record, run the transition's
+actions and the plugins' in-transaction hooks, commit. Only after commit: after-commit hooks and subscribers.
+Anything that fails before the commit leaves the project, its history and its plugin records as they were.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Mapping
+
+from pony import orm
+
+from engine import audit
+from engine.actors import ActorView
+from engine.errors import Conflict, FieldProblem, Forbidden, GuardFailed, InvalidEvent, InvalidInput, NotFound
+from engine.fields import coerce_fields, jsonable_fields
+from engine.guards import GuardContext, ProjectView, reasons_of, with_defaults
+from engine.project_rows import ProjectRow, read
+from engine.sql import Sql, to_decimal
+from engine.workflow.model import Transition
+
+if TYPE_CHECKING:
+    from engine.core import Engine
+
+
+@dataclass(frozen=True)
+class TransitionRequest:
+    project_id: int
+    event: str
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    comment: str = ""
+    expected_version: int | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass
+class TransitionRecord:
+    """What a committed transition did; given to hooks and subscribers and returned to the caller."""
+
+    project: ProjectView  # after the change
+    event: str
+    source: str
+    dest: str
+    actor_id: int | None
+    actor_name: str
+    fields: dict[str, Any]
+    comment: str
+    seq: int
+    at: dt.datetime
+    hash: str
+    region_path: str
+    replayed: bool = False  # True when an idempotency key returned an earlier result
+
+
+UPDATE_PROJECT = ("UPDATE project SET state = ?, previous_state = ?, version = version + 1, audit_seq = ?,"
+                  " audit_head = ?, updated_at = ? WHERE id = ? AND version = ?")
+
+
+def fire_transition(engine: Engine, actor: ActorView, request: TransitionRequest) -> TransitionRecord:
+    """Fire ``request.event`` on a project as ``actor``; raise a ``DomainError`` when it may not happen."""
+    try:
+        with orm.db_session(immediate=True):
+            record = _fire(engine, Sql(engine.db), actor, request)
+    except orm.IntegrityError as exc:
+        raise Conflict("someone else changed this project at the same moment; reload and try again") from exc
+    except orm.TransactionError as exc:
+        raise Conflict("the transition could not be committed because of a concurrent change; try again") from exc
+    if not record.replayed:
+        engine.after_commit(record)
+    return record
+
+
+def _fire(engine: Engine, sql: Sql, actor: ActorView, request: TransitionRequest) -> TransitionRecord:
+    row = locate(engine, sql, actor, request.project_id, lock=True)
+    if request.idempotency_key:
+        earlier = _replay(sql, actor, request)
+        if earlier is not None:
+            return earlier
+    if request.expected_version is not None and request.expected_version != row.view.version:
+        raise Conflict(f"the project is at version {row.view.version}, you saw version {request.expected_version}: "
+                       "someone changed it; reload and try again", path=["expectedVersion"])
+    transition = find_transition(engine, row, request.event)
+    _check_role(engine, row, transition, actor)
+    values = coerce_fields(transition.fields, request.fields)
+    ctx = guard_context(engine, sql, row, transition, actor, values, request.comment)
+    reasons = evaluate_guards(engine, transition, ctx)
+    if reasons:
+        raise GuardFailed(transition.event, reasons)
+    return _commit_change(engine, sql, row, transition, ctx, request)
+
+
+def locate(engine: Engine, sql: Sql, actor: ActorView, project_id: int, lock: bool = False) -> ProjectRow:
+    """The project if it exists inside the actor's area; outside it answers exactly like a missing one."""
+    row = read(sql, project_id, engine.workflow_names, lock=lock)
+    if row is None or not actor.covers(row.region_path):
+        raise NotFound(f"project {project_id} does not exist", path=["projectId"])
+    return row
+
+
+def find_transition(engine: Engine, row: ProjectRow, event: str) -> Transition:
+    definition = engine.workflows.get(row.workflow_id).definition
+    transition = definition.find(row.view.state, event)
+    if transition is not None:
+        return transition
+    state = definition.states[row.view.state]
+    if definition.has_event(event):
+        raise InvalidEvent(f"'{event}' is not available while the project is {state.label} ({state.name})",
+                           path=["event"])
+    raise InvalidEvent(f"workflow '{definition.name}' has no event '{event}'", path=["event"])
+
+
+def role_reason(engine: Engine, row: ProjectRow, transition: Transition, actor: ActorView) -> str | None:
+    if actor.roles & set(transition.roles):
+        return None
+    roles = engine.workflows.get(row.workflow_id).definition.roles
+    allowed = "、".join(roles.get(r, r) for r in transition.roles)
+    return f"only {allowed} may {transition.label}"
+
+
+def _check_role(engine: Engine, row: ProjectRow, transition: Transition, actor: ActorView) -> None:
+    reason = role_reason(engine, row, transition, actor)
+    if reason:
+        raise Forbidden(reason, path=["event"])
+
+
+def guard_context(engine: Engine, sql: Sql, row: ProjectRow, transition: Transition, actor: ActorView,
+                  values: Mapping[str, Any], comment: str = "") -> GuardContext:
+    dest = row.previous_state or row.view.state if transition.dest == "@return" else transition.dest
+    return GuardContext(row.view, actor, transition.event, row.view.state, dest, values, engine.db,
+                        engine.clock.now(), comment, {"sql": sql})
+
+
+def evaluate_guards(engine: Engine, transition: Transition, ctx: GuardContext) -> list[str]:
+    """Every failing guard's reasons, in the order the file lists the guards."""
+    reasons: list[str] = []
+    for ref in transition.guards:
+        spec = engine.catalog.guards[ref.name]
+        reasons.extend(reasons_of(spec.check(ctx, **with_defaults(ref.params, spec.params))))
+    return reasons
+
+
+def _commit_change(engine: Engine, sql: Sql, row: ProjectRow, transition: Transition, ctx: GuardContext,
+                   request: TransitionRequest) -> TransitionRecord:
+    machine = engine.workflows.get(row.workflow_id).machine
+    dest = machine.next_state(row.view.state, transition.event, return_to=row.previous_state)
+    stored_fields = jsonable_fields(ctx.fields)
+    entry = audit.AuditEntry(row.view.id, row.audit_seq + 1, "transition", transition.event, row.view.state, dest,
+                             ctx.actor.id, ctx.actor.name, ctx.now, audit.canonical_json(stored_fields),
+                             request.comment or None, row.audit_head)
+    digest = entry.digest()
+    updated = sql.execute(UPDATE_PROJECT, (dest, row.view.state, entry.seq, digest, ctx.now, row.view.id,
+                                           row.view.version))
+    if updated.rowcount != 1:
+        raise Conflict("someone else changed this project at the same moment; reload and try again")
+    audit.append(sql, entry)
+    after = ProjectView(**{**asdict(row.view), "state": dest, "version": row.view.version + 1})
+    record = TransitionRecord(after, transition.event, row.view.state, dest, ctx.actor.id, ctx.actor.name,
+                              stored_fields, request.comment, entry.seq, ctx.now, digest, row.region_path)
+    ctx.project, ctx.dest = after, dest
+    engine.run_actions(transition, ctx)
+    engine.plugins.hook.minsheng_transition(record=record, db=engine.db)
+    if request.idempotency_key:
+        _remember(sql, ctx.actor, request, record)
+    return record
+
+
+def _remember(sql: Sql, actor: ActorView, request: TransitionRequest, record: TransitionRecord) -> None:
+    result = json.dumps({**asdict(record), "at": record.at.isoformat()}, default=str, ensure_ascii=False)
+    sql.execute("INSERT INTO idempotency_key (actor_id, key, project_id, event, result, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (actor.id, request.idempotency_key, request.project_id, request.event, result, record.at))
+
+
+def _replay(sql: Sql, actor: ActorView, request: TransitionRequest) -> TransitionRecord | None:
+    row = sql.one("SELECT project_id, event, result FROM idempotency_key WHERE actor_id = ? AND key = ?",
+                  (actor.id, request.idempotency_key))
+    if row is None:
+        return None
+    if (row[0], row[1]) != (request.project_id, request.event):
+        raise InvalidInput([FieldProblem(["idempotencyKey"], f"this key was already used for '{row[1]}' on "
+                                                             f"project {row[0]}; use a new key")])
+    data = json.loads(row[2])
+    data["project"] = ProjectView(**{**data["project"], "budget": to_decimal(data["project"]["budget"])})
+    data["at"] = dt.datetime.fromisoformat(data["at"])
+    data["replayed"] = True
+    return TransitionRecord(**data)

@@ -1,0 +1,97 @@
+"""What a workflow file becomes once loaded and validated. Plain frozen data; no behaviour."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+FIELD_TYPES = ("text", "string", "int", "decimal", "date", "enum", "bool")
+
+# A transition whose ``to`` is RETURN goes back to the state the project was in before it entered the
+# current one (e.g. 暂缓 suspended → resumed to where it was; 整改 rectification → back to acceptance).
+RETURN = "@return"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A form field a transition captures."""
+
+    name: str
+    type: str  # one of FIELD_TYPES
+    label: str = ""
+    required: bool = False
+    choices: tuple[str, ...] = ()  # for enum
+    min: float | None = None  # for int / decimal
+    max: float | None = None
+    max_length: int | None = None  # for string / text
+
+
+@dataclass(frozen=True)
+class NamedRef:
+    """A guard or action by the name a plugin registered, with the parameters the file gives it."""
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class State:
+    name: str
+    label: str
+    final: bool = False
+    editable: bool = False  # project details may be edited in this state
+    public: bool = False  # projects in this state are published: the public (no token) may read them
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Transition:
+    event: str
+    label: str
+    sources: tuple[str, ...]
+    dest: str  # a state name, or RETURN
+    roles: tuple[str, ...]
+    fields: tuple[FieldSpec, ...] = ()
+    guards: tuple[NamedRef, ...] = ()
+    actions: tuple[NamedRef, ...] = ()
+    line: int = 0
+
+    def field(self, name: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class WorkflowDefinition:
+    name: str
+    version: int
+    label: str
+    initial: str
+    states: dict[str, State]
+    transitions: tuple[Transition, ...]
+    roles: dict[str, str]  # role name -> label
+    create_roles: tuple[str, ...] = ()  # who may create projects on this workflow (default: who acts on initial)
+    source: str = ""  # the file's text, as loaded
+    path: str = ""
+    checksum: str = ""  # sha256 of ``source``
+
+    def transitions_from(self, state: str) -> list[Transition]:
+        return [t for t in self.transitions if state in t.sources]
+
+    def find(self, state: str, event: str) -> Transition | None:
+        return next((t for t in self.transitions if t.event == event and state in t.sources), None)
+
+    def has_event(self, event: str) -> bool:
+        return any(t.event == event for t in self.transitions)
+
+    def editable_states(self) -> list[str]:
+        return [s.name for s in self.states.values() if s.editable]
+
+    def public_states(self) -> list[str]:
+        return [s.name for s in self.states.values() if s.public]
+
+    def roles_acting_in(self, state: str) -> set[str]:
+        """Roles that may fire some transition from ``state``: they may also edit the project there."""
+        return {role for t in self.transitions_from(state) for role in t.roles}
+
+    def creators(self) -> set[str]:
+        return set(self.create_roles) or self.roles_acting_in(self.initial)
