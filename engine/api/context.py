@@ -1,0 +1,24 @@
+"""What every resolver gets as ``info.context``: the engine, the acting actor, and per-request caches."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from engine.actors import ActorView
+from engine.sql import Sql
+
+if TYPE_CHECKING:
+    from engine.core import Engine
+
+
+@dataclass
+class RequestContext:
+    engine: Engine
+    actor: ActorView
+    request: Any = None
+    cache: dict[str, Any] = field(default_factory=dict)  # per-request memo (batched look-ups)
+
+    @property
+    def sql(self) -> Sql:
+        """Plain SQL on the current db_session (queries run inside one per request)."""
+        return Sql(self.engine.db)

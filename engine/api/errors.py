@@ -1,0 +1,33 @@
+"""The one error shape of the API: ``userErrors { code message path }`` in every mutation payload.
+
+Expected failures (``DomainError``) become user errors; nothing expected is raised as a server error.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+
+import strawberry
+
+from engine.errors import DomainError
+
+P = TypeVar("P")
+
+
+@strawberry.type(description="Why an operation was refused: a stable code, a sentence, and the input path.")
+class UserError:
+    code: str = strawberry.field(description="NOT_FOUND, FORBIDDEN, INVALID_INPUT, GUARD_FAILED, CONFLICT, "
+                                             "INVALID_EVENT, …")
+    message: str
+    path: list[str] = strawberry.field(default_factory=list, description="The input field concerned, if any.")
+
+
+def user_errors(exc: DomainError) -> list[UserError]:
+    return [UserError(code=exc.code, message=p.message, path=list(p.path)) for p in exc.problems()]
+
+
+def payload(cls: Callable[..., P], run: Callable[[], dict[str, Any]]) -> P:
+    """``cls(**run())``, or ``cls(user_errors=...)`` when ``run`` raises a domain error."""
+    try:
+        return cls(**run())
+    except DomainError as exc:
+        return cls(user_errors=user_errors(exc))

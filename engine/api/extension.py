@@ -1,0 +1,24 @@
+"""How a plugin adds to the GraphQL API (returned from the ``minsheng_graphql`` hook)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class GraphQLExtension:
+    """Strawberry types whose fields are merged into the schema's root and project types.
+
+    - ``query``: a ``@strawberry.type`` class; its fields join ``Query``.
+    - ``mutation``: a ``@strawberry.type`` class; its fields join ``Mutation``. Mutations return a payload type
+      with a ``user_errors: list[UserError]`` field (see ``engine.api.errors``) and open their own
+      ``db_session`` (queries already run inside one).
+    - ``project``: a ``@strawberry.type`` class; its fields join ``Project``. Its resolvers receive the project
+      as ``self`` (``self.database_id``, ``self.region_path``, ``self.state_name``) and must apply the reader's
+      access (``info.context.actor``; the public sees only what is published).
+    - ``types``: extra types to include in the schema even if no field returns them directly.
+    """
+
+    query: type | None = None
+    mutation: type | None = None
+    project: type | None = None
+    types: tuple[type, ...] = field(default_factory=tuple)
