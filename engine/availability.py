@@ -38,7 +38,7 @@ def available_transitions(engine: Engine, actor: ActorView, project_id: int) -> 
             if role:
                 reasons.append(role)
             ctx = guard_context(engine, sql, row, transition, actor, {})
-            ctx.extra["preview"] = True
+            ctx.preview = True
             reasons.extend(evaluate_guards(engine, transition, ctx))
             dest = ctx.dest
             result.append(Availability(transition.event, transition.label, dest, not reasons, tuple(reasons),

@@ -30,7 +30,7 @@ def _budget_at_least(ctx: GuardContext, amount: float = 0) -> str | None:
 
 
 def _fields_present(ctx: GuardContext, names: Any = ()) -> list[str]:
-    if ctx.extra.get("preview"):
+    if ctx.preview:
         return []
     return [f"'{name}' must be filled in" for name in names if ctx.fields.get(name) in (None, "")]
 

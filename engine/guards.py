@@ -52,7 +52,9 @@ class ProjectView:
 class GuardContext:
     """What a guard or an action is given: the project, the actor, the transition and its submitted fields.
 
-    ``db`` is the pony ``Database``; the guard runs inside the transition's ``db_session`` and may query it.
+    ``db`` is the pony ``Database`` and ``sql`` an ``engine.sql.Sql`` on the same connection: the guard or action
+    runs inside the transition's ``db_session`` and may query (an action may also write). ``preview`` is True when
+    the engine is only explaining availability (no fields submitted, nothing will be written).
     """
 
     project: ProjectView
@@ -64,7 +66,18 @@ class GuardContext:
     db: Any
     now: dt.datetime
     comment: str = ""
+    sql: Any = None
+    preview: bool = False
+    actions: Mapping[str, "ActionSpec"] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def run_action(self, name: str, **params: Any) -> None:
+        """Run another named action (any plugin's) in the same transaction, e.g. a reward after a top grade."""
+        spec = self.actions[name]
+        problems = check_params(params, spec.params)
+        if problems:
+            raise ValueError(f"action '{name}': " + "; ".join(problems))
+        spec.run(self, **with_defaults(params, spec.params))
 
 
 GuardCheck = Callable[..., "str | Iterable[str] | None"]

@@ -131,7 +131,7 @@ def guard_context(engine: Engine, sql: Sql, row: ProjectRow, transition: Transit
                   values: Mapping[str, Any], comment: str = "") -> GuardContext:
     dest = row.previous_state or row.view.state if transition.dest == "@return" else transition.dest
     return GuardContext(row.view, actor, transition.event, row.view.state, dest, values, engine.db,
-                        engine.clock.now(), comment, {"sql": sql})
+                        engine.clock.now(), comment, sql=sql, actions=engine.catalog.actions)
 
 
 def evaluate_guards(engine: Engine, transition: Transition, ctx: GuardContext) -> list[str]:
