@@ -16,6 +16,7 @@ class RequestContext:
     engine: Engine
     actor: ActorView
     request: Any = None
+    project_type: Any = None  # the schema's final Project class (plugins add fields to it)
     cache: dict[str, Any] = field(default_factory=dict)  # per-request memo (batched look-ups)
 
     @property

@@ -21,13 +21,20 @@ class UserError:
     path: list[str] = strawberry.field(default_factory=list, description="The input field concerned, if any.")
 
 
-def user_errors(exc: DomainError) -> list[UserError]:
-    return [UserError(code=exc.code, message=p.message, path=list(p.path)) for p in exc.problems()]
+def user_errors(exc: DomainError, prefix: tuple[str, ...] = ("input",)) -> list[UserError]:
+    """The error's problems; paths are given from the mutation's argument, e.g. ``["input", "fields", "opinion"]``."""
+    errors = []
+    for problem in exc.problems():
+        path = list(problem.path)
+        if prefix and path[: len(prefix)] != list(prefix):
+            path = [*prefix, *path]
+        errors.append(UserError(code=exc.code, message=problem.message, path=path))
+    return errors
 
 
-def payload(cls: Callable[..., P], run: Callable[[], dict[str, Any]]) -> P:
+def payload(cls: Callable[..., P], run: Callable[[], dict[str, Any]], prefix: tuple[str, ...] = ("input",)) -> P:
     """``cls(**run())``, or ``cls(user_errors=...)`` when ``run`` raises a domain error."""
     try:
         return cls(**run())
     except DomainError as exc:
-        return cls(user_errors=user_errors(exc))
+        return cls(user_errors=user_errors(exc, prefix))

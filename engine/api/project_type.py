@@ -1,0 +1,126 @@
+"""The ``Project`` type and reading projects for it with one SQL query per page.
+
+Plugins add fields to ``Project`` (see ``GraphQLExtension.project``); the schema builds the final class, which the
+request context carries as ``ctx.project_type`` so every resolver returns instances of it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Optional, Sequence
+
+import strawberry
+from pony import orm
+from strawberry.types import Info
+
+from engine import audit
+from engine.api.ids import to_global_id
+from engine.api.types import FormField, HistoryEntry, Node, Region, State, TransitionOption, Unit
+from engine.availability import available_transitions
+from engine.regions import RegionView
+from engine.sql import to_date, to_datetime, to_decimal
+
+if TYPE_CHECKING:
+    from engine.api.context import RequestContext
+
+SELECT = """SELECT p.id, p.code, p.title, p.year, p.category, p.budget, p.description, p.target, p.planned_start,
+ p.planned_end, p.state, p.version, p.workflow_id, p.region_path, p.created_at, p.updated_at,
+ r.id, r.code, r.name, r.level, r.parent_id, r.path, u.id, u.code, u.name, u.region_id
+ FROM project p JOIN region r ON r.id = p.region_id LEFT JOIN unit u ON u.id = p.lead_unit_id"""
+
+
+@strawberry.type(description="Which workflow definition version a project runs on.")
+class WorkflowRef:
+    name: str
+    version: int
+
+
+@strawberry.type(name="Project", description="A livelihood project 民生实事项目.")
+class ProjectBase(Node):
+    database_id: int
+    code: str
+    title: str
+    year: int
+    category: str
+    budget: Decimal = strawberry.field(description="Budget in yuan 元.")
+    description: Optional[str]
+    target: Optional[str] = strawberry.field(description="Target 目标任务, e.g. 新增学位15000个.")
+    planned_start: Optional[dt.date]
+    planned_end: Optional[dt.date]
+    state: State
+    version: int = strawberry.field(description="Row version; send it back as expectedVersion.")
+    workflow: WorkflowRef
+    region: Region
+    lead_unit: Optional[Unit]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    region_path: strawberry.Private[str]
+    state_name: strawberry.Private[str]
+    workflow_id: strawberry.Private[int]
+
+    @strawberry.field(description="The audit log, newest first. The public sees state changes only.")
+    def history(self, info: Info, first: int = 20, before_seq: Optional[int] = None) -> list[HistoryEntry]:
+        ctx: RequestContext = info.context
+        first = max(1, min(first, 100))
+        with orm.db_session:
+            rows = list(audit.iter_history(ctx.sql, self.database_id, first, before_seq))
+        entries = [_entry(row) for row in rows]
+        if ctx.actor.is_public:
+            return [_public_entry(e) for e in entries if e.kind != "edit"]
+        return entries
+
+    @strawberry.field(description="Transitions from the current state, for the calling actor, each with whether "
+                                  "it is allowed now and every reason it is blocked.")
+    def available_transitions(self, info: Info) -> list[TransitionOption]:
+        ctx: RequestContext = info.context
+        if ctx.actor.is_public:
+            return []
+        options = available_transitions(ctx.engine, ctx.actor, self.database_id)
+        return [TransitionOption(event=o.event, label=o.label, to=o.dest, allowed=o.allowed, reasons=list(o.reasons),
+                                 fields=[FormField.of(f) for f in o.fields]) for o in options]
+
+
+def _entry(row: Sequence[Any]) -> HistoryEntry:
+    return HistoryEntry(seq=row[0], kind=row[1], event=row[2], from_state=row[3], to_state=row[4],
+                        actor_name=row[6], at=to_datetime(row[7]), fields=json.loads(row[8]), comment=row[9],
+                        hash=row[10])
+
+
+def _public_entry(entry: HistoryEntry) -> HistoryEntry:
+    return HistoryEntry(seq=entry.seq, kind=entry.kind, event=entry.event, from_state=entry.from_state,
+                        to_state=entry.to_state, actor_name="", at=entry.at, fields={}, comment=None, hash=entry.hash)
+
+
+def project_from_row(ctx: RequestContext, row: Sequence[Any]) -> ProjectBase:
+    definition = ctx.engine.workflows.get(row[12]).definition
+    s = definition.states[row[10]]
+    region = Region.of(RegionView(row[16], row[17], row[18], row[19], row[20], row[21]))
+    unit = Unit.of(row[22], row[23], row[24], row[25]) if row[22] is not None else None
+    return ctx.project_type(
+        id=strawberry.ID(to_global_id("Project", row[0])), database_id=row[0], code=row[1], title=row[2],
+        year=row[3], category=row[4], budget=to_decimal(row[5]), description=row[6], target=row[7],
+        planned_start=to_date(row[8]), planned_end=to_date(row[9]),
+        state=State(name=s.name, label=s.label, final=s.final, editable=s.editable, public=s.public),
+        version=row[11], workflow=WorkflowRef(name=definition.name, version=definition.version), region=region,
+        lead_unit=unit, created_at=to_datetime(row[14]), updated_at=to_datetime(row[15]), region_path=row[13],
+        state_name=row[10], workflow_id=row[12])
+
+
+def load_project(ctx: RequestContext, project_id: int) -> ProjectBase | None:
+    """One project the actor may read, or None (missing and out-of-scope look the same)."""
+    from engine.api.access import is_public_state
+
+    row = ctx.sql.one(SELECT + " WHERE p.id = ?", (project_id,))
+    if row is None:
+        return None
+    if ctx.actor.is_public:
+        visible = is_public_state(ctx.engine, row[12], row[10])
+    else:
+        visible = ctx.actor.covers(row[13])
+    return project_from_row(ctx, row) if visible else None
+
+
+def project_after_write(ctx: RequestContext, project_id: int) -> ProjectBase | None:
+    with orm.db_session:
+        return load_project(ctx, project_id)

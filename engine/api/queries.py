@@ -1,0 +1,160 @@
+"""Root query fields of the core."""
+from __future__ import annotations
+
+import base64
+from typing import Any, Optional
+
+import strawberry
+from strawberry.types import Info
+
+from engine.actors import ActorView
+from engine.api.access import public_states_sql
+from engine.api.context import RequestContext
+from engine.api.ids import from_global_id, parse_global_id, to_global_id
+from engine.api.project_type import SELECT, load_project, project_from_row
+from engine.api.types import Me, Node, Region, Unit, Workflow
+from engine.errors import FieldProblem, InvalidInput
+from engine.regions import RegionView, get_region, subtree
+
+MAX_PAGE = 100
+
+
+@strawberry.input(description="Filters for projects; all given filters must match.")
+class ProjectFilter:
+    year: Optional[int] = None
+    state: Optional[str] = None
+    region: Optional[strawberry.ID] = strawberry.field(default=None, description="This region and everything below.")
+    category: Optional[str] = None
+    lead_unit: Optional[strawberry.ID] = None
+    text: Optional[str] = strawberry.field(default=None, description="Text in the title.")
+    workflow: Optional[str] = None
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: Optional[str]
+
+
+def total_count(ctx: RequestContext, where: tuple[str, list[Any]]) -> int:
+    clause, params = where
+    return ctx.sql.scalar("SELECT COUNT(*) FROM project p" + clause, params)
+
+
+def _cursor(project_id: int) -> str:
+    return base64.b64encode(f"cursor:{project_id}".encode()).decode()
+
+
+def _after(cursor: str) -> int:
+    try:
+        kind, _, raw = base64.b64decode(cursor.encode(), validate=True).decode().partition(":")
+        if kind == "cursor":
+            return int(raw)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise InvalidInput([FieldProblem(["after"], f"'{cursor}' is not a cursor from this API")])
+
+
+def scope_clause(ctx: RequestContext) -> tuple[list[str], list[Any]]:
+    """SQL conditions limiting projects (alias p) to what the actor may read."""
+    if ctx.actor.is_public:
+        condition, params = public_states_sql(ctx.engine)
+        return [condition.replace("workflow_id", "p.workflow_id").replace("state", "p.state")], params
+    return ["p.region_path LIKE ?"], [ctx.actor.region_path + "%"]
+
+
+def filter_clause(ctx: RequestContext, f: ProjectFilter | None) -> tuple[list[str], list[Any]]:
+    conditions, params = scope_clause(ctx)
+    if f is None:
+        return conditions, params
+    simple = {"p.year = ?": f.year, "p.state = ?": f.state, "p.category = ?": f.category}
+    for condition, value in simple.items():
+        if value is not None:
+            conditions.append(condition)
+            params.append(value)
+    if f.region is not None:
+        region_id = from_global_id(f.region, "Region", ["filter", "region"])
+        path = ctx.sql.scalar("SELECT path FROM region WHERE id = ?", (region_id,))
+        conditions.append("p.region_path LIKE ?")
+        params.append((path or "/none/") + "%")
+    if f.lead_unit is not None:
+        conditions.append("p.lead_unit_id = ?")
+        params.append(from_global_id(f.lead_unit, "Unit", ["filter", "leadUnit"]))
+    if f.text:
+        conditions.append("p.title LIKE ?")
+        params.append("%" + f.text.replace("%", "").replace("_", "") + "%")
+    if f.workflow:
+        ids = [i for i, (name, _) in ctx.engine.workflow_names.items() if name == f.workflow] or [0]
+        conditions.append(f"p.workflow_id IN ({', '.join('?' for _ in ids)})")
+        params.extend(ids)
+    return conditions, params
+
+
+def list_projects(ctx: RequestContext, f: ProjectFilter | None, first: int, after: str | None,
+                  types: Any) -> Any:
+    """A connection page; ``types`` holds the schema's ``ProjectEdge`` and ``ProjectConnection`` classes."""
+    if first < 1 or first > MAX_PAGE:
+        raise InvalidInput([FieldProblem(["first"], f"first must be between 1 and {MAX_PAGE}, got {first}")])
+    conditions, params = filter_clause(ctx, f)
+    where = (" WHERE " + " AND ".join(conditions), list(params))
+    if after is not None:
+        conditions.append("p.id > ?")
+        params.append(_after(after))
+    sql = SELECT + " WHERE " + " AND ".join(conditions) + " ORDER BY p.id LIMIT ?"
+    rows = ctx.sql.all(sql, (*params, first + 1))
+    nodes = [project_from_row(ctx, row) for row in rows[:first]]
+    edges = [types.ProjectEdge(cursor=_cursor(n.database_id), node=n) for n in nodes]
+    return types.ProjectConnection(edges=edges, where=where, page_info=PageInfo(
+        has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None))
+
+
+def region_tree(ctx: RequestContext, actor: ActorView) -> list[Region]:
+    """The actor's home region with everything below it (the public: every root region's tree)."""
+    views = subtree(ctx.sql, actor.region_path or "/")
+    nodes = {v.id: Region.of(v) for v in views}
+    roots = []
+    for v in views:
+        parent = nodes.get(v.parent_id) if v.parent_id else None
+        (parent.children if parent else roots).append(nodes[v.id])
+    return roots
+
+
+def units(ctx: RequestContext) -> list[Unit]:
+    rows = ctx.sql.all("SELECT u.id, u.code, u.name, u.region_id, r.path FROM unit u JOIN region r"
+                       " ON r.id = u.region_id ORDER BY u.id")
+    path = ctx.actor.region_path
+    return [Unit.of(*row[:4]) for row in rows if path is None or row[4].startswith(path) or path.startswith(row[4])]
+
+
+def node(ctx: RequestContext, global_id: str) -> Node | None:
+    type_name, database_id = parse_global_id(global_id, ["id"])
+    if type_name == "Project":
+        return load_project(ctx, database_id)
+    if type_name == "Region":
+        region = _region_in_view(ctx, database_id)
+        return Region.of(region) if region else None
+    if type_name == "Unit":
+        return next((u for u in units(ctx) if u.database_id == database_id), None)
+    return None
+
+
+def _region_in_view(ctx: RequestContext, region_id: int) -> RegionView | None:
+    try:
+        region = get_region(ctx.sql, region_id)
+    except Exception:
+        return None
+    if ctx.actor.region_path is None or region.path.startswith(ctx.actor.region_path):
+        return region
+    return None
+
+
+def me(ctx: RequestContext) -> Me:
+    actor = ctx.actor
+    region = _region_in_view(ctx, actor.region_id) if actor.region_id else None
+    return Me(username=actor.username, name=actor.name, roles=sorted(actor.roles),
+              region=Region.of(region) if region else None, is_public=actor.is_public,
+              unit_id=strawberry.ID(to_global_id("Unit", actor.unit_id)) if actor.unit_id else None)
+
+
+def workflows(ctx: RequestContext) -> list[Workflow]:
+    return [Workflow.of(w.definition) for w in ctx.engine.workflows.by_id.values()]

@@ -1,0 +1,106 @@
+"""Building the schema: the core's root types merged with every plugin's ``GraphQLExtension``.
+
+Two ``strawberry.Schema`` objects share the same types: one for queries (executed inside one read-only
+``db_session`` per request) and one for mutations, whose resolvers open their own transactions and whose nested
+reads each get a session of their own (``SessionPerField``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import logging
+
+import pluggy
+import strawberry
+from graphql import GraphQLError
+from pony import orm
+from strawberry.extensions import (MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter,
+                                   SchemaExtension, ValidationCache)
+from strawberry.tools import merge_types
+from strawberry.types import Info
+
+from engine.api.extension import GraphQLExtension
+from engine.api.project_type import ProjectBase
+from engine.api.roots import core_roots
+from engine.errors import DomainError
+from engine.plugins import PluginLoadError, flatten
+
+log = logging.getLogger("minsheng.api")
+
+MAX_DEPTH = 10
+MAX_TOKENS = 2000
+MAX_ALIASES = 30
+
+
+class SessionPerField(SchemaExtension):
+    """In mutations, nested fields read after the write committed: give each a db_session of its own."""
+
+    def resolve(self, _next: Any, root: Any, info: Info, *args: Any, **kwargs: Any) -> Any:
+        if root is None or orm.core.local.db_session is not None:
+            return _next(root, info, *args, **kwargs)
+        with orm.db_session:
+            return _next(root, info, *args, **kwargs)
+
+
+class MaskUnexpected(MaskErrors):
+    """Hide unexpected exceptions (bugs, database failures) behind one message; domain errors and GraphQL
+    validation errors pass through."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_should_mask)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        log.error("unexpected error in %s", error.path, exc_info=error.original_error)
+        return GraphQLError(message=self.error_message, nodes=error.nodes, source=error.source,
+                            positions=error.positions, path=error.path,
+                            extensions={"code": "INTERNAL_SERVER_ERROR"})
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is not None and not isinstance(original, (DomainError, GraphQLError))
+
+
+@dataclass
+class Schemas:
+    query: strawberry.Schema
+    mutation: strawberry.Schema
+    project_type: type
+
+
+def _check_collisions(kind: str, classes: list[type]) -> None:
+    seen: dict[str, str] = {}
+    for cls in classes:
+        for f in cls.__strawberry_definition__.fields:
+            if f.python_name in seen:
+                raise PluginLoadError(f"{kind} field '{f.python_name}' is defined by both {seen[f.python_name]} "
+                                      f"and {cls.__name__}")
+            seen[f.python_name] = cls.__name__
+
+
+def build_schemas(pm: pluggy.PluginManager, introspection: bool = True, subscription: type | None = None) -> Schemas:
+    extensions: list[GraphQLExtension] = flatten(pm.hook.minsheng_graphql())
+    project_mixins = [e.project for e in extensions if e.project]
+    _check_collisions("Project", [ProjectBase, *project_mixins])
+    project_type = strawberry.type(type("Project", (*project_mixins, ProjectBase), {}), name="Project",
+                                   description=ProjectBase.__strawberry_definition__.description)
+    roots = core_roots(project_type)
+    query_parts = [roots.Query, *[e.query for e in extensions if e.query]]
+    mutation_parts = [roots.Mutation, *[e.mutation for e in extensions if e.mutation]]
+    _check_collisions("Query", query_parts)
+    _check_collisions("Mutation", mutation_parts)
+    query, mutation = merge_types("Query", tuple(query_parts)), merge_types("Mutation", tuple(mutation_parts))
+    types = [project_type, *[t for e in extensions for t in e.types]]
+    common = [lambda: QueryDepthLimiter(max_depth=MAX_DEPTH), lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+              lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES), MaskUnexpected,
+              lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)]
+    if not introspection:
+        from strawberry.extensions import DisableIntrospection
+        common.append(DisableIntrospection)
+
+    def make(extra: list[Any]) -> strawberry.Schema:
+        return strawberry.Schema(query=query, mutation=mutation, subscription=subscription, types=types,
+                                 extensions=[*common, *extra])
+
+    return Schemas(make([]), make([SessionPerField]), project_type)
