@@ -50,7 +50,7 @@ def create_project(engine: Engine, actor: ActorView, new: NewProject) -> int:
         raise InvalidInput([FieldProblem(["workflow"], f"no workflow named '{new.workflow}'")])
     if not actor.roles & loaded.definition.creators():
         raise Forbidden("your roles may not create projects on this workflow")
-    values = coerce_fields(DETAILS, new.details, path=("input",))
+    values = coerce_fields(DETAILS, new.details, path=())
     now = engine.clock.now()
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
@@ -68,7 +68,7 @@ def _insert(sql: Sql, new: NewProject, values: dict[str, Any], region_path: str,
             state: str, now: dt.datetime) -> int:
     code = new.code or f"P{now:%Y%m%d%H%M%S%f}"
     if sql.scalar("SELECT id FROM project WHERE code = ?", (code,)) is not None:
-        raise InvalidInput([FieldProblem(["input", "code"], f"a project with code '{code}' already exists")])
+        raise InvalidInput([FieldProblem(["code"], f"a project with code '{code}' already exists")])
     columns = ["code", "region_id", "region_path", "workflow_id", "state", "version", "audit_seq", "audit_head",
                "created_at", "updated_at", *values]
     params = [code, new.region_id, region_path, workflow_id, state, 1, 1, audit.GENESIS, now, now,
@@ -83,7 +83,7 @@ def _insert(sql: Sql, new: NewProject, values: dict[str, Any], region_path: str,
 def _region_in_area(sql: Sql, actor: ActorView, region_id: int) -> str:
     path = sql.scalar("SELECT path FROM region WHERE id = ?", (region_id,))
     if path is None or not actor.covers(path):
-        raise NotFound(f"region {region_id} does not exist", path=["input", "regionId"])
+        raise NotFound(f"region {region_id} does not exist", path=["regionId"])
     return path
 
 
@@ -92,7 +92,7 @@ def _check_unit(sql: Sql, actor: ActorView, unit_id: int | None) -> None:
         return
     row = sql.one("SELECT r.path FROM unit u JOIN region r ON r.id = u.region_id WHERE u.id = ?", (unit_id,))
     if row is None or not (actor.covers(row[0]) or (actor.region_path or "").startswith(row[0])):
-        raise NotFound(f"unit {unit_id} does not exist", path=["input", "leadUnitId"])
+        raise NotFound(f"unit {unit_id} does not exist", path=["leadUnitId"])
 
 
 def update_project(engine: Engine, actor: ActorView, project_id: int, changes: Mapping[str, Any],
@@ -100,10 +100,10 @@ def update_project(engine: Engine, actor: ActorView, project_id: int, changes: M
     """Edit a project's details in a state its workflow marks editable; return the new version."""
     unknown = [k for k in changes if k not in EDITABLE]
     if unknown:
-        raise InvalidInput([FieldProblem(["input", k], "this detail cannot be edited") for k in unknown])
+        raise InvalidInput([FieldProblem([k], "this detail cannot be edited") for k in unknown])
     specs = [f for f in DETAILS if f.name in changes]
     values = coerce_fields([FieldSpec(**{**f.__dict__, "required": False}) for f in specs], changes,
-                           path=("input",))
+                           path=())
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
         row = locate(engine, sql, actor, project_id, lock=True)
@@ -115,7 +115,7 @@ def update_project(engine: Engine, actor: ActorView, project_id: int, changes: M
 def _check_editable(engine: Engine, row: Any, actor: ActorView, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != row.view.version:
         raise Conflict(f"the project is at version {row.view.version}, you saw version {expected_version}: "
-                       "someone changed it; reload and try again", path=["input", "expectedVersion"])
+                       "someone changed it; reload and try again", path=["expectedVersion"])
     definition = engine.workflows.get(row.workflow_id).definition
     state = definition.states[row.view.state]
     if not state.editable:

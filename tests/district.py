@@ -42,7 +42,7 @@ class District:
     def project(self, region: str = "county", workflow: str = "simple", **details: Any) -> int:
         values = {"title": "城区学校运动场改造", "year": 2024, "category": "教育", "budget": Decimal("3000000.00"),
                   "lead_unit_id": self.units["edu"], **details}
-        return create_project(self.engine, self.actor("committee"),
+        return create_project(self.engine, self.actor("county_office" if region != "town_b" else "town_b_office"),
                               NewProject(self.regions[region], values, workflow=workflow))
 
 
