@@ -1,0 +1,250 @@
+"""The plugin hooks: one test per hook, a meta-test that fails when a hook has none, and loading rules."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import strawberry
+from pony import orm
+
+from engine import hookspecs
+from engine.api.extension import GraphQLExtension
+from engine.core import Engine
+from engine.errors import GuardFailed
+from engine.guards import ActionSpec, GuardSpec, Param
+from engine.hookspecs import hookimpl
+from engine.migrations import Migration
+from engine.plugins import PluginLoadError, make_plugin_manager, plugin_names
+from engine.sql import Sql
+from engine.transition import TransitionRequest, fire_transition
+from tests.conftest import SIMPLE_WORKFLOW
+from tests.district import build_district
+
+HOOKS = sorted(name for name in dir(hookspecs) if name.startswith("minsheng_"))
+
+NOTES_WORKFLOW = """name: notes
+version: 1
+initial: open
+create_roles: [office]
+roles: {office: 政府办}
+states:
+  open: {label: 开放}
+  closed: {label: 关闭, final: true}
+transitions:
+  - event: close
+    from: open
+    to: closed
+    roles: [office]
+    guards:
+      - notes.has_notes: {at_least: 2}
+    actions:
+      - notes.add: {text: closed by the workflow}
+"""
+
+
+class NotesPlugin:
+    """A tiny plugin using every hook: notes on projects, a guard, an action, observers, a workflow, GraphQL."""
+
+    def __init__(self, workflow: Path) -> None:
+        self.workflow, self.in_transaction, self.after_commit, self.demo_calls = workflow, [], [], []
+
+    @hookimpl
+    def minsheng_entities(self, db):
+        class NotesNote(db.Entity):
+            _table_ = "notes_note"
+            project_id = orm.Required(int, index=True)
+            text = orm.Required(str)
+
+    @hookimpl
+    def minsheng_migrations(self):
+        return [Migration("notes", 1, "notes on projects",
+                          "CREATE TABLE notes_note (id {pk}, project_id INTEGER NOT NULL, text TEXT NOT NULL)")]
+
+    @hookimpl
+    def minsheng_guards(self):
+        def has_notes(ctx, at_least):
+            count = ctx.sql.scalar("SELECT COUNT(*) FROM notes_note WHERE project_id = ?", (ctx.project.id,))
+            return None if count >= at_least else f"the project has {count} note(s), at least {at_least} needed"
+        return [GuardSpec("notes.has_notes", has_notes, {"at_least": Param("int", required=True, min=1)})]
+
+    @hookimpl
+    def minsheng_actions(self):
+        def add(ctx, text):
+            ctx.db.NotesNote(project_id=ctx.project.id, text=text)
+        return [ActionSpec("notes.add", add, {"text": Param("string", required=True)})]
+
+    @hookimpl
+    def minsheng_transition(self, record, db):
+        self.in_transaction.append((record.event, db.NotesNote.select().count()))
+
+    @hookimpl
+    def minsheng_after_commit(self, record):
+        self.after_commit.append((record.event, record.dest))
+
+    @hookimpl
+    def minsheng_workflow_files(self):
+        return [self.workflow]
+
+    @hookimpl
+    def minsheng_graphql(self):
+        @strawberry.type
+        class NotesQuery:
+            @strawberry.field
+            def notes_count(self, info: strawberry.Info) -> int:
+                return info.context.sql.scalar("SELECT COUNT(*) FROM notes_note")
+        return GraphQLExtension(query=NotesQuery)
+
+    @hookimpl
+    def minsheng_demo_data(self, db, demo):
+        self.demo_calls.append(demo)
+
+
+@pytest.fixture
+def notes(tmp_path):
+    path = tmp_path / "notes.yaml"
+    path.write_text(NOTES_WORKFLOW, encoding="utf-8")
+    return NotesPlugin(path)
+
+
+@pytest.fixture
+def notes_engine(db_url, clock, notes):
+    engine = Engine.open(db_url, entry_points=False, extra_plugins=[notes], clock=clock,
+                         workflow_files=[SIMPLE_WORKFLOW])
+    yield engine
+    engine.close()
+
+
+def add_note(engine, project_id, text="现场照片已上传"):
+    with orm.db_session:
+        engine.db.NotesNote(project_id=project_id, text=text)
+
+
+def notes_project(engine):
+    district = build_district(engine)
+    return district, district.project(workflow="notes")
+
+
+def test_every_hook_has_a_test():
+    source = Path(__file__).read_text(encoding="utf-8")
+    tested = set(re.findall(r"def test_hook_(minsheng_\w+)", source))
+    assert set(HOOKS) - tested == set(), "hooks without a test_hook_<name> test"
+
+
+def test_hook_minsheng_entities(notes_engine):
+    add_note(notes_engine, 1)
+    with orm.db_session:
+        assert notes_engine.db.NotesNote.select().count() == 1
+
+
+def test_hook_minsheng_migrations(notes_engine):
+    with orm.db_session:
+        rows = Sql(notes_engine.db).all("SELECT component, number FROM schema_migrations WHERE component = 'notes'")
+    assert rows == [("notes", 1)]
+
+
+def test_hook_minsheng_guards(notes_engine):
+    district, pid = notes_project(notes_engine)
+    add_note(notes_engine, pid)
+    with pytest.raises(GuardFailed) as blocked:
+        fire_transition(notes_engine, district.actor("county_office"), TransitionRequest(pid, "close"))
+    assert blocked.value.reasons == ["the project has 1 note(s), at least 2 needed"]
+
+
+def test_hook_minsheng_actions(notes_engine):
+    district, pid = notes_project(notes_engine)
+    add_note(notes_engine, pid)
+    add_note(notes_engine, pid)
+    fire_transition(notes_engine, district.actor("county_office"), TransitionRequest(pid, "close"))
+    with orm.db_session:
+        texts = sorted(n.text for n in notes_engine.db.NotesNote.select())
+    assert texts == ["closed by the workflow", "现场照片已上传", "现场照片已上传"]
+
+
+def test_hook_minsheng_transition(notes_engine, notes):
+    district, pid = notes_project(notes_engine)
+    add_note(notes_engine, pid)
+    add_note(notes_engine, pid)
+    fire_transition(notes_engine, district.actor("county_office"), TransitionRequest(pid, "close"))
+    assert notes.in_transaction == [("close", 3)]  # it sees the action's note: same transaction
+
+
+def test_hook_minsheng_after_commit(notes_engine, notes):
+    district, pid = notes_project(notes_engine)
+    add_note(notes_engine, pid)
+    with pytest.raises(GuardFailed):
+        fire_transition(notes_engine, district.actor("county_office"), TransitionRequest(pid, "close"))
+    assert notes.after_commit == []
+    add_note(notes_engine, pid)
+    fire_transition(notes_engine, district.actor("county_office"), TransitionRequest(pid, "close"))
+    assert notes.after_commit == [("close", "closed")]
+
+
+def test_hook_minsheng_workflow_files(notes_engine):
+    assert notes_engine.workflows.named("notes").definition.states["closed"].label == "关闭"
+
+
+def test_hook_minsheng_graphql(notes_engine):
+    from starlette.testclient import TestClient
+
+    from engine.api.app import create_app
+
+    district, pid = notes_project(notes_engine)
+    add_note(notes_engine, pid)
+    with TestClient(create_app(notes_engine)) as client:
+        response = client.post("/graphql", json={"query": "{ notesCount }"},
+                               headers={"Authorization": f"Bearer {district.tokens['county_office']}"})
+    assert response.json() == {"data": {"notesCount": 1}}
+
+
+def test_hook_minsheng_demo_data(notes_engine, notes):
+    from engine.demo import build_demo
+
+    demo = build_demo(notes_engine)
+    assert notes.demo_calls == [demo]
+
+
+def test_plugins_can_be_disabled_by_configuration(monkeypatch):
+    assert {"funding", "inspection", "satisfaction"} <= set(plugin_names(make_plugin_manager(entry_points=False)))
+    monkeypatch.setenv("MINSHENG_DISABLE_PLUGINS", "funding, satisfaction")
+    from engine.core import disabled_from_env
+
+    names = plugin_names(make_plugin_manager(disabled_from_env(), entry_points=False))
+    assert "funding" not in names and "satisfaction" not in names and "inspection" in names
+
+
+def test_misspelled_hook_fails_at_start_up_naming_it():
+    class Misspelled:
+        @hookimpl
+        def minsheng_guard(self):
+            return []
+
+    with pytest.raises(PluginLoadError, match="minsheng_guard"):
+        make_plugin_manager(extra=[Misspelled()], entry_points=False)
+
+
+def test_a_guard_registered_twice_is_refused(db_url, notes):
+    class Again:
+        @hookimpl
+        def minsheng_guards(self):
+            return [GuardSpec("notes.has_notes", lambda ctx: None)]
+
+    with pytest.raises(PluginLoadError, match="guard 'notes.has_notes' is registered twice"):
+        Engine.open(db_url, entry_points=False, extra_plugins=[notes, Again()], workflow_files=[SIMPLE_WORKFLOW])
+
+
+def test_a_broken_builtin_plugin_is_named(monkeypatch):
+    import engine.plugins as plugins
+
+    monkeypatch.setattr(plugins, "DEFAULT_PLUGINS", ("engine.core_guards", "plugins.does_not_exist"))
+    with pytest.raises(PluginLoadError, match="plugin 'does_not_exist' failed to load: ModuleNotFoundError"):
+        make_plugin_manager(entry_points=False)
+
+
+def test_hook_docs_cover_every_hook():
+    from engine.hookdocs import render
+
+    docs = (Path(__file__).parent.parent / "docs" / "plugin_hooks.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^## (minsheng_\w+)", docs, flags=re.M))
+    assert documented == set(HOOKS), "run: python -m engine.hookdocs"
+    assert docs == render(), "docs/plugin_hooks.md is out of date: run python -m engine.hookdocs"
