@@ -140,3 +140,29 @@ ALTER TABLE project ADD COLUMN planned_start DATE;
 ALTER TABLE project ADD COLUMN planned_end DATE
 """),
 ]
+
+
+SQLITE_APPEND_ONLY = [
+    "CREATE TRIGGER audit_record_no_update BEFORE UPDATE ON audit_record"
+    " BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END",
+    "CREATE TRIGGER audit_record_no_delete BEFORE DELETE ON audit_record"
+    " BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END",
+]
+POSTGRES_APPEND_ONLY = [
+    "CREATE FUNCTION audit_record_append_only() RETURNS trigger AS $$"
+    " BEGIN RAISE EXCEPTION 'audit records are append-only'; END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER audit_record_no_change BEFORE UPDATE OR DELETE ON audit_record"
+    " FOR EACH ROW EXECUTE FUNCTION audit_record_append_only()",
+]
+
+
+def _append_only(db: orm.Database, provider: str) -> None:
+    from engine.sql import Sql
+
+    sql = Sql(db)
+    for statement in SQLITE_APPEND_ONLY if provider == "sqlite" else POSTGRES_APPEND_ONLY:
+        sql.cursor().execute(statement)
+
+
+CORE_MIGRATIONS.append(Migration("core", 3, "audit records are append-only: the database refuses to change them",
+                                 _append_only))

@@ -30,6 +30,16 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
+def _pony_error(dbapi: Any, exc: Exception) -> orm.DBException:
+    for driver_class, pony_class in ((dbapi.IntegrityError, orm.IntegrityError),
+                                     (dbapi.OperationalError, orm.OperationalError),
+                                     (dbapi.InternalError, orm.InternalError),
+                                     (dbapi.ProgrammingError, orm.ProgrammingError)):
+        if isinstance(exc, driver_class):
+            return pony_class(exc)
+    return orm.DatabaseError(exc)
+
+
 class Sql:
     """Runs statements on the current session's connection (inside ``orm.db_session``)."""
 
@@ -37,12 +47,20 @@ class Sql:
         self.db = db
         self.sqlite = db.provider.dialect == "SQLite"
 
+    def cursor(self) -> Any:
+        """A DB-API cursor on the session's connection, for statements that take no parameters."""
+        return self.db.get_connection().cursor()
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement; driver errors come out as pony's (``orm.IntegrityError`` and so on), as through pony."""
         cursor = self.db.get_connection().cursor()
-        if self.sqlite:
-            cursor.execute(sql, [_sqlite_value(v) for v in params])
-        else:
-            cursor.execute(_pg(sql), list(params))
+        try:
+            if self.sqlite:
+                cursor.execute(sql, [_sqlite_value(v) for v in params])
+            else:
+                cursor.execute(_pg(sql), list(params))
+        except self.db.provider.dbapi_module.Error as exc:
+            raise _pony_error(self.db.provider.dbapi_module, exc) from exc
         return cursor
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:

@@ -56,6 +56,8 @@ class TransitionRecord:
     replayed: bool = False  # True when an idempotency key returned an earlier result
 
 
+BUSY_SIGNS = ("database is locked", "deadlock detected", "could not serialize")
+
 UPDATE_PROJECT = ("UPDATE project SET state = ?, previous_state = ?, version = version + 1, audit_seq = ?,"
                   " audit_head = ?, updated_at = ? WHERE id = ? AND version = ?")
 
@@ -69,6 +71,10 @@ def fire_transition(engine: Engine, actor: ActorView, request: TransitionRequest
         raise Conflict("someone else changed this project at the same moment; reload and try again") from exc
     except orm.TransactionError as exc:
         raise Conflict("the transition could not be committed because of a concurrent change; try again") from exc
+    except orm.OperationalError as exc:
+        if not any(sign in str(exc).lower() for sign in BUSY_SIGNS):
+            raise
+        raise Conflict("the database is busy with another change to this project; try again") from exc
     if not record.replayed:
         engine.after_commit(record)
     return record

@@ -1,6 +1,7 @@
 """The audit log's hash chain, verified through ``minsheng audit verify``."""
 from __future__ import annotations
 
+import pytest
 from pony import orm
 
 from engine.cli import main
@@ -18,8 +19,24 @@ def build_history(engine, district) -> tuple[int, int]:
 
 
 def tamper(engine, statement: str, params: tuple) -> None:
+    """What someone with the database's admin rights could do: lift the append-only triggers, then change rows."""
     with orm.db_session:
-        Sql(engine.db).execute(statement, params)
+        sql = Sql(engine.db)
+        if sql.sqlite:
+            sql.execute("DROP TRIGGER audit_record_no_update")
+            sql.execute("DROP TRIGGER audit_record_no_delete")
+        else:
+            sql.execute("DROP TRIGGER audit_record_no_change ON audit_record")
+        sql.execute(statement, params)
+
+
+def test_the_database_refuses_to_change_audit_records(engine, district):
+    first, _ = build_history(engine, district)
+    for statement in ("UPDATE audit_record SET comment = 'x' WHERE project_id = ?",
+                      "DELETE FROM audit_record WHERE project_id = ?"):
+        with pytest.raises(orm.DatabaseError, match="audit records are append-only"):
+            with orm.db_session:
+                Sql(engine.db).execute(statement, (first,))
 
 
 def verify(db_url: str, capsys) -> tuple[int, str]:
@@ -77,7 +94,7 @@ def test_rehashed_forgery_breaks_the_link_to_the_next_record(engine, district, d
                       " comment, prev_hash FROM audit_record WHERE project_id = ? AND seq = 2", (first,))
         from engine.sql import to_datetime
         forged = AuditEntry(*row[:8], to_datetime(row[8]), '{"decision_no":"forged"}', row[10], row[11])
-        sql.execute("UPDATE audit_record SET fields = ?, hash = ? WHERE project_id = ? AND seq = 2",
-                    (forged.fields, forged.digest(), first))
+    tamper(engine, "UPDATE audit_record SET fields = ?, hash = ? WHERE project_id = ? AND seq = 2",
+           (forged.fields, forged.digest(), first))
     code, out = verify(db_url, capsys)
     assert code == 1 and f"(id {first}), record 3: does not follow the previous record's hash" in out
