@@ -50,8 +50,13 @@ class WorkflowRegistry:
             _record(sql, definition)
         rows = sql.all("SELECT id, name, version, source FROM workflow_version ORDER BY name, version")
         for row_id, name, version, source in rows:
-            definition = parse_definition(source, f"<{name} v{version} in database>", catalog.guards,
-                                          catalog.actions)
+            try:
+                definition = parse_definition(source, f"<{name} v{version} in database>", catalog.guards,
+                                              catalog.actions)
+            except InvalidDefinition:
+                if sql.scalar("SELECT COUNT(*) FROM project WHERE workflow_id = ?", (row_id,)):
+                    raise  # projects run on it: its guards' plugin must stay enabled
+                continue  # e.g. a disabled plugin's workflow that no project uses
             self.by_id[row_id] = LoadedWorkflow(row_id, definition, StateMachine(definition))
         for definition in definitions:
             row_id = sql.scalar("SELECT id FROM workflow_version WHERE name = ? AND version = ?",
