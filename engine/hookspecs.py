@@ -105,3 +105,16 @@ def minsheng_demo_data(db: Any, demo: Any) -> None:
     histories) exists. ``demo`` is an ``engine.demo.DemoDistrict`` giving the created projects by code and the
     clock. The return value is ignored.
     """
+
+
+@hookspec
+def minsheng_demo_prepare(engine: Any, demo: Any, project: Any, event: str) -> None:
+    """Before the demo fires ``event`` on ``project``: record what that transition's guards will check.
+
+    Called by ``minsheng serve --demo`` while it drives each demo project through its workflow with the real
+    engine functions, once before every event, outside any ``db_session`` (use your plugin's own service
+    functions, which open theirs). ``project`` is an ``engine.demo.DemoProject`` (``id``, ``code``, ``state``,
+    ``budget``, ``lead_unit_id``); ``demo`` the ``engine.demo.DemoDistrict`` with the actors and the clock. For
+    example the funding plugin records a funding plan before ``approve`` and funds received before ``start``.
+    The return value is ignored.
+    """

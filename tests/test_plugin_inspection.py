@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from engine.errors import GuardFailed
+from engine.errors import Forbidden, GuardFailed
 from engine.guards import ActionSpec, GuardSpec
 from plugins import inspection
 from plugins.inspection import graphql as inspection_graphql
@@ -139,7 +139,7 @@ def test_action_run_by_another_plugin_for_a_bottom_grade(engine, district, clock
     fire(engine, district, "county_office", pid, "complete", completion_date="2024-03-01")
     fire(engine, district, "county_office", pid, "hand_over", custodian="城区小学")
     clock.set("2024-09-01T10:00:00")
-    fire(engine, district, "committee", pid, "grade_bottom")
+    fire(engine, district, "committee", pid, "grade_bottom", findings="设施运行良好，但群众满意度不高")
     [opened] = rectifications(engine, pid)
     assert (opened.description, opened.deadline, opened.unit_id, opened.origin) == (
         BOTTOM_GRADE_TEXT, dt.date(2024, 9, 16), district.units["edu"], "grade_bottom")
@@ -152,6 +152,6 @@ def test_rectification_without_a_lead_unit_is_the_office_s_to_close(engine, dist
     fire(engine, district, "county_office", pid, "fail_acceptance", findings="无牵头单位", deadline="2024-04-01")
     [opened] = rectifications(engine, pid)
     assert opened.unit_id is None and opened.unit_name is None
-    with pytest.raises(Exception, match="only the responsible unit or the government office"):
+    with pytest.raises(Forbidden, match="only the responsible unit or the government office"):
         mark_done(engine, district.actor("edu_clerk"), opened.id)
     assert mark_done(engine, district.actor("county_office"), opened.id).status == "done"

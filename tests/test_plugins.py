@@ -48,6 +48,7 @@ class NotesPlugin:
 
     def __init__(self, workflow: Path) -> None:
         self.workflow, self.in_transaction, self.after_commit, self.demo_calls = workflow, [], [], []
+        self.prepared: list[tuple[str, str, str]] = []
 
     @hookimpl
     def minsheng_entities(self, db):
@@ -98,6 +99,10 @@ class NotesPlugin:
     @hookimpl
     def minsheng_demo_data(self, db, demo):
         self.demo_calls.append(demo)
+
+    @hookimpl
+    def minsheng_demo_prepare(self, engine, demo, project, event):
+        self.prepared.append((project.code, project.state, event))
 
 
 @pytest.fixture
@@ -200,8 +205,17 @@ def test_hook_minsheng_graphql(notes_engine):
 def test_hook_minsheng_demo_data(notes_engine, notes):
     from engine.demo import build_demo
 
-    demo = build_demo(notes_engine)
+    demo = build_demo(notes_engine, workflow="simple")
     assert notes.demo_calls == [demo]
+
+
+def test_hook_minsheng_demo_prepare(notes_engine, notes):
+    from engine.demo import build_demo
+
+    demo = build_demo(notes_engine, workflow="simple")
+    fired = [(code, event) for code, p in demo.projects.items() for event in p.events]
+    assert sorted((code, event) for code, _, event in notes.prepared) == sorted(fired)
+    assert all(state != "done" for _, state, _ in notes.prepared)  # called before each event, from its state
 
 
 def test_plugins_can_be_disabled_by_configuration(monkeypatch):

@@ -1,0 +1,54 @@
+"""Built-in plugin: inspection (视察 / 督查 / 验收) and rectification (整改).
+
+Records inspections of a project, opens rectifications for what they find, tracks them open → done → verified,
+lists overdue ones, and gives the default workflow its acceptance and rectification guards and action.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from engine.api.extension import GraphQLExtension
+from engine.guards import ActionSpec, GuardSpec
+from engine.hookspecs import hookimpl
+from engine.migrations import Migration
+
+from plugins.inspection import demo as demo_records
+from plugins.inspection import entities, guards
+
+
+@hookimpl
+def minsheng_entities(db: Any) -> None:
+    entities.declare(db)
+
+
+@hookimpl
+def minsheng_migrations() -> list[Migration]:
+    return list(entities.MIGRATIONS)
+
+
+@hookimpl
+def minsheng_guards() -> list[GuardSpec]:
+    return list(guards.GUARDS)
+
+
+@hookimpl
+def minsheng_actions() -> list[ActionSpec]:
+    return list(guards.ACTIONS)
+
+
+@hookimpl
+def minsheng_graphql() -> GraphQLExtension:
+    from plugins.inspection.graphql import extension
+
+    return extension()
+
+
+@hookimpl
+def minsheng_demo_data(db: Any, demo: Any) -> None:
+    demo_records.add_demo_records(demo)
+
+
+@hookimpl(optionalhook=True)
+def minsheng_demo_prepare(engine: Any, demo: Any, project: Any, event: str) -> None:
+    """Before the demo fires ``event``: the acceptance inspections and closed rectifications its guards check."""
+    demo_records.prepare(demo, project, event)
