@@ -18,6 +18,8 @@ from engine.admin import add_actor
 from engine.core import Engine
 from engine.guards import ActionSpec, GuardContext, Param
 from engine.sql import Sql
+from plugins.satisfaction.summary import GradeView, ProjectTally, latest_grade, project_tally
+from plugins.satisfaction.votes import VoteRequest, VoteView, record_deputy_vote
 from engine.transition import TransitionRecord, TransitionRequest, fire_transition
 from tests.district import District
 
@@ -62,6 +64,13 @@ transitions:
       - satisfaction.rated
     actions:
       - satisfaction.grade: {bands: [99, 95], rectification_days: 15}
+  - event: review_above_bottom
+    label: 回头看（一般档须整改）
+    from: published
+    to: reviewed
+    roles: [committee]
+    guards:
+      - satisfaction.above_bottom_grade
   - event: grade_unchecked
     label: 直接评定
     from: published
@@ -147,3 +156,20 @@ def record_calls(monkeypatch: pytest.MonkeyPatch, engine: Engine, name: str, par
     spec = ActionSpec(name, run, real.params if real else params, "recorded by the test")
     monkeypatch.setitem(engine.catalog.actions, name, spec)
     return calls
+
+
+def tally(survey: Survey, project_id: int) -> ProjectTally:
+    with orm.db_session:
+        return project_tally(Sql(survey.engine.db), project_id)
+
+
+def grade_row(survey: Survey, project_id: int) -> GradeView | None:
+    with orm.db_session:
+        return latest_grade(Sql(survey.engine.db), project_id)
+
+
+def vote(survey: Survey, who: str, pid: int, present: int, votes: tuple[int, int, int], expected: int = 35,
+         **more: Any) -> VoteView:
+    """Record a deputies' vote session as ``who``."""
+    request = VoteRequest(pid, present, expected, *votes, **more)
+    return record_deputy_vote(survey.engine, survey.district.actor(who), request)

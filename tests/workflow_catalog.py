@@ -24,6 +24,7 @@ GUARD_PARAMS: dict[str, dict[str, Param]] = {
     "inspection.acceptance_passed": {},
     "inspection.no_open_rectifications": {},
     "satisfaction.rated": {"min_responses": Param("int", min=1, default=30)},
+    "satisfaction.above_bottom_grade": {"bands": Param("list")},
 }
 
 GUARDS: dict[str, GuardSpec] = {name: GuardSpec(name, _passes, params) for name, params in GUARD_PARAMS.items()}

@@ -1,0 +1,53 @@
+"""Built-in plugin: satisfaction 满意度测评.
+
+Residents (anonymously, once per project per device), 监督员 and 人大代表 rate a project's results; the standing
+committee records deputies' vote sessions; ``satisfaction.rated`` blocks the review until enough answers exist;
+``satisfaction.grade`` grades the project (优良 / 良好 / 一般) and rewards or rectifies it. See README.md beside
+this file for the choices made (score → verdict mapping, what the rate counts, grade bands, device-token hashing).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from engine.api.extension import GraphQLExtension
+from engine.guards import ActionSpec, GuardSpec
+from engine.hookspecs import hookimpl
+from engine.migrations import Migration
+from engine.sql import Sql
+from plugins.satisfaction import demo as demo_data, entities, graphql, guards
+
+
+@hookimpl
+def minsheng_entities(db: Any) -> None:
+    entities.declare(db)
+
+
+@hookimpl
+def minsheng_migrations() -> list[Migration]:
+    return list(entities.MIGRATIONS)
+
+
+@hookimpl
+def minsheng_guards() -> list[GuardSpec]:
+    return list(guards.GUARDS)
+
+
+@hookimpl
+def minsheng_actions() -> list[ActionSpec]:
+    return list(guards.ACTIONS)
+
+
+@hookimpl
+def minsheng_graphql() -> GraphQLExtension:
+    return graphql.EXTENSION
+
+
+@hookimpl
+def minsheng_demo_data(db: Any, demo: Any) -> None:
+    demo_data.add_demo_data(Sql(db), demo)
+
+
+@hookimpl(optionalhook=True)
+def minsheng_demo_prepare(engine: Any, demo: Any, project: Any, event: str) -> None:
+    """Called by the demo builder before each event (a hook the builder uses when some plugin provides it)."""
+    demo_data.prepare(engine, demo, project, event)

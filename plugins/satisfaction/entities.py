@@ -1,0 +1,103 @@
+"""The satisfaction plugin's tables: answers 满意度测评, deputies' vote sessions 人大代表票决测评, grades 评定等次,
+and the per-database salt for hashing residents' device tokens.
+
+A resident's answer stores nothing personal: no name, no address, no actor; the device token the app sends is
+kept only as an HMAC (salted per database, optionally peppered, keyed per project) so "once per project per
+device" can be enforced without being able to recognise the device.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from decimal import Decimal
+
+from pony import orm
+
+from engine.clock import clock
+from engine.migrations import Migration
+
+
+def declare(db: orm.Database) -> None:
+    class SatisfactionRating(db.Entity):
+        """One valid answer: a five-level score (100/80/60/40/20) or a three-way verdict."""
+
+        _table_ = "satisfaction_rating"
+        id = orm.PrimaryKey(int, auto=True)
+        project_id = orm.Required(int, index=True)
+        rater_kind = orm.Required(str)  # resident | supervisor | deputy
+        score = orm.Optional(int, nullable=True)  # five-level answers only
+        verdict = orm.Required(str)  # satisfied | basically_satisfied | dissatisfied (mapped from score)
+        device_hash = orm.Optional(str, nullable=True)  # residents only: HMAC of the device token
+        actor_id = orm.Optional(int, nullable=True)  # supervisors and deputies only; never for residents
+        rated_at = orm.Required(dt.datetime)
+
+    class SatisfactionVote(db.Entity):
+        """A deputies' vote session on a project's results, recorded by the standing committee."""
+
+        _table_ = "satisfaction_vote"
+        id = orm.PrimaryKey(int, auto=True)
+        project_id = orm.Required(int, index=True)
+        body = orm.Required(str)  # 测评机构, e.g. 县人大常委会
+        voted_on = orm.Required(dt.date)
+        expected = orm.Required(int)  # members of the body 应到
+        present = orm.Required(int)  # 实到
+        satisfied = orm.Required(int)
+        basically_satisfied = orm.Required(int)
+        dissatisfied = orm.Required(int)
+        verdict = orm.Required(str)
+        actor_id = orm.Required(int)  # who recorded it
+        recorded_at = orm.Required(dt.datetime)
+
+    class SatisfactionGrade(db.Entity):
+        """A grade 评定等次 given by the ``satisfaction.grade`` action, with the figures it was based on."""
+
+        _table_ = "satisfaction_grade"
+        id = orm.PrimaryKey(int, auto=True)
+        project_id = orm.Required(int, index=True)
+        grade = orm.Required(str)  # top 优良 | middle 良好 | bottom 一般
+        rate = orm.Required(Decimal, precision=16, scale=2)  # percent
+        responses = orm.Required(int)
+        favourable = orm.Required(int)
+        band_top = orm.Required(Decimal, precision=16, scale=2)
+        band_middle = orm.Required(Decimal, precision=16, scale=2)
+        reward = orm.Optional(int, size=64, nullable=True)  # fen, when a reward 奖补 was granted
+        rectification_days = orm.Optional(int, nullable=True)  # when a rectification 整改 was opened
+        graded_at = orm.Required(dt.datetime)
+
+    class SatisfactionKey(db.Entity):
+        """The database's secret salt for device-token hashes (one row, made by migration 2)."""
+
+        _table_ = "satisfaction_key"
+        id = orm.PrimaryKey(int, auto=True)
+        salt = orm.Required(str)
+        created_at = orm.Required(dt.datetime)
+
+
+def _make_salt(db: orm.Database, provider: str) -> None:
+    """Store a fresh random salt; it never leaves the database."""
+    salt, now = secrets.token_hex(32), clock.now()
+    db.execute("INSERT INTO satisfaction_key (salt, created_at) VALUES ($salt, $now)")
+
+
+MIGRATIONS = [
+    Migration("satisfaction", 1, "satisfaction answers, deputies' vote sessions, grades, device-hash salt", """
+CREATE TABLE satisfaction_rating (id {pk}, project_id INTEGER NOT NULL REFERENCES project (id),
+    rater_kind TEXT NOT NULL, score INTEGER, verdict TEXT NOT NULL, device_hash TEXT, actor_id INTEGER,
+    rated_at {ts} NOT NULL);
+CREATE INDEX idx_satisfaction_rating_project ON satisfaction_rating (project_id);
+CREATE UNIQUE INDEX uq_satisfaction_rating_device ON satisfaction_rating (project_id, device_hash);
+CREATE UNIQUE INDEX uq_satisfaction_rating_actor ON satisfaction_rating (project_id, actor_id);
+CREATE TABLE satisfaction_vote (id {pk}, project_id INTEGER NOT NULL REFERENCES project (id),
+    body TEXT NOT NULL, voted_on DATE NOT NULL, expected INTEGER NOT NULL, present INTEGER NOT NULL,
+    satisfied INTEGER NOT NULL, basically_satisfied INTEGER NOT NULL, dissatisfied INTEGER NOT NULL,
+    verdict TEXT NOT NULL, actor_id INTEGER NOT NULL, recorded_at {ts} NOT NULL);
+CREATE INDEX idx_satisfaction_vote_project ON satisfaction_vote (project_id);
+CREATE TABLE satisfaction_grade (id {pk}, project_id INTEGER NOT NULL REFERENCES project (id),
+    grade TEXT NOT NULL, rate {money} NOT NULL, responses INTEGER NOT NULL, favourable INTEGER NOT NULL,
+    band_top {money} NOT NULL, band_middle {money} NOT NULL, reward {bigint}, rectification_days INTEGER,
+    graded_at {ts} NOT NULL);
+CREATE INDEX idx_satisfaction_grade_project ON satisfaction_grade (project_id);
+CREATE TABLE satisfaction_key (id {pk}, salt TEXT NOT NULL, created_at {ts} NOT NULL)
+"""),
+    Migration("satisfaction", 2, "a random salt for residents' device-token hashes", _make_salt),
+]

@@ -1,0 +1,233 @@
+"""The satisfaction plugin's GraphQL: ``Project.satisfaction``, ``satisfactionRollup``, ``rateProject`` (the
+public with a device token, or a 监督员 / 人大代表 with their token) and ``recordDeputyVote`` (人大常委会)."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Optional
+
+import strawberry
+
+from engine.api.context import RequestContext
+from engine.api.errors import UserError, payload
+from engine.api.extension import GraphQLExtension
+from engine.api.ids import from_global_id, to_global_id
+from plugins.satisfaction import ratings, scoring, summary, votes
+from plugins.satisfaction.scoring import Tally
+
+
+@strawberry.enum(description="A three-way satisfaction verdict 评价 (five-level scores map to these: 100/80 满意, "
+                             "60 基本满意, 40/20 不满意).")
+class SatisfactionVerdict(Enum):
+    SATISFIED = strawberry.enum_value(scoring.SATISFIED, description="满意")
+    BASICALLY_SATISFIED = strawberry.enum_value(scoring.BASICALLY_SATISFIED, description="基本满意")
+    DISSATISFIED = strawberry.enum_value(scoring.DISSATISFIED, description="不满意")
+
+
+@strawberry.enum(description="Who gave a satisfaction answer.")
+class SatisfactionRaterKind(Enum):
+    RESIDENT = strawberry.enum_value(ratings.RESIDENT, description="群众 (anonymous, once per device)")
+    SUPERVISOR = strawberry.enum_value(ratings.SUPERVISOR, description="监督员")
+    DEPUTY = strawberry.enum_value(ratings.DEPUTY, description="人大代表")
+
+
+@strawberry.enum(description="A satisfaction grade band 评定等次.")
+class SatisfactionGradeLevel(Enum):
+    TOP = strawberry.enum_value(scoring.TOP, description="优良 (earns a reward 奖补)")
+    MIDDLE = strawberry.enum_value(scoring.MIDDLE, description="良好")
+    BOTTOM = strawberry.enum_value(scoring.BOTTOM, description="一般 (sent back for rectification 整改)")
+
+
+@strawberry.type(description="Counted satisfaction answers and the figures officials report.")
+class SatisfactionTally:
+    responses: int = strawberry.field(description="Valid answers 有效答卷.")
+    satisfied: int = strawberry.field(description="满意 answers (five-level 100 and 80 included).")
+    basically_satisfied: int = strawberry.field(description="基本满意 answers (five-level 60 included).")
+    dissatisfied: int = strawberry.field(description="不满意 answers (five-level 40 and 20 included).")
+    scored_responses: int = strawberry.field(description="Answers given on the five-level scale.")
+    rate: Optional[Decimal] = strawberry.field(description="满意率 in percent, two places: (满意 + 基本满意) / "
+                                                           "valid answers; null without answers.")
+    mean_score: Optional[Decimal] = strawberry.field(description="Mean of the five-level scores (100/80/60/40/20) "
+                                                                 "only; null without such answers.")
+
+
+def _tally_values(tally: Tally) -> dict[str, Any]:
+    return {"responses": tally.responses, "satisfied": tally.satisfied,
+            "basically_satisfied": tally.basically_satisfied, "dissatisfied": tally.dissatisfied,
+            "scored_responses": tally.scored, "rate": tally.rate_percent(), "mean_score": tally.mean_score()}
+
+
+@strawberry.type(description="Satisfaction answers of one kind of rater.")
+class SatisfactionKindTally(SatisfactionTally):
+    kind: SatisfactionRaterKind
+    label: str = strawberry.field(description="群众, 监督员 or 人大代表.")
+
+
+@strawberry.type(description="A grade 评定等次 given when the project was reviewed, with the figures behind it.")
+class SatisfactionGrade:
+    grade: SatisfactionGradeLevel
+    label: str = strawberry.field(description="优良, 良好 or 一般.")
+    rate: Decimal = strawberry.field(description="The satisfaction rate graded, in percent.")
+    responses: int
+    bands: list[Decimal] = strawberry.field(description="[top, middle] band limits in percent used.")
+    reward_amount: Optional[Decimal] = strawberry.field(description="Reward 奖补 granted, yuan (top grade).")
+    rectification_days: Optional[int] = strawberry.field(description="Days given to rectify (bottom grade).")
+    graded_at: dt.datetime
+
+
+@strawberry.type(description="A deputies' vote session 人大代表票决测评 on a project's results.")
+class SatisfactionDeputyVote:
+    body: str = strawberry.field(description="The voting body, e.g. 人大常委会.")
+    voted_on: dt.date
+    expected: int = strawberry.field(description="Members expected 应到.")
+    present: int = strawberry.field(description="Members present 实到.")
+    quorum_met: bool = strawberry.field(description="More than half of the members expected were present.")
+    satisfied: int
+    basically_satisfied: int
+    dissatisfied: int
+    verdict: SatisfactionVerdict = strawberry.field(description="满意 if 满意 votes exceed half of those present, "
+                                                                "else 基本满意 if 满意 + 基本满意 do, else 不满意.")
+    verdict_label: str
+
+
+@strawberry.type(description="A project's satisfaction 满意度: all answers, by rater kind, grade and votes.")
+class ProjectSatisfaction(SatisfactionTally):
+    by_kind: list[SatisfactionKindTally] = strawberry.field(description="Answers by 群众 / 监督员 / 人大代表.")
+    latest_grade: Optional[SatisfactionGrade]
+    deputy_votes: list[SatisfactionDeputyVote] = strawberry.field(description="Vote sessions, latest first.")
+
+
+@strawberry.type(description="Satisfaction over every valid answer on the projects of an area and year.")
+class SatisfactionRollup(SatisfactionTally):
+    projects: int = strawberry.field(description="Projects with at least one answer.")
+
+
+@strawberry.type(description="One recorded answer (nothing about who gave it).")
+class SatisfactionRating:
+    project_id: strawberry.ID
+    kind: SatisfactionRaterKind
+    score: Optional[int]
+    verdict: SatisfactionVerdict
+    verdict_label: str
+    rated_at: dt.datetime
+
+
+def _grade(view: summary.GradeView | None) -> SatisfactionGrade | None:
+    if view is None:
+        return None
+    reward = None if view.reward_fen is None else (Decimal(view.reward_fen) / 100).quantize(Decimal("0.01"))
+    return SatisfactionGrade(grade=SatisfactionGradeLevel(view.grade), label=scoring.GRADE_LABELS[view.grade],
+                             rate=view.rate, responses=view.responses, bands=[view.band_top, view.band_middle],
+                             reward_amount=reward, rectification_days=view.rectification_days,
+                             graded_at=view.graded_at)
+
+
+def _vote(view: votes.VoteView) -> SatisfactionDeputyVote:
+    return SatisfactionDeputyVote(body=view.body, voted_on=view.voted_on, expected=view.expected,
+                                  present=view.present, quorum_met=view.quorum_met, satisfied=view.satisfied,
+                                  basically_satisfied=view.basically_satisfied, dissatisfied=view.dissatisfied,
+                                  verdict=SatisfactionVerdict(view.verdict),
+                                  verdict_label=scoring.VERDICT_LABELS[view.verdict])
+
+
+def _rating(view: ratings.RatingView) -> SatisfactionRating:
+    return SatisfactionRating(project_id=strawberry.ID(to_global_id("Project", view.project_id)),
+                              kind=SatisfactionRaterKind(view.rater_kind), score=view.score,
+                              verdict=SatisfactionVerdict(view.verdict),
+                              verdict_label=scoring.VERDICT_LABELS[view.verdict], rated_at=view.rated_at)
+
+
+def project_satisfaction(context: RequestContext, project_id: int) -> ProjectSatisfaction:
+    """Everything about a project's satisfaction; aggregates only, so the public may see it all."""
+    sql = context.sql
+    tally = summary.project_tally(sql, project_id)
+    by_kind = [SatisfactionKindTally(kind=SatisfactionRaterKind(kind), label=ratings.KIND_LABELS[kind],
+                                     **_tally_values(t)) for kind, t in tally.by_kind.items()]
+    return ProjectSatisfaction(**_tally_values(tally.overall), by_kind=by_kind,
+                               latest_grade=_grade(summary.latest_grade(sql, project_id)),
+                               deputy_votes=[_vote(v) for v in votes.votes_of(sql, project_id)])
+
+
+@strawberry.type
+class SatisfactionProjectFields:
+    @strawberry.field(description="满意度: the satisfaction rate, mean score, answers by rater kind, the latest "
+                                  "grade and the deputies' vote sessions.")
+    def satisfaction(self, info: strawberry.Info) -> ProjectSatisfaction:
+        return project_satisfaction(info.context, self.database_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type
+class SatisfactionQuery:
+    @strawberry.field(description="Satisfaction over all valid answers on the projects of a region (default: "
+                                  "your own; the public: all published projects) and year (default: all years).")
+    def satisfaction_rollup(self, info: strawberry.Info, region: Optional[strawberry.ID] = None,
+                            year: Optional[int] = None) -> SatisfactionRollup:
+        context: RequestContext = info.context
+        region_id = None if region is None else from_global_id(region, "Region", ["region"])
+        result = summary.rollup(context.engine, context.sql, context.actor, region_id, year)
+        return SatisfactionRollup(**_tally_values(result.tally), projects=result.projects)
+
+
+@strawberry.input(description="One satisfaction answer: a five-level score or a verdict, not both.")
+class RateProjectInput:
+    project_id: strawberry.ID
+    score: Optional[int] = strawberry.field(default=None, description="100, 80, 60, 40 or 20.")
+    verdict: Optional[SatisfactionVerdict] = None
+    device_token: Optional[str] = strawberry.field(
+        default=None, description="Required without a token: a random id the app keeps on the device (e.g. a UUID, "
+                                  "16–128 characters). Stored only as a keyed hash; one answer per project per device.")
+
+
+@strawberry.type
+class RateProjectPayload:
+    rating: Optional[SatisfactionRating] = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="A deputies' vote session on a project's results (recorded by 人大常委会).")
+class RecordDeputyVoteInput:
+    project_id: strawberry.ID
+    present: int = strawberry.field(description="Members present 实到.")
+    expected: int = strawberry.field(description="Members expected 应到.")
+    satisfied: int
+    basically_satisfied: int
+    dissatisfied: int
+    body: Optional[str] = strawberry.field(default=None, description="Voting body; default 人大常委会.")
+    voted_on: Optional[dt.date] = strawberry.field(default=None, description="Default: today.")
+
+
+@strawberry.type
+class RecordDeputyVotePayload:
+    vote: Optional[SatisfactionDeputyVote] = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _rate(context: RequestContext, data: RateProjectInput) -> dict[str, Any]:
+    project_id = from_global_id(data.project_id, "Project", ["input", "projectId"])
+    verdict = None if data.verdict is None else data.verdict.value
+    request = ratings.RatingRequest(project_id, data.score, verdict, data.device_token)
+    return {"rating": _rating(ratings.rate_project(context.engine, context.actor, request))}
+
+
+def _record_vote(context: RequestContext, data: RecordDeputyVoteInput) -> dict[str, Any]:
+    project_id = from_global_id(data.project_id, "Project", ["input", "projectId"])
+    request = votes.VoteRequest(project_id, data.present, data.expected, data.satisfied, data.basically_satisfied,
+                                data.dissatisfied, data.body, data.voted_on)
+    return {"vote": _vote(votes.record_deputy_vote(context.engine, context.actor, request))}
+
+
+@strawberry.type
+class SatisfactionMutation:
+    @strawberry.mutation(description="Rate a project's satisfaction: anyone without a token on a published "
+                                     "project (with a device token), or a 监督员 / 人大代表 with theirs.")
+    def rate_project(self, info: strawberry.Info, input: RateProjectInput) -> RateProjectPayload:
+        return payload(RateProjectPayload, lambda: _rate(info.context, input))
+
+    @strawberry.mutation(description="Record a deputies' vote session 人大代表票决测评 on a project (人大常委会).")
+    def record_deputy_vote(self, info: strawberry.Info, input: RecordDeputyVoteInput) -> RecordDeputyVotePayload:
+        return payload(RecordDeputyVotePayload, lambda: _record_vote(info.context, input))
+
+
+EXTENSION = GraphQLExtension(query=SatisfactionQuery, mutation=SatisfactionMutation,
+                             project=SatisfactionProjectFields)

@@ -1,0 +1,134 @@
+"""Rating a project 满意度测评: residents anonymously (once per project per device), 监督员 and 人大代表 with
+their token (once per project each).
+
+A resident's answer stores the project, the answer, the time and the device token's keyed hash — nothing else:
+no actor, no name, no address. Officials' answers keep their actor id (their rating is part of their duty).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pony import orm
+
+from engine.actors import ActorView
+from engine.api.access import is_public_state, readable_project
+from engine.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from engine.sql import Sql, to_datetime
+from engine.transition import locate
+from plugins.satisfaction import device
+from plugins.satisfaction.scoring import SCORES, VERDICTS, verdict_of_score
+
+if TYPE_CHECKING:
+    from engine.core import Engine
+
+RESIDENT, SUPERVISOR, DEPUTY = "resident", "supervisor", "deputy"  # rater kinds 群众 / 监督员 / 人大代表
+KIND_LABELS = {RESIDENT: "群众", SUPERVISOR: "监督员", DEPUTY: "人大代表"}
+RATER_KINDS = (RESIDENT, SUPERVISOR, DEPUTY)
+
+
+@dataclass(frozen=True)
+class RatingRequest:
+    """One answer: a five-level ``score`` (100/80/60/40/20) or a ``verdict`` code, never both."""
+
+    project_id: int
+    score: int | None = None
+    verdict: str | None = None
+    device_token: str | None = None  # residents only
+
+
+@dataclass(frozen=True)
+class RatingView:
+    id: int
+    project_id: int
+    rater_kind: str
+    score: int | None
+    verdict: str
+    rated_at: dt.datetime
+
+
+def rater_kind(actor: ActorView) -> str:
+    """Whose answer this is: the public and actors with the role ``resident`` answer as residents; a deputy or a
+    supervisor as such; anyone else may not rate."""
+    if actor.is_public:
+        return RESIDENT
+    for kind in (DEPUTY, SUPERVISOR, RESIDENT):
+        if kind in actor.roles:
+            return kind
+    raise Forbidden("only residents (群众, without signing in), 监督员 (supervisors) and 人大代表 (deputies) may "
+                    "rate a project's satisfaction", path=["input", "projectId"])
+
+
+def check_answer(score: int | None, verdict: str | None) -> tuple[int | None, str]:
+    """(score, verdict) of a valid answer; a five-level score also gives its mapped verdict."""
+    if score is None and verdict is None:
+        raise InvalidInput([FieldProblem(["input", "score"], "give a score (100, 80, 60, 40 or 20) or a verdict "
+                                                             "(满意, 基本满意 or 不满意)")])
+    if score is not None and verdict is not None:
+        raise InvalidInput([FieldProblem(["input", "verdict"], "give either a score or a verdict, not both")])
+    if score is not None:
+        if score not in SCORES:
+            raise InvalidInput([FieldProblem(["input", "score"], f"a score is one of 100, 80, 60, 40 or 20 "
+                                                                 f"(five levels), got {score}")])
+        return score, verdict_of_score(score)
+    if verdict not in VERDICTS:
+        raise InvalidInput([FieldProblem(["input", "verdict"], f"unknown verdict '{verdict}'; one of "
+                                                               f"{', '.join(VERDICTS)}")])
+    return None, verdict
+
+
+def rate_project(engine: Engine, actor: ActorView, request: RatingRequest) -> RatingView:
+    """Record one answer; NOT_FOUND for a project the rater may not see (the public: unpublished), CONFLICT for
+    a second answer from the same device (residents) or the same person (监督员, 人大代表)."""
+    kind = rater_kind(actor)
+    score, verdict = check_answer(request.score, request.verdict)
+    token = device.check_token(request.device_token, ["input", "deviceToken"]) if kind == RESIDENT else None
+    now = engine.clock.now()
+    with orm.db_session(immediate=True):
+        sql = Sql(engine.db)
+        _find_project(engine, sql, actor, kind, request.project_id)
+        if kind == RESIDENT:
+            owner = ("device_hash", device.device_hash(sql, request.project_id, token or ""))
+        else:
+            owner = ("actor_id", actor.id)
+        _refuse_second_answer(sql, request.project_id, kind, owner)
+        rating_id = sql.insert(f"INSERT INTO satisfaction_rating (project_id, rater_kind, score, verdict, {owner[0]},"
+                               " rated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                               (request.project_id, kind, score, verdict, owner[1], now))
+    return RatingView(rating_id, request.project_id, kind, score, verdict, now)
+
+
+def _find_project(engine: Engine, sql: Sql, actor: ActorView, kind: str, project_id: int) -> None:
+    """Residents see only published projects; officials only their area. Either way the row is locked so two
+    answers from one device cannot both pass the once-only check."""
+    path = ["input", "projectId"]
+    if kind == RESIDENT:
+        row = readable_project(engine, sql, actor, project_id, path)
+        if not is_public_state(engine, row.workflow_id, row.view.state):
+            raise NotFound(f"project {project_id} does not exist", path=path)
+        sql.execute("SELECT id FROM project WHERE id = ?" + sql.for_update(), (project_id,))
+        return
+    try:
+        locate(engine, sql, actor, project_id, lock=True)
+    except NotFound as exc:
+        raise NotFound(exc.message, path=path) from None
+
+
+def _refuse_second_answer(sql: Sql, project_id: int, kind: str, owner: tuple[str, object]) -> None:
+    column, value = owner
+    if sql.scalar(f"SELECT id FROM satisfaction_rating WHERE project_id = ? AND {column} = ?",
+                  (project_id, value)) is None:
+        return
+    if kind == RESIDENT:
+        raise Conflict(f"this device has already rated project {project_id}: each device may rate a project once",
+                       path=["input", "deviceToken"])
+    raise Conflict(f"you have already rated project {project_id} as {KIND_LABELS[kind]}: each "
+                   f"{KIND_LABELS[kind]} rates a project once", path=["input", "projectId"])
+
+
+def ratings_of(sql: Sql, project_id: int) -> list[RatingView]:
+    """The project's answers, oldest first (no device hash, no actor)."""
+    rows = sql.all("SELECT id, project_id, rater_kind, score, verdict, rated_at FROM satisfaction_rating"
+                   " WHERE project_id = ? ORDER BY id", (project_id,))
+    return [RatingView(r[0], r[1], r[2], r[3], r[4], to_datetime(r[5])) for r in rows]

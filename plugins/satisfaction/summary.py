@@ -1,0 +1,110 @@
+"""Reading satisfaction results: a project's tally by rater kind, its latest grade, and the roll-up over a
+region and year (one SQL query)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from engine.actors import ActorView
+from engine.api.access import public_states_sql
+from engine.errors import NotFound
+from engine.sql import Sql, to_datetime, to_decimal
+from plugins.satisfaction.ratings import RATER_KINDS
+from plugins.satisfaction.scoring import BASICALLY_SATISFIED, DISSATISFIED, SATISFIED, Tally
+
+if TYPE_CHECKING:
+    from engine.core import Engine
+
+TALLY_COLUMNS = (f"SUM(CASE WHEN r.verdict = '{SATISFIED}' THEN 1 ELSE 0 END),"
+                 f" SUM(CASE WHEN r.verdict = '{BASICALLY_SATISFIED}' THEN 1 ELSE 0 END),"
+                 f" SUM(CASE WHEN r.verdict = '{DISSATISFIED}' THEN 1 ELSE 0 END),"
+                 " SUM(r.score), COUNT(r.score)")
+
+
+def _tally(row: tuple | None) -> Tally:
+    if row is None:
+        return Tally()
+    return Tally(*(int(v or 0) for v in row))
+
+
+@dataclass(frozen=True)
+class ProjectTally:
+    """All answers on a project, and the same split by rater kind (群众 / 监督员 / 人大代表)."""
+
+    overall: Tally
+    by_kind: dict[str, Tally] = field(default_factory=dict)
+
+
+def project_tally(sql: Sql, project_id: int) -> ProjectTally:
+    rows = sql.all(f"SELECT r.rater_kind, {TALLY_COLUMNS} FROM satisfaction_rating r WHERE r.project_id = ?"
+                   " GROUP BY r.rater_kind", (project_id,))
+    by_kind = {kind: Tally() for kind in RATER_KINDS}
+    by_kind.update({row[0]: _tally(row[1:]) for row in rows})
+    overall = Tally(*(sum(getattr(t, name) for t in by_kind.values())
+                      for name in ("satisfied", "basically_satisfied", "dissatisfied", "score_sum", "scored")))
+    return ProjectTally(overall, by_kind)
+
+
+def response_count(sql: Sql, project_id: int) -> int:
+    """Valid answers 有效答卷 on a project."""
+    return int(sql.scalar("SELECT COUNT(*) FROM satisfaction_rating WHERE project_id = ?", (project_id,)) or 0)
+
+
+@dataclass(frozen=True)
+class GradeView:
+    grade: str  # top | middle | bottom
+    rate: Decimal  # percent
+    responses: int
+    favourable: int
+    band_top: Decimal
+    band_middle: Decimal
+    reward_fen: int | None
+    rectification_days: int | None
+    graded_at: dt.datetime
+
+
+def latest_grade(sql: Sql, project_id: int) -> GradeView | None:
+    row = sql.one("SELECT grade, rate, responses, favourable, band_top, band_middle, reward, rectification_days,"
+                  " graded_at FROM satisfaction_grade WHERE project_id = ? ORDER BY graded_at DESC, id DESC LIMIT 1",
+                  (project_id,))
+    if row is None:
+        return None
+    return GradeView(row[0], to_decimal(row[1]), row[2], row[3], to_decimal(row[4]), to_decimal(row[5]),
+                     None if row[6] is None else int(row[6]), row[7], to_datetime(row[8]))
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """Satisfaction over every valid answer on the projects of an area (and year)."""
+
+    tally: Tally
+    projects: int  # projects with at least one answer
+
+
+def rollup(engine: Engine, sql: Sql, actor: ActorView, region_id: int | None, year: int | None) -> Rollup:
+    """One aggregate query over ``satisfaction_rating`` joined to ``project`` by the region's path; the public
+    counts only published projects. A region outside the reader's area answers like a missing one."""
+    path = _region_path(sql, actor, region_id)
+    conditions, params = ["p.region_path LIKE ?"], [path + "%"]
+    if year is not None:
+        conditions.append("p.year = ?")
+        params.append(year)
+    if actor.is_public:
+        condition, extra = public_states_sql(engine)  # names project columns no rating column shares
+        conditions.append(condition)
+        params.extend(extra)
+    row = sql.one(f"SELECT {TALLY_COLUMNS}, COUNT(DISTINCT r.project_id) FROM satisfaction_rating r"
+                  f" JOIN project p ON p.id = r.project_id WHERE {' AND '.join(conditions)}", params)
+    return Rollup(_tally(row[:5] if row else None), int((row or [0] * 6)[5] or 0))
+
+
+def _region_path(sql: Sql, actor: ActorView, region_id: int | None) -> str:
+    """The path of the region asked for (default: the reader's own region; the public: everything)."""
+    if region_id is None:
+        return actor.region_path or "/"
+    path = sql.scalar("SELECT path FROM region WHERE id = ?", (region_id,))
+    if path is None or not (actor.is_public or actor.covers(path)):
+        raise NotFound(f"region {region_id} does not exist", path=["region"])
+    return path

@@ -1,0 +1,113 @@
+"""Deputies' vote sessions 人大代表票决测评: the standing committee records how the members present voted on a
+project's results (满意 / 基本满意 / 不满意), and the verdict follows the majority rule in ``scoring``."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pony import orm
+
+from engine.actors import ActorView
+from engine.errors import FieldProblem, Forbidden, InvalidInput, NotFound
+from engine.sql import Sql, to_date, to_datetime
+from engine.transition import locate
+from plugins.satisfaction.scoring import deputies_verdict, quorum_met
+
+if TYPE_CHECKING:
+    from engine.core import Engine
+
+RECORDER_ROLES = frozenset({"committee"})  # 人大常委会
+DEFAULT_BODY = "人大常委会"
+MAX_BODY = 100
+
+
+@dataclass(frozen=True)
+class VoteRequest:
+    """What the committee enters after a vote: members expected 应到 and present 实到, and the votes cast."""
+
+    project_id: int
+    present: int
+    expected: int
+    satisfied: int
+    basically_satisfied: int
+    dissatisfied: int
+    body: str | None = None
+    voted_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class VoteView:
+    id: int
+    project_id: int
+    body: str
+    voted_on: dt.date
+    expected: int
+    present: int
+    satisfied: int
+    basically_satisfied: int
+    dissatisfied: int
+    verdict: str
+    recorded_at: dt.datetime
+
+    @property
+    def quorum_met(self) -> bool:
+        return quorum_met(self.present, self.expected)
+
+
+def vote_problems(request: VoteRequest, today: dt.date) -> list[FieldProblem]:
+    """Everything wrong with the figures, each naming its input field."""
+    problems = [FieldProblem(["input", name], f"{label} cannot be negative, got {value}")
+                for name, label, value in (("satisfied", "满意 votes", request.satisfied),
+                                           ("basicallySatisfied", "基本满意 votes", request.basically_satisfied),
+                                           ("dissatisfied", "不满意 votes", request.dissatisfied))
+                if value < 0]
+    if request.present < 1:
+        problems.append(FieldProblem(["input", "present"], f"at least one member must be present, got "
+                                                           f"{request.present}"))
+    elif request.expected < request.present:
+        problems.append(FieldProblem(["input", "expected"], f"members expected ({request.expected}) cannot be "
+                                                            f"fewer than members present ({request.present})"))
+    cast = request.satisfied + request.basically_satisfied + request.dissatisfied
+    if cast > request.present:
+        problems.append(FieldProblem(["input", "dissatisfied"], f"{cast} votes were cast but only "
+                                                                f"{request.present} members were present"))
+    if request.voted_on is not None and request.voted_on > today:
+        problems.append(FieldProblem(["input", "votedOn"], f"the vote date {request.voted_on} is in the future"))
+    if request.body is not None and not 1 <= len(request.body.strip()) <= MAX_BODY:
+        problems.append(FieldProblem(["input", "body"], f"the voting body must be 1 to {MAX_BODY} characters"))
+    return problems
+
+
+def record_deputy_vote(engine: Engine, actor: ActorView, request: VoteRequest) -> VoteView:
+    """Record a vote session on a project in the committee's area and return it with its verdict."""
+    if not actor.roles & RECORDER_ROLES:
+        raise Forbidden("only 人大常委会 (committee) may record a deputies' vote session", path=["input", "projectId"])
+    now = engine.clock.now()
+    problems = vote_problems(request, now.date())
+    if problems:
+        raise InvalidInput(problems)
+    verdict = deputies_verdict(request.present, request.satisfied, request.basically_satisfied)
+    body, voted_on = (request.body or DEFAULT_BODY).strip(), request.voted_on or now.date()
+    with orm.db_session(immediate=True):
+        sql = Sql(engine.db)
+        try:
+            locate(engine, sql, actor, request.project_id, lock=True)
+        except NotFound as exc:
+            raise NotFound(exc.message, path=["input", "projectId"]) from None
+        vote_id = sql.insert(
+            "INSERT INTO satisfaction_vote (project_id, body, voted_on, expected, present, satisfied,"
+            " basically_satisfied, dissatisfied, verdict, actor_id, recorded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (request.project_id, body, voted_on, request.expected, request.present, request.satisfied,
+             request.basically_satisfied, request.dissatisfied, verdict, actor.id, now))
+    return VoteView(vote_id, request.project_id, body, voted_on, request.expected, request.present,
+                    request.satisfied, request.basically_satisfied, request.dissatisfied, verdict, now)
+
+
+def votes_of(sql: Sql, project_id: int) -> list[VoteView]:
+    """The project's vote sessions, latest first."""
+    rows = sql.all("SELECT id, project_id, body, voted_on, expected, present, satisfied, basically_satisfied,"
+                   " dissatisfied, verdict, recorded_at FROM satisfaction_vote WHERE project_id = ?"
+                   " ORDER BY voted_on DESC, id DESC", (project_id,))
+    return [VoteView(r[0], r[1], r[2], to_date(r[3]), *r[4:10], to_datetime(r[10])) for r in rows]
