@@ -1,0 +1,94 @@
+"""The funding records of a project: its funding plan 资金筹措计划 by source, funds received 资金到位, funds paid
+out 资金拨付 and reward subsidies 奖补. Amounts are integer fen 分.
+
+The plan keeps its history: setting a source's amount supersedes the line in force (``superseded_at`` is set)
+and adds a new one, so who planned what, when, stays on record.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from pony import orm
+
+from engine.migrations import Migration
+
+
+def declare(db: orm.Database) -> None:
+    """Declare the funding entities on ``db`` (tables created by ``MIGRATIONS``)."""
+
+    class FundingPlanLine(db.Entity):
+        """One source's planned amount 计划资金 (``kind`` only for social capital); current while not superseded."""
+        _table_ = "funding_plan"
+        id = orm.PrimaryKey(int, auto=True)
+        project_id = orm.Required(int, index=True)
+        source = orm.Required(str)
+        kind = orm.Optional(str)
+        amount_fen = orm.Required(int, size=64)
+        note = orm.Optional(str)
+        set_by_id = orm.Optional(int, nullable=True)
+        set_by_name = orm.Required(str)
+        set_at = orm.Required(dt.datetime)
+        superseded_at = orm.Optional(dt.datetime, nullable=True)
+
+    class FundsReceipt(db.Entity):
+        """Funds received 资金到位: from a source, on a date, under a document number 文号."""
+        _table_ = "funding_receipt"
+        id = orm.PrimaryKey(int, auto=True)
+        project_id = orm.Required(int, index=True)
+        source = orm.Required(str)
+        kind = orm.Optional(str)
+        amount_fen = orm.Required(int, size=64)
+        received_on = orm.Required(dt.date)
+        document_no = orm.Optional(str)
+        recorded_by_id = orm.Optional(int, nullable=True)
+        recorded_by_name = orm.Required(str)
+        recorded_at = orm.Required(dt.datetime)
+
+    class FundsPayment(db.Entity):
+        """Funds paid out 资金拨付 to a payee for a purpose."""
+        _table_ = "funding_payment"
+        id = orm.PrimaryKey(int, auto=True)
+        project_id = orm.Required(int, index=True)
+        amount_fen = orm.Required(int, size=64)
+        paid_on = orm.Required(dt.date)
+        payee = orm.Required(str)
+        purpose = orm.Optional(str)
+        recorded_by_id = orm.Optional(int, nullable=True)
+        recorded_by_name = orm.Required(str)
+        recorded_at = orm.Required(dt.datetime)
+
+    class FundingReward(db.Entity):
+        """A reward subsidy 奖补 granted to a project, e.g. for a top grade."""
+        _table_ = "funding_reward"
+        id = orm.PrimaryKey(int, auto=True)
+        project_id = orm.Required(int, index=True)
+        amount_fen = orm.Required(int, size=64)
+        reason = orm.Optional(str)
+        granted_on = orm.Required(dt.date)
+        granted_by = orm.Required(str)
+        recorded_by_id = orm.Optional(int, nullable=True)
+        recorded_by_name = orm.Required(str)
+        recorded_at = orm.Required(dt.datetime)
+
+
+MIGRATIONS = [
+    Migration("funding", 1, "funding plan by source, funds received and paid out, reward subsidies", """
+CREATE TABLE funding_plan (id {pk}, project_id INTEGER NOT NULL, source TEXT NOT NULL, kind TEXT NOT NULL,
+    amount_fen {bigint} NOT NULL, note TEXT NOT NULL, set_by_id INTEGER, set_by_name TEXT NOT NULL,
+    set_at {ts} NOT NULL, superseded_at {ts});
+CREATE INDEX idx_funding_plan_project ON funding_plan (project_id);
+CREATE UNIQUE INDEX uq_funding_plan_current ON funding_plan (project_id, source, kind) WHERE superseded_at IS NULL;
+CREATE TABLE funding_receipt (id {pk}, project_id INTEGER NOT NULL, source TEXT NOT NULL, kind TEXT NOT NULL,
+    amount_fen {bigint} NOT NULL, received_on DATE NOT NULL, document_no TEXT NOT NULL, recorded_by_id INTEGER,
+    recorded_by_name TEXT NOT NULL, recorded_at {ts} NOT NULL);
+CREATE INDEX idx_funding_receipt_project ON funding_receipt (project_id);
+CREATE TABLE funding_payment (id {pk}, project_id INTEGER NOT NULL, amount_fen {bigint} NOT NULL,
+    paid_on DATE NOT NULL, payee TEXT NOT NULL, purpose TEXT NOT NULL, recorded_by_id INTEGER,
+    recorded_by_name TEXT NOT NULL, recorded_at {ts} NOT NULL);
+CREATE INDEX idx_funding_payment_project ON funding_payment (project_id);
+CREATE TABLE funding_reward (id {pk}, project_id INTEGER NOT NULL, amount_fen {bigint} NOT NULL,
+    reason TEXT NOT NULL, granted_on DATE NOT NULL, granted_by TEXT NOT NULL, recorded_by_id INTEGER,
+    recorded_by_name TEXT NOT NULL, recorded_at {ts} NOT NULL);
+CREATE INDEX idx_funding_reward_project ON funding_reward (project_id)
+"""),
+]

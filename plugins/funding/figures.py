@@ -1,0 +1,76 @@
+"""The funding figures officials report, for one project or rolled up over a region and year.
+
+资金到位率 (funds in place) = received / planned, may exceed 100%; 拨付率 (disbursement) = paid / received.
+Both are percentages with two places, ``None`` when the denominator is zero. Every figure of a scope — planned,
+received, paid and rewarded, per source — comes from ONE aggregate query over all the scope's projects.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Sequence
+
+from engine.sql import Sql
+from plugins.funding.money import rate, yuan
+from plugins.funding.sources import Source
+
+# Every funding amount of every project, labelled by figure; the plan counts only its lines in force.
+AMOUNTS = """SELECT f.figure, f.source, SUM(f.amount_fen) FROM (
+    SELECT 'planned' AS figure, project_id, source, amount_fen FROM funding_plan WHERE superseded_at IS NULL
+    UNION ALL SELECT 'received', project_id, source, amount_fen FROM funding_receipt
+    UNION ALL SELECT 'paid', project_id, '', amount_fen FROM funding_payment
+    UNION ALL SELECT 'rewarded', project_id, '', amount_fen FROM funding_reward
+) f JOIN project p ON p.id = f.project_id WHERE {scope} GROUP BY f.figure, f.source"""
+
+
+@dataclass(frozen=True)
+class SourceFigures:
+    """Planned and received amounts (yuan) of one funding source, and that source's funds-in-place rate."""
+
+    source: Source
+    planned: Decimal
+    received: Decimal
+    in_place_rate: Decimal | None
+
+
+@dataclass(frozen=True)
+class FundingFigures:
+    """Totals (yuan) and rates of a project or a scope of projects; ``by_source`` lists every source."""
+
+    planned: Decimal
+    received: Decimal
+    paid: Decimal
+    rewarded: Decimal
+    in_place_rate: Decimal | None  # 资金到位率, percent
+    disbursement_rate: Decimal | None  # 拨付率, percent
+    by_source: list[SourceFigures]
+
+
+def figures(sql: Sql, scope: str, params: Sequence[object]) -> FundingFigures:
+    """The figures of the projects matching ``scope`` (a condition on ``project p``), in one query."""
+    totals: dict[str, int] = defaultdict(int)
+    by_source: dict[tuple[str, str], int] = defaultdict(int)
+    for figure, source, fen in sql.all(AMOUNTS.format(scope=scope), params):
+        totals[figure] += int(fen or 0)
+        by_source[(figure, source)] += int(fen or 0)
+    sources = [SourceFigures(s, yuan(by_source[("planned", s.value)]), yuan(by_source[("received", s.value)]),
+                             rate(by_source[("received", s.value)], by_source[("planned", s.value)]))
+               for s in Source]
+    return FundingFigures(yuan(totals["planned"]), yuan(totals["received"]), yuan(totals["paid"]),
+                          yuan(totals["rewarded"]), rate(totals["received"], totals["planned"]),
+                          rate(totals["paid"], totals["received"]), sources)
+
+
+def project_figures(sql: Sql, project_id: int) -> FundingFigures:
+    """One project's figures (the caller checked the reader may read the project)."""
+    return figures(sql, "p.id = ?", (project_id,))
+
+
+def planned_and_received_fen(sql: Sql, project_id: int) -> tuple[int, int, int]:
+    """(planned fen, received fen, number of plan lines in force) of one project, for the guards."""
+    planned, lines = sql.one("SELECT COALESCE(SUM(amount_fen), 0), COUNT(*) FROM funding_plan"
+                             " WHERE project_id = ? AND superseded_at IS NULL", (project_id,))
+    received = sql.scalar("SELECT COALESCE(SUM(amount_fen), 0) FROM funding_receipt WHERE project_id = ?",
+                          (project_id,))
+    return int(planned), int(received), int(lines)

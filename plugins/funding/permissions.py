@@ -1,0 +1,62 @@
+"""Who may write which funding record: finance 财政 plans, records and rewards; the government office 政府办 also
+plans; a lead unit's clerk 牵头单位 records receipts and payments only for projects its own unit leads; the
+standing committee 人大常委会 grants rewards. Reads follow the project's own read access."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from engine.actors import ActorView
+from engine.api.access import can_read
+from engine.errors import Forbidden, NotFound
+from engine.sql import Sql
+from engine.transition import locate
+
+if TYPE_CHECKING:
+    from engine.core import Engine
+    from engine.project_rows import ProjectRow
+
+ROLE_LABELS = {"finance": "财政/发改/民生办", "office": "政府办/督查室", "unit": "牵头/责任单位",
+               "committee": "人大常委会"}
+PROJECT_PATH = ["input", "projectId"]
+
+
+@dataclass(frozen=True)
+class WriteRule:
+    """Which roles may write one kind of funding record (``what`` completes "only … may …")."""
+
+    what: str
+    roles: tuple[str, ...]
+
+
+PLAN = WriteRule("set a project's funding plan (资金筹措计划)", ("finance", "office"))
+RECEIPT = WriteRule("record funds received (资金到位)", ("finance", "unit"))
+PAYMENT = WriteRule("record funds paid out (资金拨付)", ("finance", "unit"))
+REWARD = WriteRule("record a reward subsidy (奖补)", ("finance", "committee"))
+
+
+def check_write(rule: WriteRule, actor: ActorView, row: ProjectRow) -> None:
+    """``Forbidden`` unless ``actor`` holds one of the rule's roles; a unit clerk only for its unit's projects."""
+    acting = actor.roles & set(rule.roles)
+    if not acting:
+        allowed = " or ".join(f"{ROLE_LABELS[r]} ({r})" for r in rule.roles)
+        raise Forbidden(f"only {allowed} may {rule.what}")
+    if acting == {"unit"} and (actor.unit_id is None or actor.unit_id != row.view.lead_unit_id):
+        raise Forbidden(f"only the project's lead unit (牵头单位) may {rule.what} for project "
+                        f"{row.view.code}; your unit does not lead it")
+
+
+def locked_for_write(engine: Engine, sql: Sql, actor: ActorView, project_id: int, rule: WriteRule) -> ProjectRow:
+    """The project, row-locked for the rest of the transaction, once ``actor`` may write ``rule``'s record.
+
+    A project the actor may not read (outside its area; for a unit clerk, another unit's) answers like a
+    missing one, at ``input.projectId``.
+    """
+    try:
+        row = locate(engine, sql, actor, project_id, lock=True)
+    except NotFound as exc:
+        raise NotFound(exc.message, path=PROJECT_PATH) from None
+    if not can_read(engine, actor, row):  # e.g. another unit's project, for a unit clerk
+        raise NotFound(f"project {project_id} does not exist", path=PROJECT_PATH)
+    check_write(rule, actor, row)
+    return row

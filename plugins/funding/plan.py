@@ -1,0 +1,78 @@
+"""The funding plan 资金筹措计划: how much each source is to provide for a project.
+
+Setting a source's amount replaces the amount in force for that source (and, for social capital, that kind);
+the replaced line is kept, marked superseded, so the plan's history says who planned what and when.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from pony import orm
+
+from engine.actors import ActorView
+from engine.sql import Sql, to_datetime
+from plugins.funding import inputs
+from plugins.funding.money import parse_amount, yuan
+from plugins.funding.permissions import PLAN, locked_for_write
+from plugins.funding.sources import SocialKind, Source
+
+if TYPE_CHECKING:
+    from engine.core import Engine
+
+NOTE_LIMIT = 500
+SOURCE_ORDER = {source: index for index, source in enumerate(Source)}
+COLUMNS = "id, project_id, source, kind, amount_fen, note, set_by_name, set_at, superseded_at"
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """One source's planned amount 计划资金 (yuan), who set it and when; ``superseded_at`` once replaced."""
+
+    id: int
+    project_id: int
+    source: Source
+    kind: SocialKind | None
+    amount: Decimal
+    note: str
+    set_by: str
+    set_at: dt.datetime
+    superseded_at: dt.datetime | None = None
+
+
+def set_plan(engine: Engine, actor: ActorView, project_id: int, source: Any, amount: Any, kind: Any = None,
+             note: Any = None) -> PlanLine:
+    """Set the planned amount of one source (zero takes the source out of the plan); return the new line."""
+    src, knd = inputs.source_of(source, kind, ["input"])
+    fen = parse_amount(amount, ["input", "amount"], allow_zero=True)
+    note_text = inputs.text(note, ["input", "note"], NOTE_LIMIT)
+    with orm.db_session(immediate=True):
+        sql = Sql(engine.db)
+        locked_for_write(engine, sql, actor, project_id, PLAN)
+        now = engine.clock.now()
+        kind_code = knd.value if knd else ""
+        sql.execute("UPDATE funding_plan SET superseded_at = ? WHERE project_id = ? AND source = ? AND kind = ?"
+                    " AND superseded_at IS NULL", (now, project_id, src.value, kind_code))
+        line_id = sql.insert("INSERT INTO funding_plan (project_id, source, kind, amount_fen, note, set_by_id,"
+                             " set_by_name, set_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                             (project_id, src.value, kind_code, fen, note_text, actor.id, actor.name, now))
+    return PlanLine(line_id, project_id, src, knd, yuan(fen), note_text, actor.name, now)
+
+
+def plan_lines(sql: Sql, project_id: int, history: bool = False) -> list[PlanLine]:
+    """The lines in force, in source order (or, with ``history``, every line ever set, newest first)."""
+    current = "" if history else " AND superseded_at IS NULL"
+    rows = sql.all(f"SELECT {COLUMNS} FROM funding_plan WHERE project_id = ?{current}"
+                   " ORDER BY set_at DESC, id DESC", (project_id,))
+    lines = [_line(row) for row in rows]
+    if not history:
+        lines.sort(key=lambda line: (SOURCE_ORDER[line.source], line.kind.value if line.kind else ""))
+    return lines
+
+
+def _line(row: tuple) -> PlanLine:
+    superseded = to_datetime(row[8]) if row[8] is not None else None
+    return PlanLine(row[0], row[1], Source(row[2]), SocialKind(row[3]) if row[3] else None, yuan(row[4]),
+                    row[5], row[6], to_datetime(row[7]), superseded)

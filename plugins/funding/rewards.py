@@ -1,0 +1,81 @@
+"""Reward subsidies 奖补: money granted to a project, typically when it earns the top grade (e.g. 优良).
+
+Recorded by hand (finance 财政 or the standing committee 人大常委会) or by the action ``funding.grant_reward``
+inside the transition that gave the grade.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from pony import orm
+
+from engine.actors import ActorView
+from engine.sql import Sql, to_date, to_datetime
+from plugins.funding import inputs
+from plugins.funding.money import parse_amount, yuan
+from plugins.funding.permissions import REWARD, locked_for_write
+
+if TYPE_CHECKING:
+    from engine.core import Engine
+
+REASON_LIMIT = 500
+GRANTOR_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Reward:
+    """A reward subsidy 奖补: amount (yuan), why, when, and who granted it."""
+
+    id: int
+    project_id: int
+    amount: Decimal
+    reason: str
+    granted_on: dt.date
+    granted_by: str
+    recorded_by: str
+    recorded_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class NewReward:
+    """A checked reward, ready to be written."""
+
+    project_id: int
+    amount_fen: int
+    reason: str
+    granted_on: dt.date
+    granted_by: str
+
+
+def record_reward(engine: Engine, actor: ActorView, project_id: int, amount: Any, reason: Any = None,
+                  granted_on: Any = None, granted_by: Any = None) -> Reward:
+    """Record a reward subsidy by hand; ``granted_by`` defaults to the actor's name, the date to today."""
+    new = NewReward(project_id, parse_amount(amount, ["input", "amount"]),
+                    inputs.text(reason, ["input", "reason"], REASON_LIMIT),
+                    inputs.day(granted_on, ["input", "grantedOn"], engine.clock.today()),
+                    inputs.text(granted_by, ["input", "grantedBy"], GRANTOR_LIMIT) or actor.name)
+    with orm.db_session(immediate=True):
+        sql = Sql(engine.db)
+        locked_for_write(engine, sql, actor, project_id, REWARD)
+        return insert_reward(sql, new, actor, engine.clock.now())
+
+
+def insert_reward(sql: Sql, new: NewReward, actor: ActorView, now: dt.datetime) -> Reward:
+    """Write a checked reward in the current transaction (the caller checked access)."""
+    reward_id = sql.insert(
+        "INSERT INTO funding_reward (project_id, amount_fen, reason, granted_on, granted_by, recorded_by_id,"
+        " recorded_by_name, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (new.project_id, new.amount_fen, new.reason, new.granted_on, new.granted_by, actor.id, actor.name, now))
+    return Reward(reward_id, new.project_id, yuan(new.amount_fen), new.reason, new.granted_on, new.granted_by,
+                  actor.name, now)
+
+
+def rewards(sql: Sql, project_id: int) -> list[Reward]:
+    """A project's reward subsidies, newest first."""
+    rows = sql.all("SELECT id, project_id, amount_fen, reason, granted_on, granted_by, recorded_by_name,"
+                   " recorded_at FROM funding_reward WHERE project_id = ? ORDER BY granted_on DESC, id DESC",
+                   (project_id,))
+    return [Reward(r[0], r[1], yuan(r[2]), r[3], to_date(r[4]), r[5], r[6], to_datetime(r[7])) for r in rows]

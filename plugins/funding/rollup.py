@@ -1,0 +1,81 @@
+"""Funding roll-ups 资金汇总 over a region (and every region below it) and a year, and one project's funding as
+a reader may see it. A roll-up counts only projects its reader may read: the public, published projects; a lead
+unit's clerk, its unit's projects. Nobody sees payees or document numbers here."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from pony import orm
+
+from engine.actors import ActorView
+from engine.api.access import read_scope_sql, readable_project
+from engine.errors import FieldProblem, InvalidInput, NotFound
+from engine.sql import Sql, to_decimal
+from plugins.funding.figures import FundingFigures, figures, project_figures
+
+if TYPE_CHECKING:
+    from engine.core import Engine
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """The funding figures of every project of a region's area (in a year, if given) the reader may count."""
+
+    region_id: int
+    region_name: str
+    year: int | None
+    project_count: int
+    budget: Decimal  # 预算 of the counted projects, yuan
+    figures: FundingFigures
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which projects a roll-up counts: a SQL condition on ``project p`` and its parameters."""
+
+    condition: str
+    params: list[object]
+
+
+def rollup(engine: Engine, actor: ActorView, region_id: int | None = None, year: int | None = None) -> Rollup:
+    """Roll the funding figures up over ``region_id`` (default: the actor's home region) and ``year``."""
+    with orm.db_session:
+        sql = Sql(engine.db)
+        region_id, name, path = _region(sql, actor, region_id)
+        scope = rollup_scope(engine, actor, path, year)
+        count, budget = sql.one(f"SELECT COUNT(*), COALESCE(SUM(p.budget), 0) FROM project p"
+                                f" WHERE {scope.condition}", scope.params)
+        return Rollup(region_id, name, year, int(count), to_decimal(budget),
+                      figures(sql, scope.condition, scope.params))
+
+
+def rollup_scope(engine: Engine, actor: ActorView, region_path: str, year: int | None) -> Scope:
+    """The projects under ``region_path`` (in ``year``) that ``actor`` may read: for the public only those in
+    published states, for a lead unit's clerk only its unit's projects."""
+    conditions, params = read_scope_sql(engine, actor, "p")
+    conditions, params = [*conditions, "p.region_path LIKE ?"], [*params, region_path + "%"]
+    if year is not None:
+        conditions, params = [*conditions, "p.year = ?"], [*params, year]
+    return Scope(" AND ".join(conditions), params)
+
+
+def _region(sql: Sql, actor: ActorView, region_id: int | None) -> tuple[int, str, str]:
+    if region_id is None:
+        if actor.is_public or actor.region_id is None:
+            raise InvalidInput([FieldProblem(["region"], "name the region to roll up (the public has no home "
+                                                         "region)")])
+        region_id = actor.region_id
+    row = sql.one("SELECT id, name, path FROM region WHERE id = ?", (region_id,))
+    if row is None or not (actor.is_public or actor.covers(row[2])):
+        raise NotFound(f"region {region_id} does not exist", path=["region"])
+    return row[0], row[1], row[2]
+
+
+def project_funding(engine: Engine, actor: ActorView, project_id: int) -> FundingFigures:
+    """One project's figures, if ``actor`` may read the project (``NotFound`` otherwise)."""
+    with orm.db_session:
+        sql = Sql(engine.db)
+        readable_project(engine, sql, actor, project_id)
+        return project_figures(sql, project_id)
