@@ -53,7 +53,7 @@ def clock() -> Clock:
 @pytest.fixture
 def engine(db_url: str, clock: Clock) -> Iterator[Engine]:
     engine = Engine.open(db_url, disabled=[], clock=clock, entry_points=False,
-                         workflow_files=[SIMPLE_WORKFLOW])
+                         workflow_files=[DEFAULT_WORKFLOW, SIMPLE_WORKFLOW])
     yield engine
     engine.close()
 
