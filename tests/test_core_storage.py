@@ -104,9 +104,12 @@ def test_new_version_is_used_for_new_projects_and_old_projects_keep_theirs(engin
 
 
 def test_unchanged_workflow_reloads_quietly(engine, db_url):
+    with orm.db_session:
+        before = Sql(engine.db).all("SELECT id, name, version, checksum FROM workflow_version ORDER BY id")
     again = Engine.open(db_url, entry_points=False, workflow_files=[SIMPLE_WORKFLOW])
     with orm.db_session:
-        assert Sql(again.db).scalar("SELECT COUNT(*) FROM workflow_version") == 1
+        assert Sql(again.db).all("SELECT id, name, version, checksum FROM workflow_version ORDER BY id") == before
+    assert len(before) == 2  # minsheng and simple, each recorded once
     again.close()
 
 
