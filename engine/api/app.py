@@ -1,18 +1,24 @@
-"""The Starlette application: /graphql (HTTP and WebSocket), /healthz, and GraphiQL when enabled."""
+"""The Starlette application: /graphql (HTTP and WebSocket), /graphql/stream (graphql-sse), /healthz, and GraphiQL
+when enabled. The lifespan hooks the subscription broker to the engine's commits (and, on PostgreSQL, starts this
+process's LISTEN thread) and unhooks it on shutdown."""
 from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, AsyncIterator
+from functools import partial
+from typing import TYPE_CHECKING, Any, AsyncIterator
 
 import anyio.to_thread
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
+from engine.api.broker import Broker, start_publishing
 from engine.api.http import graphql_endpoint
 from engine.api.schema import build_schemas
+from engine.api.subscriptions import StreamView, project_event
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -31,6 +37,8 @@ def create_app(engine: Engine, settings: ApiSettings | None = None) -> Starlette
     settings = settings or ApiSettings()
     schemas = build_schemas(engine.plugins, introspection=settings.introspection)
     endpoint = graphql_endpoint(engine, schemas, settings)
+    broker = Broker()
+    stream = StreamView(engine, schemas.query, schemas.project_type, broker, settings.allowed_origins)
 
     async def graphql(request: Request) -> Response:
         if request.method == "GET" and settings.graphiql and "text/html" in request.headers.get("accept", ""):
@@ -40,15 +48,27 @@ def create_app(engine: Engine, settings: ApiSettings | None = None) -> Starlette
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    routes = [Route("/graphql", graphql, methods=["GET", "POST"]), WebSocketRoute("/graphql", stream),
+              Route("/graphql/stream", stream, methods=["POST"]), Route("/healthz", healthz)]
+    app = Starlette(routes=routes, lifespan=_lifespan(engine, broker, settings))
+    app.state.engine, app.state.schemas, app.state.settings = engine, schemas, settings
+    app.state.broker = broker
+    return app
+
+
+def _lifespan(engine: Engine, broker: Broker, settings: ApiSettings) -> Any:
+    """Size the worker-thread pool; feed ``broker`` with the engine's commits while the app runs."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
-        yield
+        stop = await run_in_threadpool(start_publishing, engine, broker, partial(project_event, engine))
+        try:
+            yield
+        finally:
+            await run_in_threadpool(stop)
 
-    routes = [Route("/graphql", graphql, methods=["GET", "POST"]), Route("/healthz", healthz)]
-    app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.engine, app.state.schemas, app.state.settings = engine, schemas, settings
-    return app
+    return lifespan
 
 
 def _graphiql_page() -> str:

@@ -2,7 +2,8 @@
 
 Two ``strawberry.Schema`` objects share the same types: one for queries (executed inside one read-only
 ``db_session`` per request) and one for mutations, whose resolvers open their own transactions and whose nested
-reads each get a session of their own (``SessionPerField``).
+reads each get a session of their own (``SessionPerField``). Both carry the ``Subscription`` root; the query
+schema is a ``StreamSchema`` and also serves subscriptions over WebSocket and SSE (see ``engine.api.subscriptions``).
 """
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ from graphql import GraphQLError
 from pony import orm
 from strawberry.extensions import (MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter,
                                    SchemaExtension, ValidationCache)
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from engine.api.extension import GraphQLExtension
 from engine.api.project_type import ProjectBase
 from engine.api.roots import core_roots
+from engine.api.subscriptions import StreamSchema, Subscription
 from engine.errors import DomainError
 from engine.plugins import PluginLoadError, flatten
 
@@ -57,14 +60,18 @@ class MaskUnexpected(MaskErrors):
                             extensions={"code": "INTERNAL_SERVER_ERROR"})
 
 
+EXPECTED = (DomainError, GraphQLError, InvalidOperationTypeError, CannotGetOperationTypeError)
+
+
 def _should_mask(error: GraphQLError) -> bool:
+    """Mask all but domain errors, GraphQL errors and wrong operation types (e.g. a query sent to a stream)."""
     original = error.original_error
-    return original is not None and not isinstance(original, (DomainError, GraphQLError))
+    return original is not None and not isinstance(original, EXPECTED)
 
 
 @dataclass
 class Schemas:
-    query: strawberry.Schema
+    query: strawberry.Schema  # a StreamSchema: also runs subscriptions (only those) for WebSocket and SSE
     mutation: strawberry.Schema
     project_type: type
 
@@ -79,7 +86,8 @@ def _check_collisions(kind: str, classes: list[type]) -> None:
             seen[f.python_name] = cls.__name__
 
 
-def build_schemas(pm: pluggy.PluginManager, introspection: bool = True, subscription: type | None = None) -> Schemas:
+def build_schemas(pm: pluggy.PluginManager, introspection: bool = True,
+                  subscription: type | None = Subscription) -> Schemas:
     extensions: list[GraphQLExtension] = flatten(pm.hook.minsheng_graphql())
     project_mixins = [e.project for e in extensions if e.project]
     _check_collisions("Project", [ProjectBase, *project_mixins])
@@ -99,8 +107,8 @@ def build_schemas(pm: pluggy.PluginManager, introspection: bool = True, subscrip
         from strawberry.extensions import DisableIntrospection
         common.append(DisableIntrospection)
 
-    def make(extra: list[Any]) -> strawberry.Schema:
-        return strawberry.Schema(query=query, mutation=mutation, subscription=subscription, types=types,
-                                 extensions=[*common, *extra])
+    def make(extra: list[Any], cls: type[strawberry.Schema] = strawberry.Schema) -> strawberry.Schema:
+        return cls(query=query, mutation=mutation, subscription=subscription, types=types,
+                   extensions=[*common, *extra])
 
-    return Schemas(make([]), make([SessionPerField]), project_type)
+    return Schemas(make([], StreamSchema), make([SessionPerField]), project_type)
