@@ -1,5 +1,7 @@
-"""Who may read what. An actor reads its area (its region and everything below); the public reads only
-projects in states the workflow marks ``public``. Anything else answers exactly like a missing object."""
+"""Who may read what. An actor reads its area (its region and everything below); an actor acting only as a
+lead unit's clerk (role ``unit`` and no other) reads only the projects its unit leads, within its area; the
+public reads only projects in states the workflow marks ``public``. Anything else answers exactly like a missing
+object."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -12,16 +14,31 @@ from engine.sql import Sql
 if TYPE_CHECKING:
     from engine.core import Engine
 
+UNIT_ROLES = frozenset({"unit"})  # roles whose holders see only the projects their unit leads
+
 
 def is_public_state(engine: Engine, workflow_id: int, state: str) -> bool:
     definition = engine.workflows.get(workflow_id).definition
     return definition.states[state].public
 
 
-def can_read(engine: Engine, actor: ActorView, row: ProjectRow) -> bool:
+def unit_bound(actor: ActorView) -> bool:
+    """Whether ``actor`` reads only its own unit's projects (it holds unit roles and nothing else)."""
+    return bool(actor.roles) and actor.roles <= UNIT_ROLES
+
+
+def can_read_fields(engine: Engine, actor: ActorView, workflow_id: int, state: str, region_path: str,
+                    lead_unit_id: int | None) -> bool:
+    """The read rule on a project's plain columns (for callers that selected them themselves)."""
     if actor.is_public:
-        return is_public_state(engine, row.workflow_id, row.view.state)
-    return actor.covers(row.region_path)
+        return is_public_state(engine, workflow_id, state)
+    if not actor.covers(region_path):
+        return False
+    return not unit_bound(actor) or (actor.unit_id is not None and lead_unit_id == actor.unit_id)
+
+
+def can_read(engine: Engine, actor: ActorView, row: ProjectRow) -> bool:
+    return can_read_fields(engine, actor, row.workflow_id, row.view.state, row.region_path, row.view.lead_unit_id)
 
 
 def readable_project(engine: Engine, sql: Sql, actor: ActorView, project_id: int,
@@ -33,10 +50,27 @@ def readable_project(engine: Engine, sql: Sql, actor: ActorView, project_id: int
     return row
 
 
-def public_states_sql(engine: Engine) -> tuple[str, list[object]]:
-    """A SQL condition (and its parameters) matching projects in published states, for list queries."""
+def public_states_sql(engine: Engine, alias: str = "") -> tuple[str, list[object]]:
+    """A SQL condition (and its parameters) matching projects in published states, for list queries.
+    ``alias`` qualifies the columns (``"p"`` gives ``p.workflow_id``, ``p.state``)."""
+    prefix = f"{alias}." if alias else ""
     pairs = [(wid, s) for wid, w in engine.workflows.by_id.items() for s in w.definition.public_states()]
     if not pairs:
         return "1 = 0", []
-    condition = " OR ".join("(workflow_id = ? AND state = ?)" for _ in pairs)
+    condition = " OR ".join(f"({prefix}workflow_id = ? AND {prefix}state = ?)" for _ in pairs)
     return f"({condition})", [v for pair in pairs for v in pair]
+
+
+def read_scope_sql(engine: Engine, actor: ActorView, alias: str = "p") -> tuple[list[str], list[object]]:
+    """SQL conditions (and parameters) limiting projects (table alias ``alias``) to what ``actor`` may read:
+    the same rule as ``can_read``, for list pages and roll-ups."""
+    if actor.is_public:
+        condition, params = public_states_sql(engine, alias)
+        return [condition], params
+    conditions, params = [f"{alias}.region_path LIKE ?"], [f"{actor.region_path}%"]
+    if unit_bound(actor):
+        if actor.unit_id is None:
+            return ["1 = 0"], []
+        conditions.append(f"{alias}.lead_unit_id = ?")
+        params.append(actor.unit_id)
+    return conditions, params

@@ -6,6 +6,7 @@ Bodies are size-limited, batching is off, and GET is refused: every request is o
 from __future__ import annotations
 
 import json
+import logging
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -15,10 +16,14 @@ from pony import orm
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType as Allowed
 
 from engine import actors
 from engine.actors import PUBLIC, ActorView
 from engine.api.context import RequestContext
+from engine.errors import DomainError
 from engine.sql import Sql
 
 if TYPE_CHECKING:
@@ -27,8 +32,39 @@ if TYPE_CHECKING:
     from engine.core import Engine
 
 
-def error_response(message: str, code: str, status: int) -> JSONResponse:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+log = logging.getLogger("minsheng.api")
+UNAUTHENTICATED = "the bearer token is not valid"
+
+
+def error_body(message: str, code: str) -> dict[str, Any]:
+    """The one error shape: ``{"errors": [{"message", "extensions": {"code"}}]}``."""
+    return {"errors": [{"message": message, "extensions": {"code": code}}]}
+
+
+def error_response(message: str, code: str, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(message, code), status_code=status, headers=headers)
+
+
+class ExpectedErrors(logging.Filter):
+    """Drops strawberry's log records (``strawberry.execution``) of expected errors: domain errors and documents
+    that do not parse or validate. Unexpected exceptions are still logged with their traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.msg
+        if not isinstance(error, GraphQLError):
+            return True
+        original = error.original_error
+        return original is not None and not isinstance(original, (DomainError, GraphQLError))
+
+
+EXPECTED_ERRORS = ExpectedErrors()
+
+
+def quiet_expected_errors() -> None:
+    """Install the filter once per process (idempotent: every app shares the one instance)."""
+    logger = logging.getLogger("strawberry.execution")
+    if EXPECTED_ERRORS not in logger.filters:
+        logger.addFilter(EXPECTED_ERRORS)
 
 
 @lru_cache(maxsize=512)
@@ -47,7 +83,7 @@ def operation_type(query: str, operation_name: str | None) -> OperationType | No
 
 async def read_operation(request: Request, max_bytes: int) -> dict[str, Any] | JSONResponse:
     if request.method != "POST":
-        return error_response("send GraphQL operations with POST", "METHOD_NOT_ALLOWED", 405)
+        return error_response("send GraphQL operations with POST", "METHOD_NOT_ALLOWED", 405, {"Allow": "POST"})
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         return error_response(f"request body over {max_bytes} bytes", "PAYLOAD_TOO_LARGE", 413)
@@ -67,19 +103,27 @@ async def read_operation(request: Request, max_bytes: int) -> dict[str, Any] | J
         return error_response("the body must be a JSON object with a 'query' string", "BAD_REQUEST", 400)
     if data.get("variables") is not None and not isinstance(data["variables"], dict):
         return error_response("'variables' must be a JSON object", "BAD_REQUEST", 400)
+    if data.get("operationName") is not None and not isinstance(data["operationName"], str):
+        return error_response("'operationName' must be a string", "BAD_REQUEST", 400)
     return data
 
 
 def bearer_token(request: Any) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    """The bearer token; None without an Authorization header; "" when the header is not a usable bearer token
+    (which then authenticates no one: sending credentials that do not work never falls back to the public)."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 def authenticate(engine: Engine, token: str | None) -> ActorView | None:
     """The actor holding ``token``; PUBLIC when there is none; None when the token is not valid."""
     if token is None:
         return PUBLIC
+    if not token:
+        return None
     with orm.db_session:
         return actors.by_token(Sql(engine.db), token)
 
@@ -88,40 +132,73 @@ def execute(engine: Engine, schemas: Schemas, data: dict[str, Any], token: str |
     """Runs in a worker thread: authenticate, then execute the operation; returns (JSON body, status)."""
     actor = authenticate(engine, token)
     if actor is None:
-        return {"errors": [{"message": "the bearer token is not valid", "extensions": {"code": "UNAUTHENTICATED"}}]}, 401
+        return error_body(UNAUTHENTICATED, "UNAUTHENTICATED"), 401
     query, name = data["query"], data.get("operationName")
     kind = operation_type(query, name)
-    context = RequestContext(engine, actor, project_type=schemas.project_type)
     if kind == OperationType.SUBSCRIPTION:
-        return {"errors": [{"message": "subscriptions are served over WebSocket or SSE",
-                            "extensions": {"code": "BAD_REQUEST"}}]}, 400
-    if kind == OperationType.MUTATION:
-        result = schemas.mutation.execute_sync(query, data.get("variables"), context, operation_name=name)
-    else:
-        with orm.db_session:
-            result = schemas.query.execute_sync(query, data.get("variables"), context, operation_name=name)
+        return error_body("subscriptions are served over WebSocket or SSE", "BAD_REQUEST"), 400
+    context = RequestContext(engine, actor, project_type=schemas.project_type)
+    try:
+        result = _run(schemas, kind, query, data.get("variables"), context, name)
+    except (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError) as exc:
+        return error_body(_reason(exc), "BAD_REQUEST"), 400
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
         body["errors"] = [_format(e) for e in result.errors]
     return body, 200
 
 
+def _run(schemas: Schemas, kind: OperationType | None, query: str, variables: dict[str, Any] | None,
+         context: RequestContext, name: str | None) -> Any:
+    """Mutations open their own transactions; everything else runs inside one read-only db_session."""
+    if kind == OperationType.MUTATION:
+        return schemas.mutation.execute_sync(query, variables, context, operation_name=name,
+                                             allowed_operation_types=(Allowed.MUTATION,))
+    with orm.db_session:
+        return schemas.query.execute_sync(query, variables, context, operation_name=name,
+                                          allowed_operation_types=(Allowed.QUERY,))
+
+
+def _reason(exc: Exception) -> str:
+    """Why strawberry could not pick the operation to run."""
+    if isinstance(exc, InvalidOperationTypeError):
+        return exc.as_http_error_reason("POST")
+    if isinstance(exc, CannotGetOperationTypeError):
+        return exc.as_http_error_reason()
+    return "the query is empty"
+
+
 def _format(error: GraphQLError) -> dict[str, Any]:
     """Every error carries ``extensions.code``: a domain code, INTERNAL_SERVER_ERROR (masked), or
-    GRAPHQL_VALIDATION_FAILED for documents that do not validate against the schema or its limits."""
-    formatted = error.formatted
-    extensions = formatted.setdefault("extensions", {})
-    code = getattr(error.original_error, "code", None)
-    extensions.setdefault("code", code if isinstance(code, str) else "GRAPHQL_VALIDATION_FAILED")
+    GRAPHQL_VALIDATION_FAILED for documents that do not parse or validate against the schema or its limits.
+    A domain error reads like a userError: its own message(s), and ``extensions.inputPath`` when it concerns
+    one argument (e.g. ``["first"]``)."""
+    formatted: dict[str, Any] = dict(error.formatted)
+    extensions = formatted["extensions"] = dict(formatted.get("extensions") or {})
+    original = error.original_error
+    if isinstance(original, DomainError):
+        problems = original.problems()
+        formatted["message"] = "; ".join(p.message for p in problems)
+        extensions["code"] = original.code
+        if len(problems) == 1 and problems[0].path:
+            extensions["inputPath"] = list(problems[0].path)
+    extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
     return formatted
 
 
 def graphql_endpoint(engine: Engine, schemas: Schemas, settings: ApiSettings) -> Any:
+    quiet_expected_errors()
+
     async def endpoint(request: Request) -> Response:
         data = await read_operation(request, settings.max_body_bytes)
         if isinstance(data, Response):
             return data
-        body, status = await run_in_threadpool(execute, engine, schemas, data, bearer_token(request))
-        return JSONResponse(body, status_code=status)
+        try:
+            body, status = await run_in_threadpool(execute, engine, schemas, data, bearer_token(request))
+        except Exception:  # a failure outside GraphQL execution (e.g. the database is down): same shape, masked
+            log.exception("unexpected error serving a GraphQL request")
+            return error_response("Unexpected error.", "INTERNAL_SERVER_ERROR", 500)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(body, status_code=status, headers=headers)
 
     return endpoint

@@ -15,6 +15,7 @@ from pony import orm
 from strawberry.types import Info
 
 from engine import audit
+from engine.api.access import can_read_fields
 from engine.api.ids import to_global_id
 from engine.api.types import FormField, HistoryEntry, Node, Region, State, TransitionOption, Unit
 from engine.availability import available_transitions
@@ -59,16 +60,15 @@ class ProjectBase(Node):
     state_name: strawberry.Private[str]
     workflow_id: strawberry.Private[int]
 
-    @strawberry.field(description="The audit log, newest first. The public sees state changes only.")
+    @strawberry.field(description="The audit log, newest first (first ≤ 100). The public sees state changes "
+                                  "only, without who, comments or fields.")
     def history(self, info: Info, first: int = 20, before_seq: Optional[int] = None) -> list[HistoryEntry]:
         ctx: RequestContext = info.context
         first = max(1, min(first, 100))
         with orm.db_session:
-            rows = list(audit.iter_history(ctx.sql, self.database_id, first, before_seq))
-        entries = [_entry(row) for row in rows]
-        if ctx.actor.is_public:
-            return [_public_entry(e) for e in entries if e.kind != "edit"]
-        return entries
+            if ctx.actor.is_public:
+                return [_public_entry(row) for row in _state_changes(ctx, self.database_id, first, before_seq)]
+            return [_entry(row) for row in audit.iter_history(ctx.sql, self.database_id, first, before_seq)]
 
     @strawberry.field(description="Transitions from the current state, for the calling actor, each with whether "
                                   "it is allowed now and every reason it is blocked.")
@@ -87,9 +87,20 @@ def _entry(row: Sequence[Any]) -> HistoryEntry:
                         hash=row[10])
 
 
-def _public_entry(entry: HistoryEntry) -> HistoryEntry:
-    return HistoryEntry(seq=entry.seq, kind=entry.kind, event=entry.event, from_state=entry.from_state,
-                        to_state=entry.to_state, actor_name="", at=entry.at, fields={}, comment=None, hash=entry.hash)
+def _state_changes(ctx: RequestContext, project_id: int, first: int, before_seq: int | None) -> list[tuple]:
+    """Creation and transition records (no edits), newest first, in the shape of ``audit.iter_history``."""
+    query = ("SELECT seq, kind, event, from_state, to_state, actor_id, actor_name, at, fields, comment, hash"
+             " FROM audit_record WHERE project_id = ? AND kind <> 'edit'")
+    params: list[Any] = [project_id]
+    if before_seq is not None:
+        query += " AND seq < ?"
+        params.append(before_seq)
+    return ctx.sql.all(query + " ORDER BY seq DESC LIMIT ?", (*params, first))
+
+
+def _public_entry(row: Sequence[Any]) -> HistoryEntry:
+    return HistoryEntry(seq=row[0], kind=row[1], event=row[2], from_state=row[3], to_state=row[4],
+                        actor_name=None, at=to_datetime(row[7]), fields=None, comment=None, hash=row[10])
 
 
 def project_from_row(ctx: RequestContext, row: Sequence[Any]) -> ProjectBase:
@@ -109,16 +120,10 @@ def project_from_row(ctx: RequestContext, row: Sequence[Any]) -> ProjectBase:
 
 def load_project(ctx: RequestContext, project_id: int) -> ProjectBase | None:
     """One project the actor may read, or None (missing and out-of-scope look the same)."""
-    from engine.api.access import is_public_state
-
     row = ctx.sql.one(SELECT + " WHERE p.id = ?", (project_id,))
-    if row is None:
+    if row is None or not can_read_fields(ctx.engine, ctx.actor, row[12], row[10], row[13], row[22]):
         return None
-    if ctx.actor.is_public:
-        visible = is_public_state(ctx.engine, row[12], row[10])
-    else:
-        visible = ctx.actor.covers(row[13])
-    return project_from_row(ctx, row) if visible else None
+    return project_from_row(ctx, row)
 
 
 def project_after_write(ctx: RequestContext, project_id: int) -> ProjectBase | None:

@@ -5,15 +5,14 @@ import base64
 from typing import Any, Optional
 
 import strawberry
-from strawberry.types import Info
 
 from engine.actors import ActorView
-from engine.api.access import public_states_sql
+from engine.api.access import read_scope_sql
 from engine.api.context import RequestContext
 from engine.api.ids import from_global_id, parse_global_id, to_global_id
 from engine.api.project_type import SELECT, load_project, project_from_row
 from engine.api.types import Me, Node, Region, Unit, Workflow
-from engine.errors import FieldProblem, InvalidInput
+from engine.errors import FieldProblem, InvalidInput, NotFound
 from engine.regions import RegionView, get_region, subtree
 
 MAX_PAGE = 100
@@ -56,11 +55,8 @@ def _after(cursor: str) -> int:
 
 
 def scope_clause(ctx: RequestContext) -> tuple[list[str], list[Any]]:
-    """SQL conditions limiting projects (alias p) to what the actor may read."""
-    if ctx.actor.is_public:
-        condition, params = public_states_sql(ctx.engine)
-        return [condition.replace("workflow_id", "p.workflow_id").replace("state", "p.state")], params
-    return ["p.region_path LIKE ?"], [ctx.actor.region_path + "%"]
+    """SQL conditions limiting projects (alias p) to what the actor may read (see ``engine.api.access``)."""
+    return read_scope_sql(ctx.engine, ctx.actor, "p")
 
 
 def filter_clause(ctx: RequestContext, f: ProjectFilter | None) -> tuple[list[str], list[Any]]:
@@ -73,21 +69,24 @@ def filter_clause(ctx: RequestContext, f: ProjectFilter | None) -> tuple[list[st
             conditions.append(condition)
             params.append(value)
     if f.region is not None:
-        region_id = from_global_id(f.region, "Region", ["filter", "region"])
-        path = ctx.sql.scalar("SELECT path FROM region WHERE id = ?", (region_id,))
-        conditions.append("p.region_path LIKE ?")
-        params.append((path or "/none/") + "%")
+        conditions.append("p.region_path LIKE (SELECT path FROM region WHERE id = ?) || '%'")
+        params.append(from_global_id(f.region, "Region", ["filter", "region"]))
     if f.lead_unit is not None:
         conditions.append("p.lead_unit_id = ?")
         params.append(from_global_id(f.lead_unit, "Unit", ["filter", "leadUnit"]))
     if f.text:
-        conditions.append("p.title LIKE ?")
-        params.append("%" + f.text.replace("%", "").replace("_", "") + "%")
+        conditions.append("p.title LIKE ? ESCAPE '!'")
+        params.append("%" + _like_escape(f.text) + "%")
     if f.workflow:
         ids = [i for i, (name, _) in ctx.engine.workflow_names.items() if name == f.workflow] or [0]
         conditions.append(f"p.workflow_id IN ({', '.join('?' for _ in ids)})")
         params.extend(ids)
     return conditions, params
+
+
+def _like_escape(text: str) -> str:
+    """``text`` matched literally inside a LIKE pattern (``!`` is the escape character)."""
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
 
 
 def list_projects(ctx: RequestContext, f: ProjectFilter | None, first: int, after: str | None,
@@ -112,7 +111,7 @@ def region_tree(ctx: RequestContext, actor: ActorView) -> list[Region]:
     """The actor's home region with everything below it (the public: every root region's tree)."""
     views = subtree(ctx.sql, actor.region_path or "/")
     nodes = {v.id: Region.of(v) for v in views}
-    roots = []
+    roots: list[Region] = []
     for v in views:
         parent = nodes.get(v.parent_id) if v.parent_id else None
         (parent.children if parent else roots).append(nodes[v.id])
@@ -141,7 +140,7 @@ def node(ctx: RequestContext, global_id: str) -> Node | None:
 def _region_in_view(ctx: RequestContext, region_id: int) -> RegionView | None:
     try:
         region = get_region(ctx.sql, region_id)
-    except Exception:
+    except NotFound:
         return None
     if ctx.actor.region_path is None or region.path.startswith(ctx.actor.region_path):
         return region

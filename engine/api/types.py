@@ -28,7 +28,7 @@ class Region(Node):
 
     @classmethod
     def of(cls, view: RegionView) -> "Region":
-        parent = to_global_id("Region", view.parent_id) if view.parent_id else None
+        parent = strawberry.ID(to_global_id("Region", view.parent_id)) if view.parent_id else None
         return cls(id=strawberry.ID(to_global_id("Region", view.id)), database_id=view.id, code=view.code,
                    name=view.name, level=view.level, parent_id=parent)
 
@@ -120,10 +120,11 @@ class HistoryEntry:
     event: str
     from_state: Optional[str]
     to_state: str
-    actor_name: str
+    actor_name: Optional[str] = strawberry.field(description="Who did it; null for the public.")
     at: dt.datetime
-    fields: strawberry.scalars.JSON
-    comment: Optional[str]
+    fields: Optional[strawberry.scalars.JSON] = strawberry.field(
+        description="The submitted form fields (an edit: {detail: [old, new]}); null for the public.")
+    comment: Optional[str] = strawberry.field(description="null for the public.")
     hash: str
 
 
