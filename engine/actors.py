@@ -13,6 +13,9 @@ from engine.errors import InvalidInput, FieldProblem, NotFound
 from engine.sql import Sql
 
 
+UNIT_ROLES = frozenset({"unit"})  # roles whose holders see only the projects their unit leads
+
+
 @dataclass(frozen=True)
 class ActorView:
     id: int | None
@@ -30,6 +33,18 @@ class ActorView:
     def covers(self, region_path: str) -> bool:
         """Whether a region (by its path) lies in this actor's area."""
         return self.region_path is not None and region_path.startswith(self.region_path)
+
+    @property
+    def unit_bound(self) -> bool:
+        """Whether this actor acts only as a lead unit's clerk (牵头/责任单位): it then reaches only the
+        projects its unit leads."""
+        return bool(self.roles) and self.roles <= UNIT_ROLES
+
+    def reaches(self, region_path: str, lead_unit_id: int | None) -> bool:
+        """Whether a project (its region's path and lead unit) is one this actor may read and act on."""
+        if not self.covers(region_path):
+            return False
+        return not self.unit_bound or (self.unit_id is not None and lead_unit_id == self.unit_id)
 
 
 PUBLIC = ActorView(id=None, username="public", name="公众", roles=frozenset(), region_id=None, region_path=None)

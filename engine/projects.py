@@ -13,7 +13,7 @@ from engine import audit
 from engine.actors import ActorView
 from engine.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from engine.fields import coerce_fields, jsonable_fields
-from engine.sql import Sql
+from engine.sql import Sql, to_decimal
 from engine.transition import locate
 from engine.workflow.model import FieldSpec
 
@@ -126,6 +126,7 @@ def _check_editable(engine: Engine, row: Any, actor: ActorView, expected_version
 
 def _apply_edit(engine: Engine, sql: Sql, row: Any, actor: ActorView, values: dict[str, Any]) -> int:
     old = dict(zip(EDITABLE, sql.one(f"SELECT {', '.join(EDITABLE)} FROM project WHERE id = ?", (row.view.id,))))
+    old["budget"] = to_decimal(old["budget"])  # SQLite gives a whole amount back as an int
     changed = {k: [_plain(old[k]), _plain(v)] for k, v in values.items() if _plain(old[k]) != _plain(v)}
     if not changed:
         return row.view.version

@@ -100,9 +100,10 @@ def _fire(engine: Engine, sql: Sql, actor: ActorView, request: TransitionRequest
 
 
 def locate(engine: Engine, sql: Sql, actor: ActorView, project_id: int, lock: bool = False) -> ProjectRow:
-    """The project if it exists inside the actor's area; outside it answers exactly like a missing one."""
+    """The project if the actor reaches it (its area; a unit clerk: its unit's projects); anything else answers
+    exactly like a missing project."""
     row = read(sql, project_id, engine.workflow_names, lock=lock)
-    if row is None or not actor.covers(row.region_path):
+    if row is None or not actor.reaches(row.region_path, row.view.lead_unit_id):
         raise NotFound(f"project {project_id} does not exist", path=["projectId"])
     return row
 

@@ -113,6 +113,13 @@ def test_get_queries_are_refused(http: Any, district: District) -> None:
                                            "extensions": {"code": "METHOD_NOT_ALLOWED"}}]}
 
 
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+def test_other_methods_get_the_same_error_shape(http: Any, method: str) -> None:
+    response = http.request(method, "/graphql", json={"query": "{ me { name } }"})
+    assert response.status_code == 405
+    assert response.json()["errors"][0]["extensions"] == {"code": "METHOD_NOT_ALLOWED"}
+
+
 def client(engine: Engine, **settings: Any) -> TestClient:
     return TestClient(create_app(engine, ApiSettings(**settings)))
 

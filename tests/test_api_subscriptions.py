@@ -195,7 +195,7 @@ def test_filters_outside_the_area_answer_like_missing(http, app, district: Distr
             client.subscribe(variables, op_id=str(n))
             message = client.receive()
             assert message["type"] == "error", message
-            assert message["payload"][0]["extensions"] == {"code": "NOT_FOUND", "argument": argument}, message
+            assert message["payload"][0]["extensions"] == {"code": "NOT_FOUND", "inputPath": [argument]}, message
     assert app.state.broker.count == 0
 
 
@@ -322,3 +322,12 @@ def test_sse_on_real_uvicorn(live_server: str, app: Any, district: District) -> 
     event = data["data"]["projectEvents"]
     assert (event["projectId"], event["event"], event["actorName"]) == (to_global_id("Project", pid), "approve",
                                                                         "committee")
+
+
+def test_a_unit_clerk_hears_only_its_units_projects(http, app, gql, district: District) -> None:
+    housing = district.project(lead_unit_id=district.units["housing"])
+    edu = district.project()
+    with subscribed(http, app, district.tokens["edu_clerk"]) as client:
+        approve(gql, housing)
+        approve(gql, edu)
+        assert client.next_event()["projectId"] == to_global_id("Project", edu)

@@ -127,6 +127,6 @@ def test_unit_clerk_acts_only_on_its_own_units_projects(engine, district):
     housing = district.project(lead_unit_id=district.units["housing"])
     for pid in (edu, housing):
         fire(engine, district, "committee", pid, "approve", {"decision_no": "X"})
-    with pytest.raises(GuardFailed, match="only the project's lead unit"):
+    with pytest.raises(NotFound, match=f"project {housing} does not exist"):
         fire(engine, district, "edu_clerk", housing, "finish")
     assert fire(engine, district, "edu_clerk", edu, "finish").dest == "done"

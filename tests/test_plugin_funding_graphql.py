@@ -57,7 +57,7 @@ def test_set_funding_plan(gql: Gql, district: District) -> None:
 
 @pytest.mark.parametrize("username, values, error", [
     ("edu_clerk", {"source": "CENTRAL", "amount": "1"},
-     {"code": "FORBIDDEN", "path": ["input"], "message": "only 财政/发改/民生办 (finance) or 政府办/督查室 (office) may set "
+     {"code": "FORBIDDEN", "path": [], "message": "only 财政/发改/民生办 (finance) or 政府办/督查室 (office) may set "
                                                   "a project's funding plan (资金筹措计划)"}),
     ("county_finance", {"source": "CENTRAL", "amount": "1.234"},
      {"code": "INVALID_INPUT", "path": ["input", "amount"],

@@ -85,7 +85,9 @@ def opened_one(engine, district, region="county", deadline="2024-03-31", **detai
 
 def test_only_the_responsible_unit_or_the_office_marks_done(engine, district):
     rid = opened_one(engine, district)
-    for username in ("housing_clerk", "supervisor", "committee"):
+    with pytest.raises(NotFound):  # a clerk of another unit does not reach the project at all
+        mark_done(engine, district.actor("housing_clerk"), rid)
+    for username in ("supervisor", "committee"):
         with pytest.raises(Forbidden) as caught:
             mark_done(engine, district.actor(username), rid)
         assert problems(caught) == [("input.rectificationId", f"only the responsible unit (县教育局) or the government "
@@ -203,6 +205,10 @@ def test_overdue_by_region_unit_and_project_as_the_clock_moves(engine, district,
     town_b_project = rectifications_project(engine, ids["town_b_edu"])
     assert listing(engine, overdue.of_project, office, town_b_project) == [ids["town_b_edu"]]
     assert listing(engine, overdue.in_area, district.actor("town_b_office")) == [ids["town_b_edu"]]
+    # a unit clerk sees what its own unit must rectify, whatever it asks for
+    assert listing(engine, overdue.in_area, district.actor("housing_clerk")) == [ids["village_a1_housing"]]
+    assert listing(engine, overdue.in_area, district.actor("housing_clerk"), None, units["edu"]) == [
+        ids["village_a1_housing"]]
 
 
 def test_overdue_days_and_closing_removes_it(engine, district, clock, spread):
@@ -246,3 +252,13 @@ def test_overdue_listing_checks_its_arguments(engine, district):
         listing(engine, overdue.of_unit, office, 999)
     with pytest.raises(InvalidInput, match="first: must be between 1 and 500, got 0"):
         listing(engine, overdue.in_area, office, first=0)
+
+
+def test_a_cooperating_unit_named_responsible_marks_its_rectification_done(engine, district):
+    """The housing bureau does not lead this education project but was named responsible for one finding."""
+    pid = started(engine, district)
+    housing = district.units["housing"]
+    recorded = inspect(engine, district, pid, findings=(finding(deadline="2024-03-31", unit_id=housing),))
+    rid = recorded.rectifications[0].id
+    done = mark_done(engine, district.actor("housing_clerk"), rid, "已补装护栏")
+    assert (done.status, done.done_by) == ("done", district.actor("housing_clerk").id)

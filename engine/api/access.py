@@ -14,9 +14,6 @@ from engine.sql import Sql
 if TYPE_CHECKING:
     from engine.core import Engine
 
-UNIT_ROLES = frozenset({"unit"})  # roles whose holders see only the projects their unit leads
-
-
 def is_public_state(engine: Engine, workflow_id: int, state: str) -> bool:
     definition = engine.workflows.get(workflow_id).definition
     return definition.states[state].public
@@ -24,7 +21,7 @@ def is_public_state(engine: Engine, workflow_id: int, state: str) -> bool:
 
 def unit_bound(actor: ActorView) -> bool:
     """Whether ``actor`` reads only its own unit's projects (it holds unit roles and nothing else)."""
-    return bool(actor.roles) and actor.roles <= UNIT_ROLES
+    return actor.unit_bound
 
 
 def can_read_fields(engine: Engine, actor: ActorView, workflow_id: int, state: str, region_path: str,
@@ -32,9 +29,7 @@ def can_read_fields(engine: Engine, actor: ActorView, workflow_id: int, state: s
     """The read rule on a project's plain columns (for callers that selected them themselves)."""
     if actor.is_public:
         return is_public_state(engine, workflow_id, state)
-    if not actor.covers(region_path):
-        return False
-    return not unit_bound(actor) or (actor.unit_id is not None and lead_unit_id == actor.unit_id)
+    return actor.reaches(region_path, lead_unit_id)
 
 
 def can_read(engine: Engine, actor: ActorView, row: ProjectRow) -> bool:

@@ -48,7 +48,7 @@ def create_app(engine: Engine, settings: ApiSettings | None = None) -> Starlette
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    routes = [Route("/graphql", graphql, methods=["GET", "POST"]), WebSocketRoute("/graphql", stream),
+    routes = [Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]), WebSocketRoute("/graphql", stream),
               Route("/graphql/stream", stream, methods=["POST"]), Route("/healthz", healthz)]
     app = Starlette(routes=routes, lifespan=_lifespan(engine, broker, settings))
     app.state.engine, app.state.schemas, app.state.settings = engine, schemas, settings

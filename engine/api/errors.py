@@ -26,7 +26,7 @@ def user_errors(exc: DomainError, prefix: tuple[str, ...] = ("input",)) -> list[
     errors = []
     for problem in exc.problems():
         path = list(problem.path)
-        if prefix and path[: len(prefix)] != list(prefix):
+        if path and prefix and path[: len(prefix)] != list(prefix):
             path = [*prefix, *path]
         errors.append(UserError(code=exc.code, message=problem.message, path=path))
     return errors

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from graphql import GraphQLError, OperationType, parse
 from graphql.language import OperationDefinitionNode
 from pony import orm
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -54,9 +55,10 @@ class ExpectedErrors(logging.Filter):
         if not isinstance(error, GraphQLError):
             return True
         original = error.original_error
-        return original is not None and not isinstance(original, (DomainError, GraphQLError))
+        return original is not None and not isinstance(original, EXPECTED)
 
 
+EXPECTED = (DomainError, GraphQLError, InvalidOperationTypeError, CannotGetOperationTypeError)
 EXPECTED_ERRORS = ExpectedErrors()
 
 

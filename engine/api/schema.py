@@ -54,7 +54,6 @@ class MaskUnexpected(MaskErrors):
         super().__init__(should_mask_error=_should_mask)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        log.error("unexpected error in %s", error.path, exc_info=error.original_error)
         return GraphQLError(message=self.error_message, nodes=error.nodes, source=error.source,
                             positions=error.positions, path=error.path,
                             extensions={"code": "INTERNAL_SERVER_ERROR"})

@@ -87,6 +87,7 @@ def project_event(engine: Engine, record: Any) -> Event:
                       if (w.definition.name, w.definition.version) == (p.workflow_name, p.workflow_version))
     state = definition.states[record.dest]
     return {"project_id": p.id, "region_id": p.region_id, "region_path": record.region_path, "public": state.public,
+            "lead_unit_id": p.lead_unit_id,
             "code": p.code, "title": p.title[:MAX_TITLE], "event": record.event, "from_state": record.source,
             "to_state": record.dest, "state_label": state.label, "version": p.version, "seq": record.seq,
             "actor_name": record.actor_name, "at": record.at.isoformat()}
@@ -97,11 +98,15 @@ class EventFilter:
     area: str | None  # the actor's region path; None for the public
     region_path: str | None = None
     project_id: int | None = None
+    unit_id: int | None = None  # set for a unit clerk: only its unit's projects
+    unit_bound: bool = False
 
     def __call__(self, e: Event) -> bool:
         if self.area is None and not e["public"]:
             return False
         if self.area is not None and not e["region_path"].startswith(self.area):
+            return False
+        if self.unit_bound and (self.unit_id is None or e.get("lead_unit_id") != self.unit_id):
             return False
         if self.region_path is not None and not e["region_path"].startswith(self.region_path):
             return False
@@ -121,11 +126,14 @@ def event_filter(engine: Engine, actor: ActorView, project_id: str | None, regio
             path = sql.scalar("SELECT path FROM region WHERE id = ?", (region_id,))
             if path is None or not (actor.is_public or actor.covers(path)):
                 raise NotFound(f"region {region_id} does not exist", path=["region"])
-    return EventFilter(actor.region_path, path, pid)
+    return EventFilter(actor.region_path, path, pid, actor.unit_id, actor.unit_bound)
 
 
 def _graphql_error(exc: DomainError) -> GraphQLError:
-    return GraphQLError(exc.message, extensions={"code": exc.code, "argument": ".".join(exc.problems()[0].path)})
+    """The same shape as every top-level error: the message, ``extensions.code`` and the input path."""
+    problems = exc.problems()
+    return GraphQLError("; ".join(p.message for p in problems),
+                        extensions={"code": exc.code, "inputPath": list(problems[0].path) if problems else []})
 
 
 async def _matcher(ctx: StreamContext, project_id: str | None, region: str | None) -> Matcher:

@@ -56,7 +56,10 @@ def in_region(engine: Engine, sql: Sql, actor: ActorView, region_id: int, unit_i
 
 def in_area(engine: Engine, sql: Sql, actor: ActorView, region_id: int | None = None, unit_id: int | None = None,
             first: int = DEFAULT_FIRST) -> list[Rectification]:
-    """What the ``overdueRectifications`` query answers: a region, a unit, both, or the actor's whole area."""
+    """What the ``overdueRectifications`` query answers: a region, a unit, both, or the actor's whole area. A unit
+    clerk (牵头/责任单位) sees only the rectifications its own unit is responsible for."""
+    if actor.unit_bound:
+        unit_id = actor.unit_id or 0
     if region_id is not None:
         return in_region(engine, sql, actor, region_id, unit_id, first)
     if unit_id is not None:

@@ -70,14 +70,24 @@ def verify(engine: Engine, actor: ActorView, rectification_id: int, note: str | 
 def _locate(engine: Engine, sql: Sql, actor: ActorView, rectification_id: int) -> Rectification:
     """The rectification, its project row locked; ``NotFound`` when missing or outside the actor's area."""
     missing = NotFound(f"rectification {rectification_id} does not exist", path=ID_PATH)
-    project_id = sql.scalar("SELECT project_id FROM inspection_rectification WHERE id = ?", (rectification_id,))
-    if project_id is None:
+    row = sql.one("SELECT project_id, unit_id FROM inspection_rectification WHERE id = ?", (rectification_id,))
+    if row is None:
         raise missing
     try:
-        locate(engine, sql, actor, project_id, lock=True)
+        locate(engine, sql, actor, row[0], lock=True)
     except NotFound:
-        raise missing from None
+        if not _responsible_unit_reaches(sql, actor, row[0], row[1]):
+            raise missing from None
     return _reread(sql, rectification_id)
+
+
+def _responsible_unit_reaches(sql: Sql, actor: ActorView, project_id: int, unit_id: int | None) -> bool:
+    """A cooperating unit (配合单位) named responsible for a rectification reaches it even when it does not lead the
+    project: lock the project row and check the area."""
+    if not actor.unit_bound or unit_id is None or actor.unit_id != unit_id:
+        return False
+    path = sql.scalar("SELECT region_path FROM project WHERE id = ?" + sql.for_update(), (project_id,))
+    return path is not None and actor.covers(path)
 
 
 def _reread(sql: Sql, rectification_id: int) -> Rectification:

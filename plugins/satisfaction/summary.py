@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from engine.actors import ActorView
-from engine.api.access import public_states_sql
+from engine.api.access import read_scope_sql
 from engine.errors import NotFound
 from engine.sql import Sql, to_datetime, to_decimal
 from plugins.satisfaction.ratings import RATER_KINDS
@@ -87,14 +87,11 @@ def rollup(engine: Engine, sql: Sql, actor: ActorView, region_id: int | None, ye
     """One aggregate query over ``satisfaction_rating`` joined to ``project`` by the region's path; the public
     counts only published projects. A region outside the reader's area answers like a missing one."""
     path = _region_path(sql, actor, region_id)
-    conditions, params = ["p.region_path LIKE ?"], [path + "%"]
+    conditions, params = read_scope_sql(engine, actor, "p")  # the public: published projects; a unit: its own
+    conditions, params = [*conditions, "p.region_path LIKE ?"], [*params, path + "%"]
     if year is not None:
         conditions.append("p.year = ?")
         params.append(year)
-    if actor.is_public:
-        condition, extra = public_states_sql(engine)  # names project columns no rating column shares
-        conditions.append(condition)
-        params.extend(extra)
     row = sql.one(f"SELECT {TALLY_COLUMNS}, COUNT(DISTINCT r.project_id) FROM satisfaction_rating r"
                   f" JOIN project p ON p.id = r.project_id WHERE {' AND '.join(conditions)}", params)
     return Rollup(_tally(row[:5] if row else None), int((row or [0] * 6)[5] or 0))

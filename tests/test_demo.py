@@ -1,0 +1,155 @@
+"""The demo district (``engine.demo.build_demo``), checked through the GraphQL API and the CLI as its users see it.
+
+The ``engine`` fixture loads the ``simple`` workflow; the demo maps its lifecycle stages onto that workflow's
+states. The last test builds it on the default workflow, whose guards need the built-in plugins' demo records.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from pony import orm
+from starlette.testclient import TestClient
+
+from engine import audit
+from engine.api.app import ApiSettings, create_app
+from engine.api.ids import to_global_id
+from engine.cli import main
+from engine.clock import Clock
+from engine.core import Engine
+from engine.demo import DemoDistrict, build_demo
+from engine.hookspecs import hookimpl
+from engine.sql import Sql
+
+TESTS = Path(__file__).parent
+REGIONS = "{ regions { name level children { name level children { name level } } } }"
+PAGE = """query($after: String) { projects(first: 100, after: $after) { totalCount
+  pageInfo { hasNextPage endCursor } edges { node { code state { name } region { level } leadUnit { name } } } } }"""
+
+
+@pytest.fixture
+def demo(engine: Engine) -> DemoDistrict:
+    return build_demo(engine)
+
+
+@pytest.fixture
+def api(engine: Engine, demo: DemoDistrict) -> Iterator[Any]:
+    with TestClient(create_app(engine, ApiSettings(introspection=True))) as client:
+
+        def call(username: str | None, query: str, variables: dict | None = None) -> dict:
+            headers = {"Authorization": f"Bearer {demo.tokens[username]}"} if username else {}
+            response = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert "errors" not in body, body
+            return body["data"]
+
+        yield call
+
+
+def _levels(regions: list[dict]) -> list[str]:
+    return [r["level"] for r in regions] + [level for r in regions for level in _levels(r.get("children") or [])]
+
+
+def test_the_district_has_towns_villages_and_units(api):
+    tree = api("office", REGIONS)["regions"]
+    assert [(r["name"], r["level"]) for r in tree] == [("平安区", "county")]
+    levels = _levels(tree)
+    assert levels.count("town") >= 3 and levels.count("village") >= 6
+    units = api("office", "{ units { name } }")["units"]
+    assert len(units) >= 8 and {"平安区教育局", "平安区交通运输局", "平安区农业农村局"} <= {u["name"] for u in units}
+
+
+def test_at_least_30_projects_cover_every_state_of_the_workflow(api, demo):
+    page = api("office", PAGE)["projects"]
+    nodes = [e["node"] for e in page["edges"]]
+    assert page["totalCount"] == len(nodes) >= 30
+    workflows = api("office", "{ workflows { name states { name } } }")["workflows"]
+    states = next(w["states"] for w in workflows if w["name"] == demo.workflow)
+    assert {s["name"] for s in states} == {n["state"]["name"] for n in nodes}
+    assert {n["region"]["level"] for n in nodes} == {"county", "town", "village"}
+    assert all(n["leadUnit"] for n in nodes)
+
+
+def test_every_role_has_an_actor_with_a_working_token(api, demo):
+    workflows = api(None, "{ workflows { name roles } }")["workflows"]
+    roles = next(w["roles"] for w in workflows if w["name"] == demo.workflow)
+    seen = {role for username in demo.tokens for role in api(username, "{ me { roles } }")["me"]["roles"]}
+    assert set(roles) <= seen
+
+
+def test_histories_are_real_and_dated_through_the_year(api, demo):
+    project = demo.projects["PA-01"]  # 城区中小学运动场改造, 3.00 million, reviewed (simple: done via a pause)
+    query = """query($id: ID!) { project(id: $id) { title budget state { name }
+      history(first: 20) { seq event actorName at fields } } }"""
+    data = api("office", query, {"id": to_global_id("Project", project.id)})["project"]
+    assert (data["title"], data["budget"], data["state"]["name"]) == ("城区中小学运动场改造", "3000000.00", project.state)
+    history = list(reversed(data["history"]))
+    assert [h["event"] for h in history] == ["create", *project.events]
+    assert [h["at"] for h in history] == sorted(h["at"] for h in history)
+    assert history[0]["at"].startswith("2023-11") and history[-1]["at"].startswith("2024-")
+    approve = next(h for h in history if h["event"] == "approve")
+    assert approve["actorName"] == "平安区人大常委会 张华" and approve["fields"]
+
+
+def test_a_town_clerk_sees_only_the_town_and_its_villages(api, demo):
+    page = api("qingshi_office", PAGE)["projects"]
+    codes = sorted(e["node"]["code"] for e in page["edges"])
+    assert codes == sorted(code for code in demo.projects if code.startswith("QS-")) and len(codes) == 3
+
+
+def test_audit_chains_verify_and_tampering_shows(demo, db_url, monkeypatch, tmp_path, capsys):
+    (tmp_path / "simple.yaml").write_text((TESTS / "workflows" / "simple.yaml").read_text(encoding="utf-8"),
+                                          encoding="utf-8")
+    monkeypatch.setenv("MINSHENG_WORKFLOWS", str(tmp_path))
+    assert main(["audit", "verify", "--db", db_url]) == 0
+    assert capsys.readouterr().out.strip().endswith(f"{len(demo.projects)} chain(s) checked, 0 broken")
+    with orm.db_session:
+        Sql(demo.engine.db).execute("UPDATE project SET audit_head = ? WHERE code = ?", ("f" * 64, "PA-03"))
+    assert main(["audit", "verify", "--db", db_url]) == 1
+    assert "PA-03" in capsys.readouterr().out
+
+
+class DemoDataPlugin:
+    """A plugin adding its records to the demo, as plugin authors do."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, str, str]] = []
+
+    @hookimpl
+    def minsheng_demo_data(self, db: Any, demo: Any) -> None:
+        sql = Sql(db)  # inside the builder's db_session
+        self.seen.append((len(demo.projects), demo.clock.now().isoformat(), demo.workflow))
+        sql.execute("UPDATE project SET description = ? WHERE id = ?", ("plugin was here", demo.projects["PA-05"].id))
+
+
+def test_plugins_add_their_records_inside_one_session(db_url):
+    plugin = DemoDataPlugin()
+    clock = Clock()
+    engine = Engine.open(db_url, disabled=[], clock=clock, entry_points=False, extra_plugins=[plugin],
+                         workflow_files=[TESTS / "workflows" / "simple.yaml"])
+    try:
+        demo = build_demo(engine)
+        assert plugin.seen == [(len(demo.projects), "2024-12-31T17:00:00", "simple")]
+        with orm.db_session:
+            stored = Sql(engine.db).scalar("SELECT description FROM project WHERE code = 'PA-05'")
+        assert stored == "plugin was here"
+    finally:
+        engine.close()
+
+
+def test_the_default_workflow_demo_reaches_every_state_with_the_plugins_records(db_url):
+    engine = Engine.open(db_url, disabled=[], clock=Clock(), entry_points=False)
+    try:
+        demo = build_demo(engine)
+        states = set(engine.workflows.named("minsheng").definition.states)
+        assert demo.workflow == "minsheng" and {p.state for p in demo.projects.values()} == states
+        assert all(p.state == p.stage for p in demo.projects.values())
+        with orm.db_session:
+            sql = Sql(engine.db)
+            assert not audit.verify(sql)
+            approved = sql.scalar("SELECT COUNT(*) FROM audit_record WHERE event = 'approve'")
+        assert approved == sum("approve" in p.events for p in demo.projects.values()) > 0
+    finally:
+        engine.close()
