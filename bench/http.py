@@ -1,0 +1,253 @@
+"""HTTP throughput and latency of the real server (uvicorn, one worker, SQLite) against a bare Starlette endpoint.
+
+    python bench/http.py [--requests 3000] [--concurrency 16] [--threads 8] [--workflows DIR]
+
+Builds the demo district in a temporary SQLite file, adds projects for the write test, starts ``minsheng serve``
+and a bare Starlette JSON app (same uvicorn settings: uvloop, httptools, no access log) as subprocesses on free
+ports, then sends a fixed number of requests per scenario from ``--concurrency`` keep-alive connections (a small
+asyncio HTTP/1.1 client, on uvloop). The load generator shares the machine's CPUs with the server, so every figure
+is also given as a ratio to the bare endpoint measured the same way. Every response is checked (status 200, no
+``errors``, no ``userErrors`` for the mutation). Targets (issue): fireTransition ≥ 500/s, projects(first: 50)
+≥ 250/s.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# this file is named like the stdlib `http` package: take its folder off the path, put the repository on it
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from typing import Callable  # noqa: E402
+
+PAGE = ("{ projects(first: 50) { edges { node { id code title state { name label } "
+        "region { name } leadUnit { name } } } } }")
+ONE = ("query($id: ID!) { project(id: $id) { code title state { label } history(first: 20) { seq event actorName "
+       "at fields } availableTransitions { event label allowed reasons } } }")
+FIRE = ("mutation($input: FireTransitionInput!) { fireTransition(input: $input) { fromState toState seq "
+        "project { version } userErrors { code message } } }")
+CYCLES = {"simple": (("pause", {}), ("resume", {})),  # approved → paused → back (@return), repeatable
+          "minsheng": (("suspend", {"reason": "压测：暂缓"}), ("resume", {}))}
+TARGETS = {"fireTransition": 500.0, "projects(first: 50)": 250.0}
+
+
+@dataclass
+class Scenario:
+    name: str
+    port: int
+    path: str
+    body: Callable[[int, int], bytes] | None  # (connection, i) → JSON body; None for GET
+    token: str = ""
+    mutation: bool = False
+    latencies: list[float] = field(default_factory=list)
+    elapsed: float = 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def request_bytes(scenario: Scenario, connection: int, i: int) -> bytes:
+    if scenario.body is None:
+        return f"GET {scenario.path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
+    body = scenario.body(connection, i)
+    head = (f"POST {scenario.path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {scenario.token}\r\nContent-Length: {len(body)}\r\n\r\n")
+    return head.encode() + body
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+    return int(lines[0].split()[1]), await reader.readexactly(int(headers["content-length"]))
+
+
+def check(scenario: Scenario, status: int, body: bytes) -> None:
+    bad = status != 200 or b'"errors"' in body or (scenario.mutation and b'"userErrors":[]' not in body)
+    if bad:
+        raise RuntimeError(f"{scenario.name}: unexpected response {status}: {body[:300]!r}")
+
+
+async def client(scenario: Scenario, connection: int, indexes: list[int], record: bool) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", scenario.port)
+    try:
+        while indexes:
+            i = indexes.pop()
+            started = time.perf_counter()
+            writer.write(request_bytes(scenario, connection, i))
+            status, body = await read_response(reader)
+            if record:
+                scenario.latencies.append(time.perf_counter() - started)
+            check(scenario, status, body)
+    finally:
+        writer.close()
+
+
+async def load(scenario: Scenario, requests: int, concurrency: int, record: bool = True) -> None:
+    """``requests`` requests over ``concurrency`` connections; connection c sends its own share in order."""
+    shares = [list(reversed(range(c, requests, concurrency))) for c in range(concurrency)]
+    started = time.perf_counter()
+    await asyncio.gather(*(client(scenario, c, shares[c], record) for c in range(concurrency)))
+    if record:
+        scenario.elapsed = time.perf_counter() - started
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def report(scenarios: list[Scenario]) -> None:
+    bare = len(scenarios[0].latencies) / scenarios[0].elapsed
+    print(f"\n{'scenario':<44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'÷ bare':>9}  target")
+    for s in scenarios:
+        rate = len(s.latencies) / s.elapsed
+        target = TARGETS.get(s.name.split(" [")[0])
+        verdict = "" if target is None else f"≥ {target:.0f}/s {'PASS' if rate >= target else 'FAIL'}"
+        print(f"{s.name:<44}{rate:>9.0f}{percentile(s.latencies, 0.5) * 1000:>9.2f}"
+              f"{percentile(s.latencies, 0.99) * 1000:>9.2f}{rate / bare:>9.3f}  {verdict}")
+
+
+def bare_server(port: int) -> None:
+    """The ceiling: one Starlette JSON route under the server's own uvicorn settings."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from engine.api.serve import server_config
+
+    async def hello(request: object) -> JSONResponse:
+        return JSONResponse({"data": {"hello": "world"}})
+
+    uvicorn.Server(server_config(Starlette(routes=[Route("/json", hello)]), "127.0.0.1", port)).run()
+
+
+def prepare(url: str, extra: int) -> tuple[str, str, list[str], list[str]]:
+    """Build the demo and ``extra`` approved projects; (workflow, office token, all project ids, cycle ids)."""
+    from engine.api.ids import to_global_id
+    from engine.clock import Clock
+    from engine.core import Engine
+    from engine.demo import build_demo
+    from engine.demo.build import add_project
+    from engine.demo.data import ProjectSeed
+
+    engine = Engine.open(url, clock=Clock())
+    demo = build_demo(engine)
+    for n in range(extra):
+        seed = ProjectSeed(f"BENCH-{n:03d}", "pingan", "edu", "approved", "教育", "100", f"压测项目{n}", "压测")
+        add_project(demo, seed, n)
+    engine.close()
+    ids = [to_global_id("Project", p.id) for p in demo.projects.values()]
+    cycle = [to_global_id("Project", p.id) for code, p in demo.projects.items() if code.startswith("BENCH-")]
+    return demo.workflow, demo.tokens["office"], ids, cycle
+
+
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with log.open("w") as out:
+        return subprocess.Popen([sys.executable, *args], stdout=out, stderr=subprocess.STDOUT, env=env)
+
+
+def wait_ready(port: int, path: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("a server exited during start-up")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
+                if s.recv(100).startswith(b"HTTP/1.1 200"):
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"no answer on port {port} within 60 s")
+
+
+def scenarios(app: int, bare: int, workflow: str, token: str, ids: list[str], cycle: list[str]) -> list[Scenario]:
+    events = CYCLES[workflow]
+
+    fired = [0] * len(cycle)
+
+    def fire(c: int, i: int) -> bytes:  # connection c owns cycle[c] and alternates the two events on it
+        event, fields = events[fired[c] % 2]
+        fired[c] += 1
+        return json.dumps({"query": FIRE, "variables": {"input": {"projectId": cycle[c], "event": event,
+                                                                   "fields": fields}}}).encode()
+
+    page = json.dumps({"query": PAGE}).encode()
+    return [Scenario("bare Starlette JSON (ceiling)", bare, "/json", None),
+            Scenario("GET /healthz", app, "/healthz", None),
+            Scenario("projects(first: 50)", app, "/graphql", lambda c, i: page, token),
+            Scenario("project(id) + history + availableTransitions", app, "/graphql",
+                     lambda c, i: json.dumps({"query": ONE, "variables": {"id": ids[i % len(ids)]}}).encode(), token),
+            Scenario("fireTransition", app, "/graphql", fire, token, mutation=True)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=8, help="the server's worker threads")
+    parser.add_argument("--workflows", help="folder of workflow files (MINSHENG_WORKFLOWS) for server and demo")
+    parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.bare_server:
+        bare_server(args.bare_server)
+        return 0
+    if args.workflows:
+        os.environ["MINSHENG_WORKFLOWS"] = str(Path(args.workflows).resolve())
+    with tempfile.TemporaryDirectory() as tmp:
+        return run(args, Path(tmp))
+
+
+def run(args: argparse.Namespace, tmp: Path) -> int:
+    url = f"sqlite:///{tmp / 'bench.db'}"
+    workflow, token, ids, cycle = prepare(url, args.concurrency)
+    app_port, bare_port = free_port(), free_port()
+    path = [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)}
+    servers = [start(["-m", "engine.cli", "serve", "--db", url, "--port", str(app_port), "--threads",
+                      str(args.threads)], env, tmp / "server.log"),
+               start([__file__, "--bare-server", str(bare_port)], env, tmp / "bare.log")]
+    try:
+        wait_ready(app_port, "/healthz", servers[0])
+        wait_ready(bare_port, "/json", servers[1])
+        todo = scenarios(app_port, bare_port, workflow, token, ids, cycle)
+        print(f"{len(ids)} projects on workflow '{workflow}', {args.requests} requests per scenario, "
+              f"{args.concurrency} connections, server threads {args.threads}, {os.cpu_count()} CPUs")
+        asyncio.run(measure(todo, args.requests, args.concurrency))
+        report(todo)
+    finally:
+        for process in servers:
+            process.terminate()
+            process.wait(timeout=15)
+    return 0
+
+
+async def measure(todo: list[Scenario], requests: int, concurrency: int) -> None:
+    for scenario in todo:
+        await load(scenario, max(requests // 10, concurrency * 2), concurrency, record=False)  # warm-up
+        await load(scenario, requests, concurrency)
+
+
+if __name__ == "__main__":
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    sys.exit(main())
