@@ -47,13 +47,19 @@ class Sql:
         self.db = db
         self.sqlite = db.provider.dialect == "SQLite"
 
-    def cursor(self) -> Any:
-        """A DB-API cursor on the session's connection, for statements that take no parameters."""
-        return self.db.get_connection().cursor()
+    def cursor(self, writes: bool = True) -> Any:
+        """A DB-API cursor on the session's connection.
+
+        A statement that writes makes the session one transaction, committed when it ends (SQLite: ``BEGIN
+        IMMEDIATE``). A read is prepared the way pony prepares its own queries, so on SQLite it takes no write lock
+        (``db.get_connection()`` would make every read wait for pony's process-wide write lock)."""
+        if writes:
+            return self.db.get_connection().cursor()
+        return self.db._get_cache().prepare_connection_for_query_execution().cursor()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """Run one statement; driver errors come out as pony's (``orm.IntegrityError`` and so on), as through pony."""
-        cursor = self.db.get_connection().cursor()
+        cursor = self.cursor(writes=not sql.lstrip()[:6].upper().startswith("SELECT"))
         try:
             if self.sqlite:
                 cursor.execute(sql, [_sqlite_value(v) for v in params])

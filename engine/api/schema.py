@@ -16,8 +16,8 @@ import pluggy
 import strawberry
 from graphql import GraphQLError
 from pony import orm
-from strawberry.extensions import (MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter,
-                                   SchemaExtension, ValidationCache)
+from strawberry.extensions import (AddValidationRules, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache,
+                                   QueryDepthLimiter, SchemaExtension, ValidationCache)
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.tools import merge_types
 from strawberry.types import Info
@@ -34,6 +34,11 @@ log = logging.getLogger("minsheng.api")
 MAX_DEPTH = 10
 MAX_TOKENS = 2000
 MAX_ALIASES = 30
+
+# The depth and alias limits as validation rules built once: the limiter extensions make new rule classes per
+# request, which ValidationCache takes as a different key, so nothing was ever served from the cache.
+LIMIT_RULES = (*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+               *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules)
 
 
 class SessionPerField(SchemaExtension):
@@ -99,9 +104,8 @@ def build_schemas(pm: pluggy.PluginManager, introspection: bool = True,
     _check_collisions("Mutation", mutation_parts)
     query, mutation = merge_types("Query", tuple(query_parts)), merge_types("Mutation", tuple(mutation_parts))
     types = [project_type, *[t for e in extensions for t in e.types]]
-    common = [lambda: QueryDepthLimiter(max_depth=MAX_DEPTH), lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-              lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES), MaskUnexpected,
-              lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)]
+    common = [lambda: AddValidationRules(list(LIMIT_RULES)), lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+              MaskUnexpected, lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)]
     if not introspection:
         from strawberry.extensions import DisableIntrospection
         common.append(DisableIntrospection)
