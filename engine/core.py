@@ -18,6 +18,7 @@ from engine.catalog import Catalog, gather
 from engine.clock import Clock, clock as default_clock
 from engine.db import Target, db_url_from_env, new_database
 from engine.entities import CORE_MIGRATIONS, declare_core_entities
+from engine.generation import track_writes
 from engine.guards import GuardContext, with_defaults
 from engine.plugins import flatten, make_plugin_manager
 from engine.sql import Sql
@@ -67,6 +68,7 @@ class Engine:
             raise RuntimeError(f"the database needs {len(pending)} migration(s): run 'minsheng db upgrade'")
         migrations.upgrade(db, target, engine.all_migrations())
         db.generate_mapping(create_tables=False, check_tables=True)
+        track_writes(db, target)
         engine.load_workflows(workflow_files)
         return engine
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from pony import orm
 
+from engine.generation import MIGRATION as GENERATION_MIGRATION
 from engine.migrations import Migration
 
 REGION_LEVELS = ("province", "city", "county", "town", "village")  # 省 市 县区 乡镇街道 村社区
@@ -166,3 +167,5 @@ def _append_only(db: orm.Database, provider: str) -> None:
 
 CORE_MIGRATIONS.append(Migration("core", 3, "audit records are append-only: the database refuses to change them",
                                  _append_only))
+
+CORE_MIGRATIONS.append(GENERATION_MIGRATION)

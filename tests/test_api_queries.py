@@ -232,4 +232,5 @@ def test_a_page_of_50_is_one_sql_query(gql: Gql, district: District, monkeypatch
     assert len(body["data"]["projects"]["edges"]) == 50
     assert body["data"]["projects"]["pageInfo"]["hasNextPage"] is True
     assert [s for s in statements if "project" in s] == [statements[-1]]
+    statements = [s for s in statements if "data_generation" not in s]  # SQLite: the result cache's check
     assert len(statements) == 2  # the token, then the page

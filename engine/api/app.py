@@ -30,6 +30,7 @@ class ApiSettings:
     introspection: bool = False
     max_body_bytes: int = 64 * 1024
     threads: int = 8  # worker threads per process = the most database connections it opens
+    cache_results: bool = True  # keep query results while the data generation is unchanged (SQLite)
     allowed_origins: tuple[str, ...] = ()
 
 

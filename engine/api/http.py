@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from graphql import GraphQLError, OperationType, parse
 from graphql.language import OperationDefinitionNode
 from pony import orm
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -22,8 +21,10 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType as Allowed
 
 from engine import actors
+from engine import generation as generations
 from engine.actors import PUBLIC, ActorView
 from engine.api.context import RequestContext
+from engine.api.result_cache import ResultCache, cache_key
 from engine.errors import DomainError
 from engine.sql import Sql
 
@@ -130,35 +131,54 @@ def authenticate(engine: Engine, token: str | None) -> ActorView | None:
         return actors.by_token(Sql(engine.db), token)
 
 
-def execute(engine: Engine, schemas: Schemas, data: dict[str, Any], token: str | None) -> tuple[dict, int]:
+def encode(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+def execute(engine: Engine, schemas: Schemas, data: dict[str, Any], token: str | None,
+            cache: ResultCache | None = None) -> tuple[bytes, int]:
     """Runs in a worker thread: authenticate, then execute the operation; returns (JSON body, status)."""
     actor = authenticate(engine, token)
     if actor is None:
-        return error_body(UNAUTHENTICATED, "UNAUTHENTICATED"), 401
+        return encode(error_body(UNAUTHENTICATED, "UNAUTHENTICATED")), 401
     query, name = data["query"], data.get("operationName")
     kind = operation_type(query, name)
     if kind == OperationType.SUBSCRIPTION:
-        return error_body("subscriptions are served over WebSocket or SSE", "BAD_REQUEST"), 400
+        return encode(error_body("subscriptions are served over WebSocket or SSE", "BAD_REQUEST")), 400
     context = RequestContext(engine, actor, project_type=schemas.project_type)
     try:
-        result = _run(schemas, kind, query, data.get("variables"), context, name)
+        if kind == OperationType.MUTATION:
+            return encode(_body(schemas.mutation.execute_sync(
+                query, data.get("variables"), context, operation_name=name,
+                allowed_operation_types=(Allowed.MUTATION,)))), 200
+        return _query(engine, schemas, data, context, cache), 200
     except (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError) as exc:
-        return error_body(_reason(exc), "BAD_REQUEST"), 400
+        return encode(error_body(_reason(exc), "BAD_REQUEST")), 400
+
+
+def _query(engine: Engine, schemas: Schemas, data: dict[str, Any], context: RequestContext,
+           cache: ResultCache | None) -> bytes:
+    """A query inside one read-only db_session; served from ``cache`` while nothing has changed."""
+    query, name, variables = data["query"], data.get("operationName"), data.get("variables")
+    with orm.db_session:
+        generation = generations.current(Sql(engine.db)) if cache is not None else None
+        key = cache_key(context.actor, query, name, variables, engine.clock.now())
+        kept = cache.get(key, generation) if cache is not None else None
+        if kept is not None:
+            return kept
+        result = schemas.query.execute_sync(query, variables, context, operation_name=name,
+                                            allowed_operation_types=(Allowed.QUERY,))
+    body = encode(_body(result))
+    if cache is not None and not result.errors:
+        cache.put(key, generation, body)
+    return body
+
+
+def _body(result: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
         body["errors"] = [_format(e) for e in result.errors]
-    return body, 200
-
-
-def _run(schemas: Schemas, kind: OperationType | None, query: str, variables: dict[str, Any] | None,
-         context: RequestContext, name: str | None) -> Any:
-    """Mutations open their own transactions; everything else runs inside one read-only db_session."""
-    if kind == OperationType.MUTATION:
-        return schemas.mutation.execute_sync(query, variables, context, operation_name=name,
-                                             allowed_operation_types=(Allowed.MUTATION,))
-    with orm.db_session:
-        return schemas.query.execute_sync(query, variables, context, operation_name=name,
-                                          allowed_operation_types=(Allowed.QUERY,))
+    return body
 
 
 def _reason(exc: Exception) -> str:
@@ -191,16 +211,18 @@ def _format(error: GraphQLError) -> dict[str, Any]:
 def graphql_endpoint(engine: Engine, schemas: Schemas, settings: ApiSettings) -> Any:
     quiet_expected_errors()
 
+    cache = ResultCache() if settings.cache_results else None
+
     async def endpoint(request: Request) -> Response:
         data = await read_operation(request, settings.max_body_bytes)
         if isinstance(data, Response):
             return data
         try:
-            body, status = await run_in_threadpool(execute, engine, schemas, data, bearer_token(request))
+            body, status = await run_in_threadpool(execute, engine, schemas, data, bearer_token(request), cache)
         except Exception:  # a failure outside GraphQL execution (e.g. the database is down): same shape, masked
             log.exception("unexpected error serving a GraphQL request")
             return error_response("Unexpected error.", "INTERNAL_SERVER_ERROR", 500)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return JSONResponse(body, status_code=status, headers=headers)
+        return Response(body, status_code=status, headers=headers, media_type="application/json")
 
     return endpoint

@@ -2,13 +2,13 @@
 
 Two ``strawberry.Schema`` objects share the same types: one for queries (executed inside one read-only
 ``db_session`` per request) and one for mutations, whose resolvers open their own transactions and whose nested
-reads each get a session of their own (``SessionPerField``). Both carry the ``Subscription`` root; the query
+reads share one read session (``ReadAfterWrite``). Both carry the ``Subscription`` root; the query
 schema is a ``StreamSchema`` and also serves subscriptions over WebSocket and SSE (see ``engine.api.subscriptions``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import logging
 
@@ -41,14 +41,33 @@ LIMIT_RULES = (*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
                *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules)
 
 
-class SessionPerField(SchemaExtension):
-    """In mutations, nested fields read after the write committed: give each a db_session of its own."""
+class ReadAfterWrite(SchemaExtension):
+    """In mutations, the payload's nested fields read after the mutation's own transaction committed: they share
+    one read ``db_session``, opened at the first nested field and closed before the next root mutation field
+    (which runs its own transaction) and at the end of the operation."""
+
+    def __init__(self, *, execution_context: Any = None) -> None:
+        super().__init__(execution_context=execution_context)
+        self.reading = False
 
     def resolve(self, _next: Any, root: Any, info: Info, *args: Any, **kwargs: Any) -> Any:
-        if root is None or orm.core.local.db_session is not None:
-            return _next(root, info, *args, **kwargs)
-        with orm.db_session:
-            return _next(root, info, *args, **kwargs)
+        if root is None:  # a root mutation field
+            self._close()
+        elif not self.reading and orm.core.local.db_session is None:
+            orm.db_session.__enter__()
+            self.reading = True
+        return _next(root, info, *args, **kwargs)
+
+    def on_execute(self) -> Iterator[None]:
+        try:
+            yield
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        if self.reading:
+            self.reading = False
+            orm.db_session.__exit__(None, None, None)
 
 
 class MaskUnexpected(MaskErrors):
@@ -114,4 +133,4 @@ def build_schemas(pm: pluggy.PluginManager, introspection: bool = True,
         return cls(query=query, mutation=mutation, subscription=subscription, types=types,
                    extensions=[*common, *extra])
 
-    return Schemas(make([], StreamSchema), make([SessionPerField]), project_type)
+    return Schemas(make([], StreamSchema), make([ReadAfterWrite]), project_type)

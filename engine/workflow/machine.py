@@ -20,14 +20,20 @@ class _Position:
 
 
 class StateMachine:
+    """The machine of one workflow version, shared by all threads. Its one position (the model it moves) is added
+    once and set to the project's state for each trigger, under a lock: adding a model to a ``transitions``
+    machine costs far more than a trigger."""
+
     def __init__(self, definition: WorkflowDefinition) -> None:
         self.definition = definition
         self._lock = threading.Lock()
+        self._position = _Position()
         self._machine = Machine(model=None, states=list(definition.states), initial=definition.initial,
                                 auto_transitions=False, send_event=False, ignore_invalid_triggers=False)
         for t in definition.transitions:
             for source in t.sources:
                 self._add(t.event, source, t.dest)
+        self._machine.add_model(self._position, initial=definition.initial)
 
     def _add(self, event: str, source: str, dest: str) -> None:
         if dest != RETURN:
@@ -39,12 +45,9 @@ class StateMachine:
 
     def next_state(self, current: str, event: str, return_to: str | None = None) -> str:
         """The state ``event`` leads to from ``current``; ``MachineError`` if it is not allowed there."""
-        position = _Position()
-        with self._lock:
-            self._machine.add_model(position, initial=current)
-            try:
-                if not position.trigger(event, return_to=return_to):
-                    raise MachineError(f"'{event}' cannot return to {return_to!r} from '{current}'")
-            finally:
-                self._machine.remove_model(position)
-        return position.state
+        position = self._position
+        with self._lock:  # a trigger costs microseconds
+            self._machine.set_state(current, model=position)
+            if not position.trigger(event, return_to=return_to):
+                raise MachineError(f"'{event}' cannot return to {return_to!r} from '{current}'")
+            return position.state
