@@ -202,6 +202,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--threads", type=int, default=8, help="the server's worker threads")
     parser.add_argument("--workflows", help="folder of workflow files (MINSHENG_WORKFLOWS) for server and demo")
+    parser.add_argument("--no-result-cache", action="store_true",
+                        help="run the server without its query result cache (every query executes)")
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
@@ -219,15 +221,17 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     app_port, bare_port = free_port(), free_port()
     path = [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)}
+    cache = ["--no-result-cache"] if args.no_result_cache else []
     servers = [start(["-m", "engine.cli", "serve", "--db", url, "--port", str(app_port), "--threads",
-                      str(args.threads)], env, tmp / "server.log"),
+                      str(args.threads), *cache], env, tmp / "server.log"),
                start([__file__, "--bare-server", str(bare_port)], env, tmp / "bare.log")]
     try:
         wait_ready(app_port, "/healthz", servers[0])
         wait_ready(bare_port, "/json", servers[1])
         todo = scenarios(app_port, bare_port, workflow, token, ids, cycle)
         print(f"{len(ids)} projects on workflow '{workflow}', {args.requests} requests per scenario, "
-              f"{args.concurrency} connections, server threads {args.threads}, {os.cpu_count()} CPUs")
+              f"{args.concurrency} connections, server threads {args.threads}, {os.cpu_count()} CPUs, "
+              f"result cache {'off' if args.no_result_cache else 'on'}")
         asyncio.run(measure(todo, args.requests, args.concurrency))
         report(todo)
     finally:

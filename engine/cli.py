@@ -63,6 +63,8 @@ def _serve_command(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--threads", type=int, default=8, help="database worker threads per process")
     serve.add_argument("--demo", action="store_true", help="fresh SQLite demo district, GraphiQL and introspection on")
     serve.add_argument("--graphiql", action="store_true", help="serve GraphiQL at /graphql")
+    serve.add_argument("--no-result-cache", action="store_true",
+                       help="do not keep query results between writes (they are kept on SQLite by default)")
     serve.set_defaults(run=_serve)
 
 

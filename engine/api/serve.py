@@ -38,7 +38,7 @@ def serve(args: argparse.Namespace) -> int:
     if args.demo and not args.db:
         _remove_demo_file()
     settings = ApiSettings(graphiql=args.graphiql or args.demo, introspection=args.graphiql or args.demo,
-                           threads=args.threads)
+                           threads=args.threads, cache_results=not getattr(args, "no_result_cache", False))
     engine = Engine.open(url)  # migrations run here, once, before any worker starts
     if args.demo:
         _build_demo(engine, url, args.host, args.port)
