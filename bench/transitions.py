@@ -4,8 +4,10 @@
 
 Single thread. The engine figure includes everything a real transition does: row lock, area and role checks,
 field validation, guards, the state machine, the hash-chained audit record and the commit (SQLite: WAL,
-synchronous=FULL). The hand-written figure does one SELECT, one UPDATE with a version check, one INSERT of an audit
-row with a sha256, and a commit, through the database driver directly.
+synchronous=FULL). The hand-written figure does the same writes on the same
+tables (created by the engine's migrations, with their indexes and triggers): one SELECT of the project (FOR UPDATE
+on PostgreSQL), one UPDATE with the version check, one INSERT of the hash-chained audit row, and a commit, through
+the database driver directly.
 """
 from __future__ import annotations
 
@@ -47,57 +49,67 @@ def engine_rate(url: str, n: int) -> float:
     return n / elapsed
 
 
-SCHEMA = """CREATE TABLE p (id INTEGER PRIMARY KEY, state TEXT, version INTEGER, seq INTEGER, head TEXT);
-CREATE TABLE a (id INTEGER PRIMARY KEY, project_id INTEGER, seq INTEGER, event TEXT, from_state TEXT,
- to_state TEXT, at TEXT, hash TEXT)"""
+def prepared_project(url: str) -> int:
+    """A project in the engine's own tables (migrations, indexes and triggers included), approved and ready."""
+    engine = Engine.open(url, entry_points=False, workflow_files=[WORKFLOW], clock=Clock())
+    district = build_district(engine)
+    pid = district.project()
+    fire_transition(engine, district.actor("committee"), TransitionRequest(pid, "approve", {"decision_no": "X"}))
+    engine.close()
+    return pid
+
+
+SELECT = "SELECT state, version, audit_seq, audit_head FROM project WHERE id = {p}"
+UPDATE = ("UPDATE project SET state = {p}, previous_state = {p}, version = version + 1, audit_seq = {p}, "
+          "audit_head = {p}, updated_at = {p} WHERE id = {p} AND version = {p}")
+INSERT = ("INSERT INTO audit_record (project_id, seq, kind, event, from_state, to_state, actor_id, actor_name, at, "
+          "fields, comment, prev_hash, hash) VALUES ({p}, {p}, 'transition', {p}, {p}, {p}, 1, 'clerk', {p}, '{{}}', "
+          "NULL, {p}, {p})")
+
+
+def hand_written(cursor, mark: str, pid: int, lock: str = "") -> None:
+    """One transition as hand-written SQL on the same tables: read, update with the version check, audit row."""
+    cursor.execute(SELECT.format(p=mark) + lock, (pid,))
+    state, version, seq, head = cursor.fetchone()
+    dest = "paused" if state == "approved" else "approved"
+    at = "2024-03-01 09:00:00.000000"
+    digest = hashlib.sha256(f"{head}{pid}{seq + 1}{dest}{at}".encode()).hexdigest()
+    cursor.execute(UPDATE.format(p=mark), (dest, state, seq + 1, digest, at, pid, version))
+    cursor.execute(INSERT.format(p=mark), (pid, seq + 1, "pause" if dest == "paused" else "resume", state, dest,
+                                           at, head, digest))
 
 
 def raw_sqlite_rate(path: str, n: int) -> float:
+    pid = prepared_project(f"sqlite:///{path}")
     con = sqlite3.connect(path, isolation_level=None)
-    con.execute("PRAGMA journal_mode = WAL")
-    con.execute("PRAGMA synchronous = FULL")
-    for statement in SCHEMA.split(";"):
-        con.execute(statement)
-    con.execute("INSERT INTO p VALUES (1, 'approved', 1, 1, '')")
+    for pragma in ("busy_timeout = 10000", "journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON"):
+        con.execute(f"PRAGMA {pragma}")
+    cursor = con.cursor()
     start = time.perf_counter()
-    for i in range(n):
-        con.execute("BEGIN IMMEDIATE")
-        state, version, seq, head = con.execute("SELECT state, version, seq, head FROM p WHERE id = 1").fetchone()
-        dest = "paused" if state == "approved" else "approved"
-        digest = hashlib.sha256(f"{head}{seq}{dest}".encode()).hexdigest()
-        con.execute("UPDATE p SET state = ?, version = version + 1, seq = ?, head = ? WHERE id = 1 AND version = ?",
-                    (dest, seq + 1, digest, version))
-        con.execute("INSERT INTO a (project_id, seq, event, from_state, to_state, at, hash) VALUES (1, ?, ?, ?, ?, ?, ?)",
-                    (seq + 1, "e", state, dest, "2024-03-01 09:00:00", digest))
-        con.execute("COMMIT")
+    for _ in range(n):
+        cursor.execute("BEGIN IMMEDIATE")
+        hand_written(cursor, "?", pid)
+        cursor.execute("COMMIT")
     return n / (time.perf_counter() - start)
 
 
 def raw_pg_rate(url: str, n: int) -> float:
     import psycopg2
 
-    con = psycopg2.connect(url)
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    cur = con.cursor()
-    cur.execute(f"CREATE SCHEMA {schema}; SET search_path = {schema}")
-    cur.execute(SCHEMA.replace("INTEGER PRIMARY KEY", "SERIAL PRIMARY KEY"))
-    cur.execute("INSERT INTO p VALUES (1, 'approved', 1, 1, '')")
-    con.commit()
-    start = time.perf_counter()
-    for _ in range(n):
-        cur.execute("SELECT state, version, seq, head FROM p WHERE id = 1 FOR UPDATE")
-        state, version, seq, head = cur.fetchone()
-        dest = "paused" if state == "approved" else "approved"
-        digest = hashlib.sha256(f"{head}{seq}{dest}".encode()).hexdigest()
-        cur.execute("UPDATE p SET state = %s, version = version + 1, seq = %s, head = %s WHERE id = 1 AND version = %s",
-                    (dest, seq + 1, digest, version))
-        cur.execute("INSERT INTO a (project_id, seq, event, from_state, to_state, at, hash) VALUES (1, %s, %s, %s, %s,"
-                    " %s, %s)", (seq + 1, "e", state, dest, "2024-03-01 09:00:00", digest))
-        con.commit()
-    rate = n / (time.perf_counter() - start)
-    cur.execute(f"DROP SCHEMA {schema} CASCADE")
-    con.commit()
-    return rate
+    engine_url, cleanup = pg_engine_url(url)
+    try:
+        pid = prepared_project(engine_url)
+        con = psycopg2.connect(url, options=f"-c search_path={engine_url.rsplit('%3D', 1)[1]}")
+        cursor = con.cursor()
+        start = time.perf_counter()
+        for _ in range(n):
+            hand_written(cursor, "%s", pid, " FOR UPDATE")
+            con.commit()
+        rate = n / (time.perf_counter() - start)
+        con.close()
+        return rate
+    finally:
+        cleanup()
 
 
 def pg_engine_url(url: str) -> tuple[str, callable]:

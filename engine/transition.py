@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Mapping
 
 from pony import orm
@@ -164,7 +164,7 @@ def _commit_change(engine: Engine, sql: Sql, row: ProjectRow, transition: Transi
     if updated.rowcount != 1:
         raise Conflict("someone else changed this project at the same moment; reload and try again")
     audit.append(sql, entry)
-    after = ProjectView(**{**asdict(row.view), "state": dest, "version": row.view.version + 1})
+    after = replace(row.view, state=dest, version=row.view.version + 1)
     record = TransitionRecord(after, transition.event, row.view.state, dest, ctx.actor.id, ctx.actor.name,
                               stored_fields, request.comment, entry.seq, ctx.now, digest, row.region_path)
     ctx.project, ctx.dest = after, dest
