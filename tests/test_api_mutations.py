@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-import pytest
 
 from engine.api.ids import to_global_id
 from engine.transition import TransitionRequest, fire_transition
-from tests.conftest import backend
 from tests.district import District
 
 Gql = Callable[..., dict]

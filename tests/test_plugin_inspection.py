@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from engine.errors import NotFound, Forbidden, GuardFailed
+from engine.errors import NotFound, GuardFailed
 from engine.guards import ActionSpec, GuardSpec
 from plugins import inspection
 from plugins.inspection import graphql as inspection_graphql

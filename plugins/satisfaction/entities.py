@@ -15,6 +15,7 @@ from pony import orm
 
 from engine.clock import clock
 from engine.migrations import Migration
+from engine.sql import Sql
 
 
 def declare(db: orm.Database) -> None:
@@ -75,8 +76,8 @@ def declare(db: orm.Database) -> None:
 
 def _make_salt(db: orm.Database, provider: str) -> None:
     """Store a fresh random salt; it never leaves the database."""
-    salt, now = secrets.token_hex(32), clock.now()
-    db.execute("INSERT INTO satisfaction_key (salt, created_at) VALUES ($salt, $now)")
+    Sql(db).execute("INSERT INTO satisfaction_key (salt, created_at) VALUES (?, ?)",
+                    (secrets.token_hex(32), clock.now()))
 
 
 MIGRATIONS = [
