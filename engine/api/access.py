@@ -19,11 +19,6 @@ def is_public_state(engine: Engine, workflow_id: int, state: str) -> bool:
     return definition.states[state].public
 
 
-def unit_bound(actor: ActorView) -> bool:
-    """Whether ``actor`` reads only its own unit's projects (it holds unit roles and nothing else)."""
-    return actor.unit_bound
-
-
 def can_read_fields(engine: Engine, actor: ActorView, workflow_id: int, state: str, region_path: str,
                     lead_unit_id: int | None) -> bool:
     """The read rule on a project's plain columns (for callers that selected them themselves)."""
@@ -63,7 +58,7 @@ def read_scope_sql(engine: Engine, actor: ActorView, alias: str = "p") -> tuple[
         condition, params = public_states_sql(engine, alias)
         return [condition], params
     conditions, params = [f"{alias}.region_path LIKE ?"], [f"{actor.region_path}%"]
-    if unit_bound(actor):
+    if actor.unit_bound:
         if actor.unit_id is None:
             return ["1 = 0"], []
         conditions.append(f"{alias}.lead_unit_id = ?")
