@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from engine.actors import ActorView
 from engine.errors import NotFound
 from engine.project_rows import ProjectRow, read
+from engine.regions import RegionView, get_region
 from engine.sql import Sql
 
 if TYPE_CHECKING:
@@ -29,6 +30,18 @@ def can_read_fields(engine: Engine, actor: ActorView, workflow_id: int, state: s
 
 def can_read(engine: Engine, actor: ActorView, row: ProjectRow) -> bool:
     return can_read_fields(engine, actor, row.workflow_id, row.view.state, row.region_path, row.view.lead_unit_id)
+
+
+def readable_region(sql: Sql, actor: ActorView, region_id: int, path: list[str] | None = None) -> RegionView:
+    """A region the reader may name (in a filter, a roll-up, a subscription): one in its area, or any region for
+    the public, who then reads only published projects there. Anything else is ``NotFound``, as if missing."""
+    try:
+        region = get_region(sql, region_id)
+    except NotFound:
+        region = None
+    if region is None or not (actor.is_public or actor.covers(region.path)):
+        raise NotFound(f"region {region_id} does not exist", path=path or ["region"])
+    return region
 
 
 def readable_project(engine: Engine, sql: Sql, actor: ActorView, project_id: int,

@@ -7,13 +7,13 @@ from typing import Any, Optional
 import strawberry
 
 from engine.actors import ActorView
-from engine.api.access import read_scope_sql
+from engine.api.access import read_scope_sql, readable_region
 from engine.api.context import RequestContext
 from engine.api.ids import from_global_id, parse_global_id, to_global_id
 from engine.api.project_type import SELECT, load_project, project_from_row
 from engine.api.types import Me, Node, Region, Unit, Workflow
 from engine.errors import FieldProblem, InvalidInput, NotFound
-from engine.regions import RegionView, get_region, subtree
+from engine.regions import RegionView, subtree
 
 MAX_PAGE = 100
 
@@ -139,12 +139,9 @@ def node(ctx: RequestContext, global_id: str) -> Node | None:
 
 def _region_in_view(ctx: RequestContext, region_id: int) -> RegionView | None:
     try:
-        region = get_region(ctx.sql, region_id)
+        return readable_region(ctx.sql, ctx.actor, region_id)
     except NotFound:
         return None
-    if ctx.actor.region_path is None or region.path.startswith(ctx.actor.region_path):
-        return region
-    return None
 
 
 def me(ctx: RequestContext) -> Me:

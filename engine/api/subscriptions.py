@@ -42,12 +42,12 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from engine.actors import PUBLIC, ActorView
-from engine.api.access import readable_project
+from engine.api.access import readable_project, readable_region
 from engine.api.broker import Broker, Event, Matcher, SubscriberTooSlow
 from engine.api.context import RequestContext
 from engine.api.http import authenticate, bearer_token, error_response
 from engine.api.ids import from_global_id, to_global_id
-from engine.errors import DomainError, NotFound
+from engine.errors import DomainError
 from engine.sql import Sql
 
 if TYPE_CHECKING:
@@ -122,10 +122,7 @@ def event_filter(engine: Engine, actor: ActorView, project_id: str | None, regio
             readable_project(engine, sql, actor, pid)
         path = None
         if region is not None:
-            region_id = from_global_id(region, "Region", ["region"])
-            path = sql.scalar("SELECT path FROM region WHERE id = ?", (region_id,))
-            if path is None or not (actor.is_public or actor.covers(path)):
-                raise NotFound(f"region {region_id} does not exist", path=["region"])
+            path = readable_region(sql, actor, from_global_id(region, "Region", ["region"])).path
     return EventFilter(actor.region_path, path, pid, actor.unit_id, actor.unit_bound)
 
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from pony import orm
 
 from engine.actors import ActorView
-from engine.api.access import read_scope_sql, readable_project
-from engine.errors import FieldProblem, InvalidInput, NotFound
+from engine.api.access import read_scope_sql, readable_project, readable_region
+from engine.errors import FieldProblem, InvalidInput
 from engine.sql import Sql, to_decimal
 from plugins.funding.figures import FundingFigures, figures, project_figures
 
@@ -67,10 +67,8 @@ def _region(sql: Sql, actor: ActorView, region_id: int | None) -> tuple[int, str
             raise InvalidInput([FieldProblem(["region"], "name the region to roll up (the public has no home "
                                                          "region)")])
         region_id = actor.region_id
-    row = sql.one("SELECT id, name, path FROM region WHERE id = ?", (region_id,))
-    if row is None or not (actor.is_public or actor.covers(row[2])):
-        raise NotFound(f"region {region_id} does not exist", path=["region"])
-    return row[0], row[1], row[2]
+    region = readable_region(sql, actor, region_id)
+    return region.id, region.name, region.path
 
 
 def project_funding(engine: Engine, actor: ActorView, project_id: int) -> FundingFigures:

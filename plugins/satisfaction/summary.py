@@ -8,8 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from engine.actors import ActorView
-from engine.api.access import read_scope_sql
-from engine.errors import NotFound
+from engine.api.access import read_scope_sql, readable_region
 from engine.sql import Sql, to_datetime, to_decimal
 from plugins.satisfaction.ratings import RATER_KINDS
 from plugins.satisfaction.scoring import BASICALLY_SATISFIED, DISSATISFIED, SATISFIED, Tally
@@ -101,7 +100,4 @@ def _region_path(sql: Sql, actor: ActorView, region_id: int | None) -> str:
     """The path of the region asked for (default: the reader's own region; the public: everything)."""
     if region_id is None:
         return actor.region_path or "/"
-    path = sql.scalar("SELECT path FROM region WHERE id = ?", (region_id,))
-    if path is None or not (actor.is_public or actor.covers(path)):
-        raise NotFound(f"region {region_id} does not exist", path=["region"])
-    return path
+    return readable_region(sql, actor, region_id).path
