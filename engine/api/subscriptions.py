@@ -95,18 +95,14 @@ def project_event(engine: Engine, record: Any) -> Event:
 
 @dataclass(frozen=True)
 class EventFilter:
-    area: str | None  # the actor's region path; None for the public
+    actor: ActorView  # the public hears published states; an actor, the projects it reaches (ActorView.reaches)
     region_path: str | None = None
     project_id: int | None = None
-    unit_id: int | None = None  # set for a unit clerk: only its unit's projects
-    unit_bound: bool = False
 
     def __call__(self, e: Event) -> bool:
-        if self.area is None and not e["public"]:
+        if self.actor.is_public and not e["public"]:
             return False
-        if self.area is not None and not e["region_path"].startswith(self.area):
-            return False
-        if self.unit_bound and (self.unit_id is None or e.get("lead_unit_id") != self.unit_id):
+        if not self.actor.is_public and not self.actor.reaches(e["region_path"], e["lead_unit_id"]):
             return False
         if self.region_path is not None and not e["region_path"].startswith(self.region_path):
             return False
@@ -123,7 +119,7 @@ def event_filter(engine: Engine, actor: ActorView, project_id: str | None, regio
         path = None
         if region is not None:
             path = readable_region(sql, actor, from_global_id(region, "Region", ["region"])).path
-    return EventFilter(actor.region_path, path, pid, actor.unit_id, actor.unit_bound)
+    return EventFilter(actor, path, pid)
 
 
 def _graphql_error(exc: DomainError) -> GraphQLError:

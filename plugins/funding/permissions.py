@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from engine.actors import ActorView
-from engine.api.access import can_read
 from engine.errors import Forbidden, NotFound
 from engine.sql import Sql
 from engine.transition import locate
@@ -53,10 +52,8 @@ def locked_for_write(engine: Engine, sql: Sql, actor: ActorView, project_id: int
     missing one, at ``input.projectId``.
     """
     try:
-        row = locate(engine, sql, actor, project_id, lock=True)
+        row = locate(engine, sql, actor, project_id, lock=True)  # a unit clerk reaches only its unit's projects
     except NotFound as exc:
         raise NotFound(exc.message, path=PROJECT_PATH) from None
-    if not can_read(engine, actor, row):  # e.g. another unit's project, for a unit clerk
-        raise NotFound(f"project {project_id} does not exist", path=PROJECT_PATH)
     check_write(rule, actor, row)
     return row
