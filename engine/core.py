@@ -63,10 +63,10 @@ class Engine:
         declare_core_entities(db)
         pm.hook.minsheng_entities(db=db)
         engine = cls(db, target, pm, gather(pm), clock)
-        pending = engine.pending_migrations()
-        if pending and not upgrade:
+        if upgrade:
+            migrations.upgrade(db, target, engine.all_migrations())
+        elif pending := engine.pending_migrations():
             raise RuntimeError(f"the database needs {len(pending)} migration(s): run 'minsheng db upgrade'")
-        migrations.upgrade(db, target, engine.all_migrations())
         db.generate_mapping(create_tables=False, check_tables=True)
         track_writes(db, target)
         engine.load_workflows(workflow_files)
