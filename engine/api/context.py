@@ -18,6 +18,7 @@ class RequestContext:
     request: Any = None
     project_type: Any = None  # the schema's final Project class (plugins add fields to it)
     cache: dict[str, Any] = field(default_factory=dict)  # per-request memo (batched look-ups)
+    client: str | None = None  # the caller's address (behind a proxy: as uvicorn's --proxy-headers sets it)
 
     @property
     def sql(self) -> Sql:

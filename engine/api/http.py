@@ -121,6 +121,13 @@ def bearer_token(request: Any) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
+def client_address(request: Any) -> str | None:
+    """The caller's address as the ASGI server saw it (uvicorn's ``--proxy-headers`` takes it from a trusted
+    proxy's ``X-Forwarded-For``); None when unknown."""
+    client = getattr(request, "client", None)
+    return client.host if client else None
+
+
 def authenticate(engine: Engine, token: str | None) -> ActorView | None:
     """The actor holding ``token``; PUBLIC when there is none; None when the token is not valid."""
     if token is None:
@@ -136,7 +143,7 @@ def encode(body: dict[str, Any]) -> bytes:
 
 
 def execute(engine: Engine, schemas: Schemas, data: dict[str, Any], token: str | None,
-            cache: ResultCache | None = None) -> tuple[bytes, int]:
+            cache: ResultCache | None = None, client: str | None = None) -> tuple[bytes, int]:
     """Runs in a worker thread: authenticate, then execute the operation; returns (JSON body, status)."""
     actor = authenticate(engine, token)
     if actor is None:
@@ -145,7 +152,7 @@ def execute(engine: Engine, schemas: Schemas, data: dict[str, Any], token: str |
     kind = operation_type(query, name)
     if kind == OperationType.SUBSCRIPTION:
         return encode(error_body("subscriptions are served over WebSocket or SSE", "BAD_REQUEST")), 400
-    context = RequestContext(engine, actor, project_type=schemas.project_type)
+    context = RequestContext(engine, actor, project_type=schemas.project_type, client=client)
     try:
         if kind == OperationType.MUTATION:
             return encode(_body(schemas.mutation.execute_sync(
@@ -218,7 +225,8 @@ def graphql_endpoint(engine: Engine, schemas: Schemas, settings: ApiSettings) ->
         if isinstance(data, Response):
             return data
         try:
-            body, status = await run_in_threadpool(execute, engine, schemas, data, bearer_token(request), cache)
+            body, status = await run_in_threadpool(execute, engine, schemas, data, bearer_token(request), cache,
+                                                   client_address(request))
         except Exception:  # a failure outside GraphQL execution (e.g. the database is down): same shape, masked
             log.exception("unexpected error serving a GraphQL request")
             return error_response("Unexpected error.", "INTERNAL_SERVER_ERROR", 500)
