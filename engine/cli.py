@@ -8,6 +8,7 @@ from typing import Sequence
 
 from pony import orm
 
+from engine.api.throttle import CostLimits
 from engine.errors import DomainError, InvalidDefinition
 
 
@@ -65,7 +66,22 @@ def _serve_command(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--graphiql", action="store_true", help="serve GraphiQL at /graphql")
     serve.add_argument("--no-result-cache", action="store_true",
                        help="do not keep query results between writes (they are kept on SQLite by default)")
+    limits = CostLimits()
+    serve.add_argument("--timeout", type=float, default=5.0,
+                       help="seconds one operation may run before it is stopped with TIMEOUT (0: no limit)")
+    serve.add_argument("--max-cost", type=_positive, default=limits.max_cost,
+                       help="the most one request may cost (fields it would resolve, pages multiplied)")
+    serve.add_argument("--budget", type=_positive, default=limits.actor_rate,
+                       help=f"cost a signed-in actor may spend per second ({limits.burst_seconds} s of it at once)")
+    serve.add_argument("--public-budget", type=_positive, default=limits.public_rate,
+                       help="the same for each client address of the public")
     serve.set_defaults(run=_serve)
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got '{value}'")
+    return int(value)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -80,12 +80,15 @@ def http(app) -> Iterator[object]:
 
 @pytest.fixture
 def gql(http, district: District):
-    """``gql(username_or_None, query, variables=None)`` → the JSON body of POST /graphql (None: the public)."""
+    """``gql(username_or_None, query, variables=None)`` → the JSON body of POST /graphql (None: the public),
+    without its ``extensions`` (the request's cost, tested in ``test_api_cost.py``)."""
 
     def call(username: str | None, query: str, variables: dict | None = None) -> dict:
         headers = {"Authorization": f"Bearer {district.tokens[username]}"} if username else {}
         response = http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
         assert response.status_code == 200, response.text
-        return response.json()
+        body = response.json()
+        body.pop("extensions", None)
+        return body
 
     return call

@@ -136,15 +136,15 @@ def test_graphiql_is_the_only_get_and_only_when_enabled(engine: Engine, district
 def test_introspection_can_be_turned_off(engine: Engine, district: District) -> None:
     query = "{ __schema { queryType { name } } }"
     with client(engine, introspection=True) as http:
-        assert http.post("/graphql", json={"query": query}).json() == {"data": {"__schema": {"queryType": {
-            "name": "Query"}}}}
+        assert http.post("/graphql", json={"query": query}).json()["data"] == {"__schema": {"queryType": {
+            "name": "Query"}}}
     with client(engine, introspection=False) as http:
         errors = errors_of(http, query)
         assert errors[0]["message"] == ("GraphQL introspection has been disabled, but the requested query contained "
                                         "the field '__schema'.")
         assert {e["extensions"]["code"] for e in errors} == {"GRAPHQL_VALIDATION_FAILED"}
-        assert http.post("/graphql", json={"query": "{ me { isPublic } }"}).json() == {"data": {"me": {
-            "isPublic": True}}}
+        assert http.post("/graphql", json={"query": "{ me { isPublic } }"}).json()["data"] == {"me": {
+            "isPublic": True}}
 
 
 @pytest.mark.parametrize("header", ["Bearer msk_not-a-token", "Bearer ", "Basic dXNlcjpwYXNz", "msk_token"])
@@ -158,5 +158,5 @@ def test_credentials_that_do_not_work_are_401(http: Any, district: District, hea
 
 def test_a_valid_token_authenticates(http: Any, district: District) -> None:
     headers = {"Authorization": f"Bearer {district.tokens['town_a_office']}"}
-    assert http.post("/graphql", json={"query": "{ me { username } }"}, headers=headers).json() == {
-        "data": {"me": {"username": "town_a_office"}}}
+    assert http.post("/graphql", json={"query": "{ me { username } }"}, headers=headers).json()["data"] == {
+        "me": {"username": "town_a_office"}}

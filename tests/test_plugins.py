@@ -199,7 +199,7 @@ def test_hook_minsheng_graphql(notes_engine):
     with TestClient(create_app(notes_engine)) as client:
         response = client.post("/graphql", json={"query": "{ notesCount }"},
                                headers={"Authorization": f"Bearer {district.tokens['county_office']}"})
-    assert response.json() == {"data": {"notesCount": 1}}
+    assert response.json()["data"] == {"notesCount": 1}
 
 
 def test_hook_minsheng_demo_data(notes_engine, notes):

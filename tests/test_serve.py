@@ -109,8 +109,9 @@ def test_uvicorn_serves_health_and_graphql(district: District, db_url, start):
     project_id = district.project(title="城区学校运动场改造")
     server = start("--db", db_url)
     body = server.graphql(district.tokens["committee"], QUERY, {"id": to_global_id("Project", project_id)})
-    assert body == {"data": {"project": {"code": "2024-00001", "title": "城区学校运动场改造",
-                                         "state": {"name": "draft"}}}}
+    assert body["data"] == {"project": {"code": "2024-00001", "title": "城区学校运动场改造",
+                                        "state": {"name": "draft"}}}
+    assert body["extensions"]["cost"]["requested"] == 5
     assert "Uvicorn running on" in server.err.read_text()
 
 

@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from engine.api.broker import Broker, start_publishing
+from engine.api.throttle import CostLimits
 from engine.api.http import graphql_endpoint
 from engine.api.schema import build_schemas
 from engine.api.subscriptions import StreamView, project_event
@@ -32,6 +33,8 @@ class ApiSettings:
     threads: int = 8  # worker threads per process = the most database connections it opens
     cache_results: bool = True  # keep query results while the data generation is unchanged (SQLite)
     allowed_origins: tuple[str, ...] = ()
+    timeout_seconds: float | None = 5.0  # the longest one operation may hold a worker thread (None: no limit)
+    cost_limits: CostLimits = CostLimits()  # the most one request may cost, and each caller's budget over time
 
 
 def create_app(engine: Engine, settings: ApiSettings | None = None) -> Starlette:

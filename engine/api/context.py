@@ -19,6 +19,9 @@ class RequestContext:
     project_type: Any = None  # the schema's final Project class (plugins add fields to it)
     cache: dict[str, Any] = field(default_factory=dict)  # per-request memo (batched look-ups)
     client: str | None = None  # the caller's address (behind a proxy: as uvicorn's --proxy-headers sets it)
+    budgets: Any = None  # the app's cost budgets (engine.api.budget.Budgets); None: nothing is charged
+    cost: int | None = None  # this operation's estimated cost, once known
+    retry_after: int | None = None  # set when the caller is over budget
 
     @property
     def sql(self) -> Sql:

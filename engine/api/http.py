@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLError, OperationType, parse
+from graphql import AbortedGraphQLExecutionError, GraphQLError, OperationType, parse
 from graphql.language import OperationDefinitionNode
 from pony import orm
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +24,9 @@ from strawberry.types.graphql import OperationType as Allowed
 from engine import actors
 from engine import generation as generations
 from engine.actors import PUBLIC, ActorView
+from engine.api.budget import Budgets, over_budget
 from engine.api.context import RequestContext
+from engine.api.deadline import deadline
 from engine.api.result_cache import ResultCache, cache_key
 from engine.errors import DomainError
 from engine.sql import Sql
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger("minsheng.api")
+JSON, GRAPHQL_RESPONSE = "application/json", "application/graphql-response+json"
 UNAUTHENTICATED = "the bearer token is not valid"
 
 
@@ -59,7 +63,8 @@ class ExpectedErrors(logging.Filter):
         return original is not None and not isinstance(original, EXPECTED)
 
 
-EXPECTED = (DomainError, GraphQLError, InvalidOperationTypeError, CannotGetOperationTypeError)
+EXPECTED = (DomainError, GraphQLError, InvalidOperationTypeError, CannotGetOperationTypeError,
+            AbortedGraphQLExecutionError)
 EXPECTED_ERRORS = ExpectedErrors()
 
 
@@ -71,17 +76,48 @@ def quiet_expected_errors() -> None:
 
 
 @lru_cache(maxsize=512)
-def operation_type(query: str, operation_name: str | None) -> OperationType | None:
-    """The operation's type, or None when the document does not parse (validation will say why)."""
+def operation_type(query: str, operation_name: str | None) -> tuple[OperationType | None, str | None]:
+    """(the type of the operation to run, None) — the type is None when the document does not parse (validation
+    will say why) — or (None, why no operation can be picked: several and none named)."""
     try:
         document = parse(query, max_tokens=5000)
     except GraphQLError:
-        return None
+        return None, None
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is None and len(operations) > 1:
+        return None, (f"the document has {len(operations)} operations: name the one to run in "
+                      "'operationName'")
     for op in operations:
         if operation_name is None or (op.name and op.name.value == operation_name):
-            return op.operation
+            return op.operation, None
+    return None, None
+
+
+def request_problem(request: Request, data: dict[str, Any]) -> Response | None:
+    """GraphQL over HTTP: a POST body is declared ``application/json`` (415 otherwise); ``extensions``, when
+    given, is a JSON object."""
+    declared = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if declared != JSON:
+        return error_response(f"send the operation as {JSON} (Content-Type was "
+                              f"'{declared or 'missing'}')", "UNSUPPORTED_MEDIA_TYPE", 415)
+    if data.get("extensions") is not None and not isinstance(data["extensions"], dict):
+        return error_response("'extensions' must be a JSON object", "BAD_REQUEST", 400)
     return None
+
+
+def response_media_type(request: Request) -> str | Response:
+    """The media type to answer in, from the Accept header (GraphQL over HTTP): application/graphql-response+json
+    when the client accepts it, else application/json (also when no Accept is sent); 406 otherwise."""
+    accept = request.headers.get("accept", "")
+    if not accept.strip():
+        return JSON
+    types = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    if GRAPHQL_RESPONSE in types:
+        return GRAPHQL_RESPONSE
+    if types & {JSON, "application/*", "*/*"}:
+        return JSON
+    return error_response(f"answers are {GRAPHQL_RESPONSE} or {JSON}; the Accept header allows neither",
+                          "NOT_ACCEPTABLE", 406)
 
 
 async def read_operation(request: Request, max_bytes: int) -> dict[str, Any] | JSONResponse:
@@ -142,49 +178,97 @@ def encode(body: dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
 
 
-def execute(engine: Engine, schemas: Schemas, data: dict[str, Any], token: str | None,
-            cache: ResultCache | None = None, client: str | None = None) -> tuple[bytes, int]:
-    """Runs in a worker thread: authenticate, then execute the operation; returns (JSON body, status)."""
-    actor = authenticate(engine, token)
-    if actor is None:
-        return encode(error_body(UNAUTHENTICATED, "UNAUTHENTICATED")), 401
-    query, name = data["query"], data.get("operationName")
-    kind = operation_type(query, name)
-    if kind == OperationType.SUBSCRIPTION:
-        return encode(error_body("subscriptions are served over WebSocket or SSE", "BAD_REQUEST")), 400
-    context = RequestContext(engine, actor, project_type=schemas.project_type, client=client)
-    try:
-        if kind == OperationType.MUTATION:
-            return encode(_body(schemas.mutation.execute_sync(
-                query, data.get("variables"), context, operation_name=name,
-                allowed_operation_types=(Allowed.MUTATION,)))), 200
-        return _query(engine, schemas, data, context, cache), 200
-    except (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError) as exc:
-        return encode(error_body(_reason(exc), "BAD_REQUEST")), 400
+@dataclass
+class Reply:
+    body: bytes
+    status: int = 200
+    headers: dict[str, str] | None = None
 
 
-def _query(engine: Engine, schemas: Schemas, data: dict[str, Any], context: RequestContext,
-           cache: ResultCache | None) -> bytes:
-    """A query inside one read-only db_session; served from ``cache`` while nothing has changed."""
-    query, name, variables = data["query"], data.get("operationName"), data.get("variables")
-    with orm.db_session:
-        generation = generations.current(Sql(engine.db)) if cache is not None else None
-        key = cache_key(context.actor, query, name, variables, engine.clock.now())
-        kept = cache.get(key, generation) if cache is not None else None
-        if kept is not None:
-            return kept
-        result = schemas.query.execute_sync(query, variables, context, operation_name=name,
-                                            allowed_operation_types=(Allowed.QUERY,))
-    body = encode(_body(result))
-    if cache is not None and not result.errors:
-        cache.put(key, generation, body)
-    return body
+class GraphQLService:
+    """What ``POST /graphql`` does in its worker thread: authenticate, pick the operation, check its cost against
+    the caller's budget, execute it within the time limit, and answer by the GraphQL-over-HTTP rules of the
+    negotiated media type."""
+
+    def __init__(self, engine: Engine, schemas: Schemas, settings: ApiSettings) -> None:
+        self.engine, self.schemas, self.settings = engine, schemas, settings
+        self.cache = ResultCache() if settings.cache_results else None
+        self.budgets = Budgets(settings.cost_limits)
+
+    def execute(self, data: dict[str, Any], token: str | None, client: str | None = None,
+                media: str = JSON) -> Reply:
+        actor = authenticate(self.engine, token)
+        if actor is None:
+            return Reply(encode(error_body(UNAUTHENTICATED, "UNAUTHENTICATED")), 401, {"WWW-Authenticate": "Bearer"})
+        query, name = data["query"], data.get("operationName")
+        kind, problem = operation_type(query, name)
+        if problem:
+            return Reply(encode(error_body(problem, "BAD_REQUEST")), 400)
+        if kind == OperationType.SUBSCRIPTION:
+            return Reply(encode(error_body("subscriptions are served over WebSocket or SSE", "BAD_REQUEST")), 400)
+        context = RequestContext(self.engine, actor, project_type=self.schemas.project_type, client=client,
+                                 budgets=self.budgets)
+        try:
+            with deadline(self.settings.timeout_seconds):
+                if kind == OperationType.MUTATION:
+                    result = self.schemas.mutation.execute_sync(query, data.get("variables"), context,
+                                                                operation_name=name,
+                                                                allowed_operation_types=(Allowed.MUTATION,))
+                    return self._reply(_body(result), context, media)
+                return self._query(data, context, media)
+        except (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError) as exc:
+            return Reply(encode(error_body(_reason(exc), "BAD_REQUEST")), 400)
+
+    def _query(self, data: dict[str, Any], context: RequestContext, media: str) -> Reply:
+        """A query inside one read-only db_session; served from the cache while nothing has changed (charged to
+        the caller's budget at the cost it had when computed)."""
+        query, name, variables, cache = data["query"], data.get("operationName"), data.get("variables"), self.cache
+        with orm.db_session:
+            generation = generations.current(Sql(self.engine.db)) if cache is not None else None
+            key = cache_key(context.actor, query, name, variables, self.engine.clock.now())
+            kept = cache.get(key, generation) if cache is not None else None
+            if kept is not None:
+                return self._kept(kept, context)
+            result = self.schemas.query.execute_sync(query, variables, context, operation_name=name,
+                                                     allowed_operation_types=(Allowed.QUERY,))
+        body = _body(result)
+        if cache is not None and not result.errors:
+            cache.put(key, generation, encode(body), context.cost or 0)
+        return self._reply(body, context, media)
+
+    def _kept(self, kept: tuple[bytes, int], context: RequestContext) -> Reply:
+        data, cost = kept
+        refusal = self.budgets.charge(context.actor, context.client, cost)
+        if refusal is not None:
+            return Reply(encode(error_body(over_budget(refusal, cost), "THROTTLED")), 429,
+                         {"Retry-After": str(refusal.retry_after)})
+        extensions = encode({"cost": self.budgets.report(context.actor, context.client, cost)})
+        return Reply(data[:-1] + b',"extensions":' + extensions + b"}")
+
+    def _reply(self, body: dict[str, Any], context: RequestContext, media: str) -> Reply:
+        """A request that failed before execution (parse, validation, variables, cost) has no ``data`` and, in
+        ``application/graphql-response+json``, a 4xx status; THROTTLED is 429 with ``Retry-After`` in both."""
+        if context.cost is not None:
+            body["extensions"] = {"cost": self.budgets.report(context.actor, context.client, context.cost)}
+        status, headers = 200, None
+        if "data" not in body:
+            codes = {e["extensions"]["code"] for e in body["errors"]}
+            if "THROTTLED" in codes:
+                status, headers = 429, {"Retry-After": str(context.retry_after or 1)}
+            elif media == GRAPHQL_RESPONSE:
+                status = 504 if "TIMEOUT" in codes else 400
+        return Reply(encode(body), status, headers)
 
 
 def _body(result: Any) -> dict[str, Any]:
+    """The response body; without ``data`` when the request failed before execution began (no error has a
+    path: parse, validation, variables, cost) — or was stopped whole (TIMEOUT)."""
+    errors = [_format(e) for e in result.errors or ()]
+    if result.data is None and errors and all(e.path is None for e in result.errors):
+        return {"errors": errors}
     body: dict[str, Any] = {"data": result.data}
-    if result.errors:
-        body["errors"] = [_format(e) for e in result.errors]
+    if errors:
+        body["errors"] = errors
     return body
 
 
@@ -205,6 +289,9 @@ def _format(error: GraphQLError) -> dict[str, Any]:
     formatted: dict[str, Any] = dict(error.formatted)
     extensions = formatted["extensions"] = dict(formatted.get("extensions") or {})
     original = error.original_error
+    if isinstance(original, AbortedGraphQLExecutionError):  # the deadline passed: one TIMEOUT for the request
+        original = original.reason
+        formatted.pop("locations", None)
     if isinstance(original, DomainError):
         problems = original.problems()
         formatted["message"] = "; ".join(p.message for p in problems)
@@ -217,20 +304,25 @@ def _format(error: GraphQLError) -> dict[str, Any]:
 
 def graphql_endpoint(engine: Engine, schemas: Schemas, settings: ApiSettings) -> Any:
     quiet_expected_errors()
-
-    cache = ResultCache() if settings.cache_results else None
+    service = GraphQLService(engine, schemas, settings)
 
     async def endpoint(request: Request) -> Response:
         data = await read_operation(request, settings.max_body_bytes)
         if isinstance(data, Response):
             return data
+        refusal = request_problem(request, data)
+        if refusal is not None:
+            return refusal
+        media = response_media_type(request)
+        if isinstance(media, Response):
+            return media
         try:
-            body, status = await run_in_threadpool(execute, engine, schemas, data, bearer_token(request), cache,
-                                                   client_address(request))
+            reply = await run_in_threadpool(service.execute, data, bearer_token(request), client_address(request),
+                                            media)
         except Exception:  # a failure outside GraphQL execution (e.g. the database is down): same shape, masked
             log.exception("unexpected error serving a GraphQL request")
             return error_response("Unexpected error.", "INTERNAL_SERVER_ERROR", 500)
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return Response(body, status_code=status, headers=headers, media_type="application/json")
+        return Response(reply.body, status_code=reply.status, headers=reply.headers, media_type=media)
 
+    endpoint.service = service  # type: ignore[attr-defined]
     return endpoint

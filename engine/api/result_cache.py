@@ -25,14 +25,14 @@ def cache_key(actor: ActorView, query: str, name: str | None, variables: Any, no
 
 
 class ResultCache:
-    """A bounded, thread-safe map of (key) → (generation, encoded response body)."""
+    """A bounded, thread-safe map of (key) → (generation, encoded response body, the request's cost)."""
 
     def __init__(self, size: int = MAX_ENTRIES) -> None:
         self.size = size
-        self._entries: OrderedDict[Hashable, tuple[int, bytes]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[int, bytes, int]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, generation: int | None) -> bytes | None:
+    def get(self, key: Hashable, generation: int | None) -> tuple[bytes, int] | None:
         if generation is None:
             return None
         with self._lock:
@@ -40,13 +40,13 @@ class ResultCache:
             if entry is None or entry[0] != generation:
                 return None
             self._entries.move_to_end(key)
-            return entry[1]
+            return entry[1], entry[2]
 
-    def put(self, key: Hashable, generation: int | None, body: bytes) -> None:
+    def put(self, key: Hashable, generation: int | None, body: bytes, cost: int = 0) -> None:
         if generation is None or len(body) > MAX_BYTES:
             return
         with self._lock:
-            self._entries[key] = (generation, body)
+            self._entries[key] = (generation, body, cost)
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)

@@ -14,31 +14,25 @@ import logging
 
 import pluggy
 import strawberry
-from graphql import GraphQLError
+from graphql import AbortedGraphQLExecutionError, GraphQLError
 from pony import orm
-from strawberry.extensions import (AddValidationRules, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache,
-                                   QueryDepthLimiter, SchemaExtension, ValidationCache)
+from strawberry.extensions import MaskErrors, MaxTokensLimiter, ParserCache, SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
+from engine.api.budget import CostLimit
+from engine.api.deadline import DeadlineExecutionContext
 from engine.api.extension import GraphQLExtension
 from engine.api.project_type import ProjectBase
 from engine.api.roots import core_roots
 from engine.api.subscriptions import StreamSchema, Subscription
+from engine.api.validation import MAX_TOKENS, cached_validation
 from engine.errors import DomainError
 from engine.plugins import PluginLoadError, flatten
 
 log = logging.getLogger("minsheng.api")
 
-MAX_DEPTH = 10
-MAX_TOKENS = 2000
-MAX_ALIASES = 30
-
-# The depth and alias limits as validation rules built once: the limiter extensions make new rule classes per
-# request, which ValidationCache takes as a different key, so nothing was ever served from the cache.
-LIMIT_RULES = (*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-               *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules)
 
 
 class ReadAfterWrite(SchemaExtension):
@@ -83,7 +77,8 @@ class MaskUnexpected(MaskErrors):
                             extensions={"code": "INTERNAL_SERVER_ERROR"})
 
 
-EXPECTED = (DomainError, GraphQLError, InvalidOperationTypeError, CannotGetOperationTypeError)
+EXPECTED = (DomainError, GraphQLError, InvalidOperationTypeError, CannotGetOperationTypeError,
+            AbortedGraphQLExecutionError)
 
 
 def _should_mask(error: GraphQLError) -> bool:
@@ -123,14 +118,14 @@ def build_schemas(pm: pluggy.PluginManager, introspection: bool = True,
     _check_collisions("Mutation", mutation_parts)
     query, mutation = merge_types("Query", tuple(query_parts)), merge_types("Mutation", tuple(mutation_parts))
     types = [project_type, *[t for e in extensions for t in e.types]]
-    common = [lambda: AddValidationRules(list(LIMIT_RULES)), lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-              MaskUnexpected, lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)]
+    common = [lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS), MaskUnexpected, lambda: ParserCache(maxsize=256),
+              cached_validation(hide_suggestions=not introspection), CostLimit]
     if not introspection:
         from strawberry.extensions import DisableIntrospection
         common.append(DisableIntrospection)
 
     def make(extra: list[Any], cls: type[strawberry.Schema] = strawberry.Schema) -> strawberry.Schema:
         return cls(query=query, mutation=mutation, subscription=subscription, types=types,
-                   extensions=[*common, *extra])
+                   extensions=[*common, *extra], execution_context_class=DeadlineExecutionContext)
 
     return Schemas(make([], StreamSchema), make([ReadAfterWrite]), project_type)

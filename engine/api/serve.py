@@ -21,6 +21,7 @@ from pony import orm
 from starlette.applications import Starlette
 
 from engine.api.app import ApiSettings, create_app
+from engine.api.throttle import CostLimits
 from engine.core import Engine
 from engine.db import db_url_from_env, parse_url
 from engine.sql import Sql
@@ -37,8 +38,10 @@ def serve(args: argparse.Namespace) -> int:
     check_workers(url, args.workers)
     if args.demo and not args.db:
         _remove_demo_file()
+    limits = CostLimits(max_cost=args.max_cost, actor_rate=args.budget, public_rate=args.public_budget)
     settings = ApiSettings(graphiql=args.graphiql or args.demo, introspection=args.graphiql or args.demo,
-                           threads=args.threads, cache_results=not getattr(args, "no_result_cache", False))
+                           threads=args.threads, cache_results=not getattr(args, "no_result_cache", False),
+                           timeout_seconds=args.timeout or None, cost_limits=limits)
     engine = Engine.open(url)  # migrations run here, once, before any worker starts
     if args.demo:
         _build_demo(engine, url, args.host, args.port)
@@ -93,6 +96,8 @@ def settings_from_env() -> ApiSettings:
     raw = json.loads(os.environ.get(SETTINGS_ENV) or "{}")
     if "allowed_origins" in raw:
         raw["allowed_origins"] = tuple(raw["allowed_origins"])
+    if "cost_limits" in raw:
+        raw["cost_limits"] = CostLimits(**raw["cost_limits"])
     return ApiSettings(**raw)
 
 

@@ -17,6 +17,22 @@ from typing import Callable, Hashable
 
 
 @dataclass(frozen=True)
+class CostLimits:
+    max_cost: int = 25_000  # one request (a page of 50 projects with a dozen fields costs about 600)
+    actor_rate: int = 10_000  # a signed-in actor's budget, restored per second …
+    public_rate: int = 2_000  # … and one client address's of the public
+    burst_seconds: int = 50  # a bucket holds this many seconds of its rate: the largest burst
+
+    @property
+    def actor_capacity(self) -> int:
+        return self.actor_rate * self.burst_seconds
+
+    @property
+    def public_capacity(self) -> int:
+        return self.public_rate * self.burst_seconds
+
+
+@dataclass(frozen=True)
 class Refusal:
     """Why a take was refused: how long until it would fit, in whole seconds (at least 1)."""
 

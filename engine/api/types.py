@@ -7,6 +7,7 @@ from typing import Optional
 import strawberry
 
 from engine.api.ids import to_global_id
+from engine.api.shape import cost_hint
 from engine.regions import RegionView
 from engine.workflow.diagram import mermaid
 from engine.workflow.model import FieldSpec, WorkflowDefinition
@@ -24,7 +25,8 @@ class Region(Node):
     name: str
     level: str
     parent_id: Optional[strawberry.ID]
-    children: list["Region"] = strawberry.field(default_factory=list, description="Regions directly below.")
+    children: list["Region"] = strawberry.field(default_factory=list, description="Regions directly below.",
+                                                metadata=cost_hint(2))
 
     @classmethod
     def of(cls, view: RegionView) -> "Region":
