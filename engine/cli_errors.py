@@ -28,7 +28,7 @@ def debug_from_env() -> bool:
 
 
 def fail(exc: BaseException, db_url: str, debug: bool) -> int:
-    """Print ``error: <one line>`` for ``exc`` on stderr (after its traceback when ``debug``); return the exit status."""
+    """Print ``error: <one line>`` for ``exc`` on stderr (after its traceback if ``debug``); return the exit status."""
     if debug:
         traceback.print_exception(exc, file=sys.stderr)
     print(f"error: {describe(exc, db_url)}", file=sys.stderr)
