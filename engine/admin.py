@@ -29,6 +29,8 @@ def add_unit(engine: Engine, code: str, name: str, region: str) -> int:
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
         region_id = regions.by_code(sql, region).id
+        if sql.scalar("SELECT id FROM unit WHERE code = ?", (code,)) is not None:
+            raise InvalidInput([FieldProblem(["code"], f"a unit with code '{code}' already exists")])
         return sql.insert("INSERT INTO unit (code, name, region_id) VALUES (?, ?, ?)", (code, name, region_id))
 
 

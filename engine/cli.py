@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Sequence
 
 from pony import orm
 
 from engine.api.throttle import CostLimits
-from engine.errors import DomainError, InvalidDefinition
+from engine.cli_errors import DEBUG_ENV, CliError, debug_from_env, fail
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a failure is one ``error:`` line on stderr and exit status 2 (see ``engine.cli_errors``)."""
     parser = _parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
@@ -20,13 +22,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return args.run(args) or 0
-    except (DomainError, InvalidDefinition, ValueError, RuntimeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except Exception as exc:  # every failure becomes one line; --debug adds the traceback
+        return fail(exc, _db_url(args), args.debug or debug_from_env())
+
+
+def _version() -> str:
+    try:
+        return metadata.version("minsheng")
+    except metadata.PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
+
+
+def _db_url(args: argparse.Namespace) -> str:
+    from engine.db import db_url_from_env
+
+    if getattr(args, "demo", False) and not args.db:
+        return "sqlite:///minsheng-demo.db"
+    return db_url_from_env(getattr(args, "db", None))
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="minsheng", description="Workflow engine for livelihood projects (民生实事)")
+    parser.add_argument("--version", action="version", version=f"minsheng {_version()}")
+    parser.add_argument("--debug", action="store_true", help=f"show the traceback of a failure (or set {DEBUG_ENV}=1)")
     commands = parser.add_subparsers(title="commands")
     _serve_command(commands)
     group = _group(commands, "workflow", "workflow definition files")
@@ -102,6 +120,9 @@ def _workflow_check(args: argparse.Namespace) -> int:
     from engine.plugins import make_plugin_manager
     from engine.workflow.loader import check_files
 
+    missing = [str(path) for path in args.files if not path.is_file()]
+    if missing:
+        raise CliError(f"no such workflow file: {', '.join(missing)}")
     catalog = gather(make_plugin_manager(disabled_from_env()))
     problems = check_files(args.files, catalog.guards, catalog.actions)
     for problem in problems:
@@ -111,12 +132,12 @@ def _workflow_check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def _bare(args: argparse.Namespace):  # -> (db, target, migrations)
+def _bare(args: argparse.Namespace, create: bool = True):  # -> (db, target, migrations)
     from engine.core import all_migrations, disabled_from_env
     from engine.db import db_url_from_env, new_database
     from engine.plugins import make_plugin_manager
 
-    db, target = new_database(db_url_from_env(args.db))
+    db, target = new_database(db_url_from_env(args.db), create=create)
     return db, target, all_migrations(make_plugin_manager(disabled_from_env()))
 
 
@@ -134,7 +155,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 def _db_status(args: argparse.Namespace) -> int:
     from engine import migrations
 
-    db, target, known = _bare(args)
+    db, target, known = _bare(args, create=False)
     done = migrations.applied(db, target)
     pending = [m for m in known if (m.component, m.number) not in done]
     for m in pending:
@@ -226,7 +247,10 @@ def _schema_export(args: argparse.Namespace) -> int:
 
     text = printed_schema()
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot write the schema to {args.output}: {exc.strerror or exc}") from exc
         print(f"wrote {args.output}")
     else:
         sys.stdout.write(text)

@@ -54,9 +54,14 @@ def parse_url(url: str) -> Target:
     raise ValueError(f"database URL {url!r}: unsupported scheme {parsed.scheme!r} (use sqlite:/// or postgresql://)")
 
 
-def new_database(url: str) -> tuple[orm.Database, Target]:
-    """A bound pony ``Database`` (no entities mapped yet)."""
+def new_database(url: str, *, create: bool = True) -> tuple[orm.Database, Target]:
+    """A bound pony ``Database`` (no entities mapped yet). With ``create=False`` a missing SQLite file is not made:
+    ``RuntimeError`` says it does not exist."""
     target = parse_url(url)
+    if not create and target.is_sqlite:
+        if not os.path.isfile(target.options["filename"]):
+            raise RuntimeError(f"the database {url} does not exist (minsheng db upgrade creates it)")
+        target = Target("sqlite", {**target.options, "create_db": False})
     db = orm.Database()
     if target.is_sqlite:
 

@@ -35,6 +35,8 @@ def add_region(sql: Sql, code: str, name: str, level: str, parent_id: int | None
         if REGION_LEVELS.index(level) <= REGION_LEVELS.index(parent.level):
             raise InvalidInput([FieldProblem(["level"], f"a {level} cannot lie under a {parent.level}")])
         parent_path = parent.path
+    if sql.scalar("SELECT id FROM region WHERE code = ?", (code,)) is not None:
+        raise InvalidInput([FieldProblem(["code"], f"a region with code '{code}' already exists")])
     region_id = sql.insert("INSERT INTO region (code, name, level, parent_id, path) VALUES (?, ?, ?, ?, ?)",
                            (code, name, level, parent_id, "pending"))
     path = f"{parent_path}{region_id}/"

@@ -31,14 +31,14 @@ def test_regions_units_and_actors_from_the_command_line(db_url, capsys, monkeypa
     monkeypatch.setenv("MINSHENG_WORKFLOWS", str(tmp_path))
     assert main(["region", "add", "county", "平安县", "--level", "county", "--db", db_url]) == 0
     assert main(["region", "add", "town_a", "东城镇", "--level", "town", "--parent", "county", "--db", db_url]) == 0
-    assert main(["region", "add", "bad", "坏", "--level", "county", "--parent", "town_a", "--db", db_url]) == 1
+    assert main(["region", "add", "bad", "坏", "--level", "county", "--parent", "town_a", "--db", db_url]) == 2
     assert main(["region", "unit", "edu", "县教育局", "--region", "county", "--db", db_url]) == 0
     out, err = capsys.readouterr()
     assert "region town_a (id 2) added at /1/2/" in out and "error: level: a county cannot lie under a town" in err
     assert main(["actor", "add", "li", "--name", "李科员", "--roles", "unit", "--region", "county", "--unit", "edu",
                  "--db", db_url]) == 0
     token = capsys.readouterr().out.strip()
-    assert main(["actor", "add", "x", "--name", "X", "--roles", "chef", "--region", "county", "--db", db_url]) == 1
+    assert main(["actor", "add", "x", "--name", "X", "--roles", "chef", "--region", "county", "--db", db_url]) == 2
     assert "unknown role(s) chef" in capsys.readouterr().err
     assert main(["actor", "token", "li", "--db", db_url]) == 0
     new_token = capsys.readouterr().out.strip()

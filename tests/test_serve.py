@@ -86,10 +86,10 @@ def start(tmp_path: Path) -> Iterator:
 
 
 def refused(*args: str, cwd: Path) -> str:
-    """Run ``minsheng serve ARGS`` expecting a refusal (exit 1, bounded in time even if it started serving)."""
+    """Run ``minsheng serve ARGS`` expecting a refusal (exit 2, bounded in time even if it started serving)."""
     done = subprocess.run([sys.executable, "-m", "engine.cli", "serve", "--port", str(free_port()), *args], cwd=cwd,
                           capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1, done.stderr
+    assert done.returncode == 2, done.stderr
     return done.stderr
 
 

@@ -12,11 +12,13 @@ import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from engine.api.broker import Broker, start_publishing
 from engine.api.throttle import CostLimits
+from engine.api.graphiql import asset_routes as graphiql_assets
+from engine.api.graphiql import page_response as graphiql_page
 from engine.api.http import graphql_endpoint
 from engine.api.schema import build_schemas
 from engine.api.subscriptions import StreamView, project_event
@@ -46,7 +48,7 @@ def create_app(engine: Engine, settings: ApiSettings | None = None) -> Starlette
 
     async def graphql(request: Request) -> Response:
         if request.method == "GET" and settings.graphiql and "text/html" in request.headers.get("accept", ""):
-            return HTMLResponse(_graphiql_page())
+            return graphiql_page()
         return await endpoint(request)
 
     async def healthz(request: Request) -> Response:
@@ -54,6 +56,8 @@ def create_app(engine: Engine, settings: ApiSettings | None = None) -> Starlette
 
     routes = [Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]), WebSocketRoute("/graphql", stream),
               Route("/graphql/stream", stream, methods=["POST"]), Route("/healthz", healthz)]
+    if settings.graphiql:
+        routes += graphiql_assets()
     app = Starlette(routes=routes, lifespan=_lifespan(engine, broker, settings))
     app.state.engine, app.state.schemas, app.state.settings = engine, schemas, settings
     app.state.broker = broker
@@ -74,8 +78,3 @@ def _lifespan(engine: Engine, broker: Broker, settings: ApiSettings) -> Any:
 
     return lifespan
 
-
-def _graphiql_page() -> str:
-    from strawberry.http.ides import get_graphql_ide_html
-
-    return get_graphql_ide_html(graphql_ide="graphiql")
