@@ -94,7 +94,7 @@ def test_the_page_posts_json_to_graphql_and_offers_the_headers_tab(graphiql: Tes
     assert "GraphiQL.createFetcher({ url: window.location.pathname })" in source  # POST, JSON: graphiql's fetcher
     assert 'isHeadersEditorEnabled: true' in source and '"Authorization": "Bearer <token>"' in source
     introspection = graphiql.post("/graphql", json={"query": "{ __schema { queryType { name } } }"})
-    assert introspection.json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+    assert introspection.json()["data"] == {"__schema": {"queryType": {"name": "Query"}}}
 
 
 def test_a_changed_or_unknown_file_name_is_not_served(graphiql: TestClient) -> None:
