@@ -13,8 +13,10 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
+from engine.api.body_limit import BodyLimit
 from engine.api.broker import Broker, start_publishing
 from engine.api.http import graphql_endpoint
 from engine.api.schema import build_schemas
@@ -51,7 +53,8 @@ def create_app(engine: Engine, settings: ApiSettings | None = None) -> Starlette
 
     routes = [Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]), WebSocketRoute("/graphql", stream),
               Route("/graphql/stream", stream, methods=["POST"]), Route("/healthz", healthz)]
-    app = Starlette(routes=routes, lifespan=_lifespan(engine, broker, settings))
+    app = Starlette(routes=routes, lifespan=_lifespan(engine, broker, settings),
+                    middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)])  # every route
     app.state.engine, app.state.schemas, app.state.settings = engine, schemas, settings
     app.state.broker = broker
     return app
