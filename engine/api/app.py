@@ -20,7 +20,7 @@ from engine.api.body_limit import BodyLimit
 from engine.api.broker import Broker, start_publishing
 from engine.api.http import graphql_endpoint
 from engine.api.schema import build_schemas
-from engine.api.subscriptions import StreamView, project_event
+from engine.api.subscriptions import StreamView, project_event, still_valid
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -40,7 +40,7 @@ def create_app(engine: Engine, settings: ApiSettings | None = None) -> Starlette
     settings = settings or ApiSettings()
     schemas = build_schemas(engine.plugins, introspection=settings.introspection)
     endpoint = graphql_endpoint(engine, schemas, settings)
-    broker = Broker()
+    broker = Broker(check=partial(still_valid, engine))  # subscriptions end when their token stops working
     stream = StreamView(engine, schemas.query, schemas.project_type, broker, settings.allowed_origins)
 
     async def graphql(request: Request) -> Response:
