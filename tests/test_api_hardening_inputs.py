@@ -21,7 +21,8 @@ ERRORS = "userErrors { code message path }"
 CREATE = f"mutation($input: CreateProjectInput!) {{ createProject(input: $input) {{ project {{ id }} {ERRORS} }} }}"
 UPDATE = f"mutation($input: UpdateProjectInput!) {{ updateProject(input: $input) {{ project {{ id }} {ERRORS} }} }}"
 FIRE = f"mutation($input: FireTransitionInput!) {{ fireTransition(input: $input) {{ toState {ERRORS} }} }}"
-SET_PLAN = f"mutation($input: SetFundingPlanInput!) {{ setFundingPlan(input: $input) {{ line {{ amount }} {ERRORS} }} }}"
+SET_PLAN = (f"mutation($input: SetFundingPlanInput!) {{ setFundingPlan(input: $input) {{ line {{ amount }} {ERRORS} "
+            "} }")
 RECORD_INSPECTION = f"mutation($input: RecordInspectionInput!) {{ recordInspection(input: $input) {{ {ERRORS} }} }}"
 SUBSCRIBE = "subscription($projectId: ID) { projectEvents(projectId: $projectId) { seq } }"
 SSE = {"Accept": "text/event-stream"}
@@ -286,5 +287,6 @@ def test_plugin_texts_refuse_control_characters(gql: Gql, engine: Engine, distri
             "inspectors": ["张\x00三"], "notes": "内部\x1b记录", "findings": []}
     result = gql("supervisor", RECORD_INSPECTION, {"input": data})["data"]["recordInspection"]
     assert [(e["path"], e["message"][:30]) for e in result["userErrors"]] == [
-        (["input", "inspectors", "0"], "an inspector's name must not c"), (["input", "notes"], "must not contain U+001B (at ch")]
+        (["input", "inspectors", "0"], "an inspector's name must not c"),
+        (["input", "notes"], "must not contain U+001B (at ch")]
     assert counts(engine) == before

@@ -118,3 +118,14 @@ def test_a_rotation_ends_subscriptions_in_other_processes(http: TestClient, gql:
             assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", message
     finally:
         other.close()
+
+
+@pytest.mark.parametrize("text", ['{"type": "connection_init", "payload": {"x": "\\ud800"}}', "[" * 20_000])
+def test_a_websocket_message_that_is_not_clean_json_closes_with_4400(http: TestClient, text: str) -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect) as closed:
+        with http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as session:
+            session.send_text(text)
+            session.receive_text()
+    assert closed.value.code == 4400
