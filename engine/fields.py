@@ -11,12 +11,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Collection, Mapping, Sequence
 
 from engine.errors import FieldProblem, InvalidInput
+from engine.texts import normalize_newlines, text_problem
 from engine.workflow.model import FieldSpec
 
 DEFAULT_MAX_LENGTH = {"string": 200, "text": 10000}
 NUMBER_TYPES = ("int", "decimal")
 ONLY_FOR = {"choices": ("enum",), "min": NUMBER_TYPES, "max": NUMBER_TYPES, "max_length": ("string", "text")}
 CENT = Decimal("0.01")
+MIN_INT, MAX_INT = -(2**31), 2**31 - 1  # GraphQL's Int, and what an INTEGER column holds on PostgreSQL
 INTEGER = re.compile(r"[+-]?[0-9]{1,30}\Z")
 DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,30}(?:\.[0-9]*)?|\.[0-9]+)\Z")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
@@ -93,21 +95,22 @@ def _is_missing(value: Any) -> bool:
 def _text(spec: FieldSpec, value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("must be text")
-    text = value.strip()
-    if spec.type == "string" and ("\n" in text or "\r" in text):
-        raise ValueError("must be a single line")
-    limit = spec.max_length or DEFAULT_MAX_LENGTH[spec.type]
-    if len(text) > limit:
-        raise ValueError(f"must be at most {limit} characters")
+    multiline = spec.type == "text"
+    text = normalize_newlines(value.strip()) if multiline else value.strip()
+    problem = text_problem(text, spec.max_length or DEFAULT_MAX_LENGTH[spec.type], multiline)
+    if problem:
+        raise ValueError(problem)
     return text
 
 
 def _int(spec: FieldSpec, value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
     if isinstance(value, str) and INTEGER.match(value.strip()):
-        return int(value.strip())
-    raise ValueError("must be a whole number")
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("must be a whole number")
+    if not MIN_INT <= value <= MAX_INT:
+        raise ValueError(f"must be between {MIN_INT} and {MAX_INT}")
+    return value
 
 
 def _decimal(spec: FieldSpec, value: Any) -> Decimal:

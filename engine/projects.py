@@ -13,7 +13,8 @@ from engine import audit
 from engine.actors import ActorView
 from engine.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from engine.fields import coerce_fields, jsonable_fields
-from engine.sql import Sql, to_decimal
+from engine.sql import Sql, to_date, to_decimal
+from engine.texts import text_problem
 from engine.transition import locate
 from engine.workflow.model import FieldSpec
 
@@ -32,6 +33,7 @@ DETAILS = (
     FieldSpec("planned_end", "date", "计划完成"),
     FieldSpec("lead_unit_id", "int", "牵头单位", min=1),
 )
+MAX_CODE = 40
 EDITABLE = tuple(f.name for f in DETAILS if f.name != "year")
 
 
@@ -50,11 +52,13 @@ def create_project(engine: Engine, actor: ActorView, new: NewProject) -> int:
         raise InvalidInput([FieldProblem(["workflow"], f"no workflow named '{new.workflow}'")])
     if not actor.roles & loaded.definition.creators():
         raise Forbidden("your roles may not create projects on this workflow")
-    values = coerce_fields(DETAILS, new.details, path=())
     now = engine.clock.now()
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
-        region_path = _region_in_area(sql, actor, new.region_id)
+        region_path = _region_in_area(sql, actor, new.region_id)  # access first, then the input
+        values = coerce_fields(DETAILS, new.details, path=())
+        _check_code(new.code)
+        _check_period(values.get("planned_start"), values.get("planned_end"))
         _check_unit(sql, actor, values.get("lead_unit_id"))
         project_id = _insert(sql, new, values, region_path, loaded.id, loaded.definition.initial, now)
         entry = audit.AuditEntry(project_id, 1, "create", "create", None, loaded.definition.initial, actor.id,
@@ -80,6 +84,24 @@ def _insert(sql: Sql, new: NewProject, values: dict[str, Any], region_path: str,
     return project_id
 
 
+def _check_code(code: str | None) -> None:
+    """A project code (e.g. ``PA-03``): one line of at most ``MAX_CODE`` printable characters."""
+    if not code:  # none given: one is generated
+        return
+    problem = "must not be blank" if not code.strip() else text_problem(code, MAX_CODE)
+    if problem is None and code != code.strip():
+        problem = "must not start or end with spaces"
+    if problem:
+        raise InvalidInput([FieldProblem(["code"], f"项目编号 {problem}")])
+
+
+def _check_period(start: dt.date | None, end: dt.date | None) -> None:
+    """The planned completion is not before the planned start (either may be unknown)."""
+    if start is not None and end is not None and end < start:
+        raise InvalidInput([FieldProblem(["planned_end"], f"must not be before 计划开工 ({start.isoformat()}), "
+                                                          f"got {end.isoformat()}")])
+
+
 def _region_in_area(sql: Sql, actor: ActorView, region_id: int) -> str:
     path = sql.scalar("SELECT path FROM region WHERE id = ?", (region_id,))
     if path is None or not actor.covers(path):
@@ -102,12 +124,15 @@ def update_project(engine: Engine, actor: ActorView, project_id: int, changes: M
     if unknown:
         raise InvalidInput([FieldProblem([k], "this detail cannot be edited") for k in unknown])
     specs = [f for f in DETAILS if f.name in changes]
-    values = coerce_fields([FieldSpec(**{**f.__dict__, "required": False}) for f in specs], changes,
-                           path=())
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
-        row = locate(engine, sql, actor, project_id, lock=True)
+        row = locate(engine, sql, actor, project_id, lock=True)  # access first, then the input
         _check_editable(engine, row, actor, expected_version)
+        values = coerce_fields([FieldSpec(**{**f.__dict__, "required": False}) for f in specs], changes,
+                               path=())
+        if "planned_start" in values or "planned_end" in values:
+            start, end = sql.one("SELECT planned_start, planned_end FROM project WHERE id = ?", (project_id,))
+            _check_period(values.get("planned_start", to_date(start)), values.get("planned_end", to_date(end)))
         _check_unit(sql, actor, values.get("lead_unit_id"))
         return _apply_edit(engine, sql, row, actor, values)
 

@@ -21,6 +21,7 @@ from engine.fields import coerce_fields, jsonable_fields
 from engine.guards import GuardContext, ProjectView, reasons_of, with_defaults
 from engine.project_rows import ProjectRow, read
 from engine.sql import Sql, to_decimal
+from engine.texts import normalize_newlines, text_problem
 from engine.workflow.model import Transition
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ class TransitionRecord:
     replayed: bool = False  # True when an idempotency key returned an earlier result
 
 
+MAX_COMMENT = 2000
 BUSY_SIGNS = ("database is locked", "deadlock detected", "could not serialize")
 
 UPDATE_PROJECT = ("UPDATE project SET state = ?, previous_state = ?, version = version + 1, audit_seq = ?,"
@@ -92,11 +94,19 @@ def _fire(engine: Engine, sql: Sql, actor: ActorView, request: TransitionRequest
     transition = find_transition(engine, row, request.event)
     _check_role(engine, row, transition, actor)
     values = coerce_fields(transition.fields, request.fields)
+    _check_comment(request.comment)
     ctx = guard_context(engine, sql, row, transition, actor, values, request.comment)
     reasons = evaluate_guards(engine, transition, ctx)
     if reasons:
         raise GuardFailed(transition.event, reasons)
     return _commit_change(engine, sql, row, transition, ctx, request)
+
+
+def _check_comment(comment: str) -> None:
+    """A comment is free text of at most ``MAX_COMMENT`` characters over any number of lines."""
+    problem = text_problem(normalize_newlines(comment), MAX_COMMENT, multiline=True)
+    if problem:
+        raise InvalidInput([FieldProblem(["comment"], f"the comment {problem}")])
 
 
 def locate(engine: Engine, sql: Sql, actor: ActorView, project_id: int, lock: bool = False) -> ProjectRow:

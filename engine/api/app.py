@@ -12,16 +12,18 @@ import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.middleware import Middleware
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from engine.api.body_limit import BodyLimit
 from engine.api.broker import Broker, start_publishing
 from engine.api.throttle import CostLimits
 from engine.api.graphiql import asset_routes as graphiql_assets
 from engine.api.graphiql import page_response as graphiql_page
 from engine.api.http import graphql_endpoint
 from engine.api.schema import build_schemas
-from engine.api.subscriptions import StreamView, project_event
+from engine.api.subscriptions import StreamView, project_event, still_valid
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -43,7 +45,7 @@ def create_app(engine: Engine, settings: ApiSettings | None = None) -> Starlette
     settings = settings or ApiSettings()
     schemas = build_schemas(engine.plugins, introspection=settings.introspection)
     endpoint = graphql_endpoint(engine, schemas, settings)
-    broker = Broker()
+    broker = Broker(check=partial(still_valid, engine))  # subscriptions end when their token stops working
     stream = StreamView(engine, schemas.query, schemas.project_type, broker, settings.allowed_origins)
 
     async def graphql(request: Request) -> Response:
@@ -58,7 +60,8 @@ def create_app(engine: Engine, settings: ApiSettings | None = None) -> Starlette
               Route("/graphql/stream", stream, methods=["POST"]), Route("/healthz", healthz)]
     if settings.graphiql:
         routes += graphiql_assets()
-    app = Starlette(routes=routes, lifespan=_lifespan(engine, broker, settings))
+    app = Starlette(routes=routes, lifespan=_lifespan(engine, broker, settings),
+                    middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)])  # every route
     app.state.engine, app.state.schemas, app.state.settings = engine, schemas, settings
     app.state.broker = broker
     return app

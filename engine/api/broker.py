@@ -35,11 +35,14 @@ log = logging.getLogger("minsheng.events")
 
 Event = dict[str, Any]  # a flat, JSON-able event
 Matcher = Callable[[Event], bool]
+Credential = tuple[int, str]  # (actor id, sha256 of the bearer token) a subscription was opened with
+CredentialCheck = Callable[[set[Credential]], set[Credential]]  # the ones still valid
 
 MAX_PENDING = 256  # events a subscriber may fall behind before it is dropped
 MAX_NOTIFY_BYTES = 7900  # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more
 CHANNEL = "minsheng_events"
 _OVERFLOW = object()
+_REVOKED = object()
 
 
 class SubscriberTooSlow(Exception):
@@ -48,11 +51,18 @@ class SubscriberTooSlow(Exception):
                          "subscribe again (and reload what you show)")
 
 
+class SubscriptionRevoked(Exception):
+    def __init__(self) -> None:
+        super().__init__("the bearer token this subscription was opened with is no longer valid (it was replaced, "
+                         "or its holder deactivated); subscribe again with a valid token")
+
+
 class Subscriber:
     """One subscription's queue; ``offer`` runs on the subscriber's event loop, iteration too."""
 
-    def __init__(self, matches: Matcher, loop: asyncio.AbstractEventLoop, limit: int) -> None:
-        self.matches, self.loop = matches, loop
+    def __init__(self, matches: Matcher, loop: asyncio.AbstractEventLoop, limit: int,
+                 credential: Credential | None = None) -> None:
+        self.matches, self.loop, self.credential = matches, loop, credential
         self.queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=limit)
         self.dropped = False
 
@@ -62,10 +72,18 @@ class Subscriber:
         try:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
-            self.dropped = True
-            while not self.queue.empty():
-                self.queue.get_nowait()
-            self.queue.put_nowait(_OVERFLOW)
+            self._end(_OVERFLOW)
+
+    def revoke(self) -> None:
+        """End the subscription: nothing queued is delivered, iteration raises ``SubscriptionRevoked``."""
+        if not self.dropped:
+            self._end(_REVOKED)
+
+    def _end(self, reason: object) -> None:
+        self.dropped = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(reason)
 
     def __aiter__(self) -> Subscriber:
         return self
@@ -74,14 +92,21 @@ class Subscriber:
         item = await self.queue.get()
         if item is _OVERFLOW:
             raise SubscriberTooSlow()
+        if item is _REVOKED:
+            raise SubscriptionRevoked()
         return item
 
 
 class Broker:
-    """The in-memory fan-out of one process. ``publish`` may be called from any thread."""
+    """The in-memory fan-out of one process. ``publish`` may be called from any thread.
 
-    def __init__(self, limit: int = MAX_PENDING) -> None:
-        self.limit = limit
+    With ``check``, every event first re-checks the credentials of this process's subscribers (one call, so one
+    query, per event): a subscription whose token was rotated or whose actor was deactivated — by any process —
+    ends with ``SubscriptionRevoked`` before it would receive anything more.
+    """
+
+    def __init__(self, limit: int = MAX_PENDING, check: CredentialCheck | None = None) -> None:
+        self.limit, self.check = limit, check
         self._lock = threading.Lock()
         self._subscribers: set[Subscriber] = set()
 
@@ -91,8 +116,8 @@ class Broker:
             return len(self._subscribers)
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, matches: Matcher) -> AsyncIterator[Subscriber]:
-        subscriber = Subscriber(matches, asyncio.get_running_loop(), self.limit)
+    async def subscribe(self, matches: Matcher, credential: Credential | None = None) -> AsyncIterator[Subscriber]:
+        subscriber = Subscriber(matches, asyncio.get_running_loop(), self.limit, credential)
         with self._lock:
             self._subscribers.add(subscriber)
         try:
@@ -104,11 +129,28 @@ class Broker:
     def publish(self, event: Event) -> None:
         with self._lock:
             subscribers = list(self._subscribers)
+        valid = self._valid_credentials(subscribers)
         for subscriber in subscribers:
-            if not subscriber.matches(event):
+            revoked = subscriber.credential is not None and subscriber.credential not in valid
+            if not revoked and not subscriber.matches(event):
                 continue
             with contextlib.suppress(RuntimeError):  # its loop has closed: it is going away
-                subscriber.loop.call_soon_threadsafe(subscriber.offer, event)
+                if revoked:
+                    subscriber.loop.call_soon_threadsafe(subscriber.revoke)
+                else:
+                    subscriber.loop.call_soon_threadsafe(subscriber.offer, event)
+
+    def _valid_credentials(self, subscribers: list[Subscriber]) -> set[Credential]:
+        """The subscribers' credentials that are still valid (all of them when there is no check, or when the
+        check itself fails: a database hiccup does not end every subscription)."""
+        credentials = {s.credential for s in subscribers if s.credential is not None}
+        if not credentials or self.check is None:
+            return credentials
+        try:
+            return self.check(credentials)
+        except Exception:
+            log.exception("could not re-check the subscribers' tokens; delivering this event unchecked")
+            return credentials
 
 
 def channel_name(options: dict[str, Any]) -> str:

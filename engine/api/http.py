@@ -24,9 +24,11 @@ from strawberry.types.graphql import OperationType as Allowed
 from engine import actors
 from engine import generation as generations
 from engine.actors import PUBLIC, ActorView
+from engine.api.body_limit import too_large_body
 from engine.api.budget import Budgets, over_budget
 from engine.api.context import RequestContext
 from engine.api.deadline import deadline
+from engine.api.json_input import BadJson, parse_json
 from engine.api.result_cache import ResultCache, cache_key
 from engine.errors import DomainError
 from engine.sql import Sql
@@ -121,20 +123,22 @@ def response_media_type(request: Request) -> str | Response:
 
 
 async def read_operation(request: Request, max_bytes: int) -> dict[str, Any] | JSONResponse:
+    """The POSTed operation (``query``, ``variables``, ``operationName``), or the error response saying what is
+    wrong with the body: too large (413), not JSON, too deeply nested, a lone surrogate, or the wrong shape (400)."""
     if request.method != "POST":
         return error_response("send GraphQL operations with POST", "METHOD_NOT_ALLOWED", 405, {"Allow": "POST"})
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes:
-        return error_response(f"request body over {max_bytes} bytes", "PAYLOAD_TOO_LARGE", 413)
+    if declared and declared.isdigit() and int(declared[:19]) > max_bytes:
+        return JSONResponse(too_large_body(max_bytes), status_code=413)
     body = b""
-    async for chunk in request.stream():
+    async for chunk in request.stream():  # the app's BodyLimit has bounded it already; this is a second line
         body += chunk
         if len(body) > max_bytes:
-            return error_response(f"request body over {max_bytes} bytes", "PAYLOAD_TOO_LARGE", 413)
+            return JSONResponse(too_large_body(max_bytes), status_code=413)
     try:
-        data = json.loads(body or b"null")
-    except ValueError:
-        return error_response("the body is not JSON", "BAD_REQUEST", 400)
+        data = parse_json(body or b"null")
+    except BadJson as exc:
+        return error_response(str(exc), "BAD_REQUEST", 400)
     if isinstance(data, list):
         return error_response("batched operations are not accepted: send one operation per request",
                               "BAD_REQUEST", 400)

@@ -9,11 +9,12 @@ import strawberry
 from engine.actors import ActorView
 from engine.api.access import read_scope_sql, readable_region
 from engine.api.context import RequestContext
-from engine.api.ids import from_global_id, parse_global_id, to_global_id
+from engine.api.ids import database_id_of, decode_pair, from_global_id, parse_global_id, to_global_id
 from engine.api.project_type import SELECT, load_project, project_from_row
 from engine.api.types import Me, Node, Region, Unit, Workflow
 from engine.errors import FieldProblem, InvalidInput, NotFound
 from engine.regions import RegionView, subtree
+from engine.texts import shown
 
 MAX_PAGE = 100
 
@@ -45,13 +46,13 @@ def _cursor(project_id: int) -> str:
 
 
 def _after(cursor: str) -> int:
-    try:
-        kind, _, raw = base64.b64decode(cursor.encode(), validate=True).decode().partition(":")
-        if kind == "cursor":
-            return int(raw)
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise InvalidInput([FieldProblem(["after"], f"'{cursor}' is not a cursor from this API")])
+    """The project id after which the page starts; ``InvalidInput`` at ``after`` unless the cursor is one this
+    API gives out (canonical, in the id range)."""
+    pair = decode_pair(cursor)
+    project_id = database_id_of(pair[1]) if pair and pair[0] == "cursor" else None
+    if project_id is None:
+        raise InvalidInput([FieldProblem(["after"], f"'{shown(cursor)}' is not a cursor from this API")])
+    return project_id
 
 
 def scope_clause(ctx: RequestContext) -> tuple[list[str], list[Any]]:

@@ -23,6 +23,7 @@ definitions: nothing on the event loop reads the database after the subscription
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any, AsyncGenerator, Optional
@@ -41,12 +42,14 @@ from strawberry.types import Info
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
-from engine.actors import PUBLIC, ActorView
+from engine.actors import PUBLIC, ActorView, hash_token
 from engine.api.access import readable_project, readable_region
-from engine.api.broker import Broker, Event, Matcher, SubscriberTooSlow
+from engine.api.broker import Broker, Credential, Event, Matcher, SubscriberTooSlow, SubscriptionRevoked
 from engine.api.context import RequestContext
 from engine.api.http import authenticate, bearer_token, error_response
 from engine.api.ids import from_global_id, to_global_id
+from engine.api.json_input import BadJson, parse_json
+from engine.api.stream_errors import coded_stream
 from engine.errors import DomainError
 from engine.sql import Sql
 
@@ -122,6 +125,21 @@ def event_filter(engine: Engine, actor: ActorView, project_id: str | None, regio
     return EventFilter(actor, path, pid)
 
 
+def still_valid(engine: Engine, credentials: set[Credential]) -> set[Credential]:
+    """The credentials whose actor is active and still holds that token (one query; any thread)."""
+    ids = sorted({actor_id for actor_id, _ in credentials})
+    marks = ", ".join("?" for _ in ids)
+    with orm.db_session:
+        rows = Sql(engine.db).all(f"SELECT id, token_hash FROM actor WHERE active = ? AND id IN ({marks})",
+                                  (True, *ids))
+    return credentials & {(row[0], row[1]) for row in rows}
+
+
+def _check_credential(engine: Engine, credential: Credential | None) -> None:
+    if credential is not None and not still_valid(engine, {credential}):
+        raise GraphQLError(str(SubscriptionRevoked()), extensions={"code": "UNAUTHENTICATED"})
+
+
 def _graphql_error(exc: DomainError) -> GraphQLError:
     """The same shape as every top-level error: the message, ``extensions.code`` and the input path."""
     problems = exc.problems()
@@ -130,6 +148,7 @@ def _graphql_error(exc: DomainError) -> GraphQLError:
 
 
 async def _matcher(ctx: StreamContext, project_id: str | None, region: str | None) -> Matcher:
+    await run_in_threadpool(_check_credential, ctx.engine, ctx.credential)  # a connection opened before a rotation
     try:
         return await run_in_threadpool(event_filter, ctx.engine, ctx.actor, project_id, region)
     except DomainError as exc:
@@ -152,11 +171,13 @@ class Subscription:
 
 async def _events(ctx: StreamContext, matches: Matcher) -> AsyncGenerator[ProjectEvent, None]:
     try:
-        async with ctx.broker.subscribe(matches) as events:
+        async with ctx.broker.subscribe(matches, ctx.credential) as events:
             async for event in events:
                 yield ProjectEvent.of(event, ctx.actor)
     except SubscriberTooSlow as exc:
         raise GraphQLError(str(exc), extensions={"code": "SUBSCRIBER_TOO_SLOW"}) from None
+    except SubscriptionRevoked as exc:
+        raise GraphQLError(str(exc), extensions={"code": "UNAUTHENTICATED"}) from None
 
 
 class StreamSchema(strawberry.Schema):
@@ -167,8 +188,9 @@ class StreamSchema(strawberry.Schema):
                      context_value: Any | None = None, root_value: Any | None = None,
                      operation_name: str | None = None, operation_extensions: dict[str, Any] | None = None,
                      allowed_operation_types: Any = None) -> Any:
-        return await super().stream(query, variable_values, context_value, root_value, operation_name,
-                                    operation_extensions, (OperationType.SUBSCRIPTION,))
+        source = await super().stream(query, variable_values, context_value, root_value, operation_name,
+                                      operation_extensions, (OperationType.SUBSCRIPTION,))
+        return coded_stream(source)
 
 
 @dataclass
@@ -176,6 +198,7 @@ class StreamContext(RequestContext):
     broker: Broker | None = None
     connection_params: dict[str, Any] | None = None  # strawberry sets it from connection_init
     token_rejected: bool = False
+    credential: Credential | None = None  # an actor's (id, token hash), re-checked while its subscriptions run
 
 
 class StreamView(GraphQL):
@@ -209,11 +232,26 @@ class StreamView(GraphQL):
             return error_response(exc.reason, code, exc.status_code)
 
     async def get_context(self, request: Any, response: Any) -> StreamContext:
-        actor = await run_in_threadpool(authenticate, self.engine, bearer_token(request))
+        token = bearer_token(request)
+        actor = await run_in_threadpool(authenticate, self.engine, token)
         if actor is None and not self.is_websocket_request(request):
             raise HTTPException(401, "the bearer token is not valid")
         return StreamContext(self.engine, actor or PUBLIC, request, self.project_type, broker=self.broker,
-                             token_rejected=actor is None)
+                             token_rejected=actor is None, credential=_credential(actor, token))
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """An SSE body: refused with 400 (BAD_REQUEST) as ``engine.api.json_input`` says."""
+        try:
+            return parse_json(data)
+        except BadJson as exc:
+            raise HTTPException(400, str(exc)) from None
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A WebSocket message: refused like JSON that does not parse (the socket closes with 4400)."""
+        try:
+            return parse_json(data, "the message")
+        except BadJson as exc:
+            raise json.JSONDecodeError(str(exc), "", 0) from None
 
     async def on_ws_connect(self, context: StreamContext) -> UnsetType | dict[str, object] | None:
         token = _payload_token(context.connection_params or {})
@@ -221,10 +259,17 @@ class StreamView(GraphQL):
             actor = await run_in_threadpool(authenticate, self.engine, token)
             if actor is None:
                 raise ConnectionRejectionError({"message": "the bearer token is not valid"})
-            context.actor = actor
+            context.actor, context.credential = actor, _credential(actor, token)
         elif context.token_rejected:
             raise ConnectionRejectionError({"message": "the bearer token is not valid"})
         return UNSET
+
+
+def _credential(actor: ActorView | None, token: str | None) -> Credential | None:
+    """What identifies an actor's subscriptions for re-checking: its id and its token's hash."""
+    if actor is None or actor.is_public or actor.id is None or not token:
+        return None
+    return actor.id, hash_token(token)
 
 
 def _payload_token(params: dict[str, Any]) -> str | None:

@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any
 
 from engine.errors import FieldProblem, InvalidInput
+from engine.texts import text_problem
 from plugins.funding.sources import KIND_LABELS, SOURCE_LABELS, SocialKind, Source
 
 
@@ -39,7 +40,7 @@ def _choices(labels: dict[Any, str]) -> str:
 
 
 def text(value: Any, path: list[str], limit: int, required: bool = False) -> str:
-    """A single line of text, trimmed; ``""`` when missing and not required."""
+    """A single line of at most ``limit`` printable characters, trimmed; ``""`` when missing and not required."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise _problem(path, "is required")
@@ -47,10 +48,9 @@ def text(value: Any, path: list[str], limit: int, required: bool = False) -> str
     if not isinstance(value, str):
         raise _problem(path, "must be text")
     cleaned = value.strip()
-    if "\n" in cleaned or "\r" in cleaned:
-        raise _problem(path, "must be a single line")
-    if len(cleaned) > limit:
-        raise _problem(path, f"must be at most {limit} characters, got {len(cleaned)}")
+    problem = text_problem(cleaned, limit)
+    if problem:
+        raise _problem(path, problem)
     return cleaned
 
 

@@ -60,13 +60,13 @@ class Payment:
 def record_receipt(engine: Engine, actor: ActorView, project_id: int, amount: Any, source: Any, kind: Any = None,
                    received_on: Any = None, document_no: Any = None) -> Receipt:
     """Record funds received from a source (the date defaults to today)."""
-    src, knd = inputs.source_of(source, kind, ["input"])
-    fen = parse_amount(amount, ["input", "amount"])
-    on = inputs.day(received_on, ["input", "receivedOn"], engine.clock.today())
-    document = inputs.text(document_no, ["input", "documentNo"], DOCUMENT_LIMIT)
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
-        locked_for_write(engine, sql, actor, project_id, RECEIPT)
+        locked_for_write(engine, sql, actor, project_id, RECEIPT)  # access first, then the input
+        src, knd = inputs.source_of(source, kind, ["input"])
+        fen = parse_amount(amount, ["input", "amount"])
+        on = inputs.day(received_on, ["input", "receivedOn"], engine.clock.today())
+        document = inputs.text(document_no, ["input", "documentNo"], DOCUMENT_LIMIT)
         now = engine.clock.now()
         receipt_id = sql.insert(
             "INSERT INTO funding_receipt (project_id, source, kind, amount_fen, received_on, document_no,"
@@ -78,13 +78,13 @@ def record_receipt(engine: Engine, actor: ActorView, project_id: int, amount: An
 def record_payment(engine: Engine, actor: ActorView, project_id: int, amount: Any, payee: Any,
                    purpose: Any = None, paid_on: Any = None) -> Payment:
     """Record funds paid out; refused when more would be paid out than has been received."""
-    fen = parse_amount(amount, ["input", "amount"])
-    to_whom = inputs.text(payee, ["input", "payee"], PAYEE_LIMIT, required=True)
-    what_for = inputs.text(purpose, ["input", "purpose"], PURPOSE_LIMIT)
-    on = inputs.day(paid_on, ["input", "paidOn"], engine.clock.today())
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
-        locked_for_write(engine, sql, actor, project_id, PAYMENT)
+        locked_for_write(engine, sql, actor, project_id, PAYMENT)  # access first, then the input
+        fen = parse_amount(amount, ["input", "amount"])
+        to_whom = inputs.text(payee, ["input", "payee"], PAYEE_LIMIT, required=True)
+        what_for = inputs.text(purpose, ["input", "purpose"], PURPOSE_LIMIT)
+        on = inputs.day(paid_on, ["input", "paidOn"], engine.clock.today())
         _check_available(sql, project_id, fen)
         now = engine.clock.now()
         payment_id = sql.insert(

@@ -8,6 +8,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from engine.errors import FieldProblem, InvalidInput
+from engine.texts import shown
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -22,12 +23,18 @@ def parse_amount(value: Any, path: list[str], allow_zero: bool = False) -> int:
     """
     amount = _decimal(value, path)
     if amount < 0 or (amount == 0 and not allow_zero):
-        raise _problem(path, f"must be {'zero or more' if allow_zero else 'more than zero'}, got {amount}")
+        raise _problem(path, f"must be {'zero or more' if allow_zero else 'more than zero'}, got {_shown(amount)}")
+    if amount > MAX_YUAN:  # before quantize, which cannot represent amounts this large
+        raise _problem(path, f"must be at most {show(int(MAX_YUAN * HUNDRED))} yuan, got {_shown(amount)}")
     if amount != amount.quantize(CENT, rounding=ROUND_DOWN):
-        raise _problem(path, f"must have at most two decimal places (yuan and fen), got {amount}")
-    if amount > MAX_YUAN:
-        raise _problem(path, f"must be at most {show(int(MAX_YUAN * HUNDRED))} yuan, got {amount}")
+        raise _problem(path, f"must have at most two decimal places (yuan and fen), got {_shown(amount)}")
     return int(amount * HUNDRED)
+
+
+def _shown(amount: Decimal) -> str:
+    """An amount as a client can read it back: plain digits when short, scientific notation otherwise."""
+    text = str(amount)
+    return text if len(text) <= 40 else f"{amount:.6E}"
 
 
 def _decimal(value: Any, path: list[str]) -> Decimal:
@@ -37,14 +44,14 @@ def _decimal(value: Any, path: list[str]) -> Decimal:
         value = repr(value)
     if isinstance(value, (int, Decimal)):
         value = str(value)
-    if isinstance(value, str) and value.strip():
+    if isinstance(value, str) and value.strip() and len(value) <= 100:
         try:
             amount = Decimal(value.strip())
         except InvalidOperation:
             amount = None
         if amount is not None and amount.is_finite():
             return amount
-    raise _problem(path, f"must be an amount in yuan, got {value!r}")
+    raise _problem(path, f"must be an amount in yuan, got {shown(value) if isinstance(value, str) else value!r}")
 
 
 def _problem(path: list[str], message: str) -> InvalidInput:

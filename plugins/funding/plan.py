@@ -45,12 +45,12 @@ class PlanLine:
 def set_plan(engine: Engine, actor: ActorView, project_id: int, source: Any, amount: Any, kind: Any = None,
              note: Any = None) -> PlanLine:
     """Set the planned amount of one source (zero takes the source out of the plan); return the new line."""
-    src, knd = inputs.source_of(source, kind, ["input"])
-    fen = parse_amount(amount, ["input", "amount"], allow_zero=True)
-    note_text = inputs.text(note, ["input", "note"], NOTE_LIMIT)
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
-        locked_for_write(engine, sql, actor, project_id, PLAN)
+        locked_for_write(engine, sql, actor, project_id, PLAN)  # access first, then the input
+        src, knd = inputs.source_of(source, kind, ["input"])
+        fen = parse_amount(amount, ["input", "amount"], allow_zero=True)
+        note_text = inputs.text(note, ["input", "note"], NOTE_LIMIT)
         now = engine.clock.now()
         kind_code = knd.value if knd else ""
         sql.execute("UPDATE funding_plan SET superseded_at = ? WHERE project_id = ? AND source = ? AND kind = ?"

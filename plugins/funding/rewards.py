@@ -53,13 +53,13 @@ class NewReward:
 def record_reward(engine: Engine, actor: ActorView, project_id: int, amount: Any, reason: Any = None,
                   granted_on: Any = None, granted_by: Any = None) -> Reward:
     """Record a reward subsidy by hand; ``granted_by`` defaults to the actor's name, the date to today."""
-    new = NewReward(project_id, parse_amount(amount, ["input", "amount"]),
-                    inputs.text(reason, ["input", "reason"], REASON_LIMIT),
-                    inputs.day(granted_on, ["input", "grantedOn"], engine.clock.today()),
-                    inputs.text(granted_by, ["input", "grantedBy"], GRANTOR_LIMIT) or actor.name)
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
-        locked_for_write(engine, sql, actor, project_id, REWARD)
+        locked_for_write(engine, sql, actor, project_id, REWARD)  # access first, then the input
+        new = NewReward(project_id, parse_amount(amount, ["input", "amount"]),
+                        inputs.text(reason, ["input", "reason"], REASON_LIMIT),
+                        inputs.day(granted_on, ["input", "grantedOn"], engine.clock.today()),
+                        inputs.text(granted_by, ["input", "grantedBy"], GRANTOR_LIMIT) or actor.name)
         return insert_reward(sql, new, actor, engine.clock.now())
 
 

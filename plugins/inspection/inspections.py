@@ -15,6 +15,7 @@ from pony import orm
 from engine.actors import ActorView
 from engine.errors import FieldProblem, Forbidden, InvalidInput
 from engine.sql import Sql
+from engine.texts import normalize_newlines, text_problem
 
 from plugins.inspection import records
 from plugins.inspection.records import Inspection, Rectification
@@ -107,8 +108,9 @@ def _validate(sql: Sql, new: NewInspection, lead_unit_id: int | None, today: dt.
     if checked.held_on is not None and checked.held_on > today:
         checked.problem(f"the inspection date {checked.held_on} is after today ({today})", "date")
     _check_inspectors(checked, new.inspectors)
-    if new.notes is not None and len(new.notes) > MAX_TEXT_LENGTH:
-        checked.problem(f"is {len(new.notes)} characters long; at most {MAX_TEXT_LENGTH} are allowed", "notes")
+    notes_problem = text_problem(normalize_newlines(new.notes or ""), MAX_TEXT_LENGTH, multiline=True)
+    if notes_problem:
+        checked.problem(notes_problem, "notes")
     _check_findings(sql, checked, new.findings, lead_unit_id)
     if checked.problems:
         raise InvalidInput(checked.problems)
@@ -135,8 +137,8 @@ def _check_inspectors(checked: _Checked, names: Sequence[str]) -> None:
         name = (name or "").strip()
         if not name:
             checked.problem("an inspector's name is empty", "inspectors", str(index))
-        elif len(name) > MAX_NAME_LENGTH:
-            checked.problem(f"a name may have at most {MAX_NAME_LENGTH} characters", "inspectors", str(index))
+        elif problem := text_problem(name, MAX_NAME_LENGTH):
+            checked.problem(f"an inspector's name {problem}", "inspectors", str(index))
         else:
             checked.inspectors.append(name)
 
@@ -150,8 +152,8 @@ def _check_findings(sql: Sql, checked: _Checked, findings: Sequence[Finding], le
         description = (finding.description or "").strip()
         if not description:
             checked.problem("describe what must be rectified (整改内容)", *at, "description")
-        elif len(description) > MAX_TEXT_LENGTH:
-            checked.problem(f"at most {MAX_TEXT_LENGTH} characters are allowed", *at, "description")
+        elif problem := text_problem(normalize_newlines(description), MAX_TEXT_LENGTH, multiline=True):
+            checked.problem(f"the description {problem}", *at, "description")
         deadline = _date(checked, finding.deadline, *at, "deadline")
         if deadline is not None and checked.held_on is not None and deadline < checked.held_on:
             checked.problem(f"the deadline {deadline} is before the inspection date {checked.held_on}",

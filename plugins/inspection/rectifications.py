@@ -14,6 +14,7 @@ from pony import orm
 from engine.actors import ActorView
 from engine.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from engine.sql import Sql
+from engine.texts import normalize_newlines, text_problem
 from engine.transition import locate
 
 from plugins.inspection import records
@@ -40,11 +41,11 @@ def insert_rectification(sql: Sql, project_id: int, description: str, unit_id: i
 
 def mark_done(engine: Engine, actor: ActorView, rectification_id: int, note: str | None = None) -> Rectification:
     """The responsible unit's clerk (or the government office) reports the rectification done (整改完成)."""
-    _check_note(note)
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
         rectification = _locate(engine, sql, actor, rectification_id)
         _check_may_mark_done(actor, rectification)
+        _check_note(note)  # access first, then the input
         _check_status(rectification, OPEN)
         _move(sql, rectification, "done_by = ?, done_at = ?, done_note = ?",
               (DONE, actor.id, engine.clock.now(), note or None))
@@ -53,11 +54,11 @@ def mark_done(engine: Engine, actor: ActorView, rectification_id: int, note: str
 
 def verify(engine: Engine, actor: ActorView, rectification_id: int, note: str | None = None) -> Rectification:
     """The office, a supervisor or the committee confirms a done rectification (核验销号); it is then closed."""
-    _check_note(note)
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
         rectification = _locate(engine, sql, actor, rectification_id)
         _check_may_verify(actor, rectification)
+        _check_note(note)  # access first, then the input
         _check_status(rectification, DONE)
         if rectification.done_by is not None and rectification.done_by == actor.id:
             raise Forbidden(f"you marked rectification {rectification_id} done yourself; another person "
@@ -135,9 +136,9 @@ def _move(sql: Sql, rectification: Rectification, assignments: str, values: tupl
 
 
 def _check_note(note: str | None) -> None:
-    if note is not None and len(note) > MAX_TEXT_LENGTH:
-        raise InvalidInput([FieldProblem(NOTE_PATH, f"is {len(note)} characters long; at most "
-                                                    f"{MAX_TEXT_LENGTH} are allowed")])
+    problem = text_problem(normalize_newlines(note or ""), MAX_TEXT_LENGTH, multiline=True)
+    if problem:
+        raise InvalidInput([FieldProblem(NOTE_PATH, f"the note {problem}")])
 
 
 def project_row(engine: Engine, sql: Sql, actor: ActorView, project_id: int, path: list[str]) -> ProjectRow:
