@@ -1,7 +1,8 @@
 """Actors (people acting through the engine), their roles and home region, and bearer tokens.
 
-Tokens are shown once when created and stored only as a sha256 hash. An actor sees and acts on its home region
-and every region below it (its "area"); ``PUBLIC`` is the anonymous reader with no roles.
+Tokens are shown once when created and stored only as a sha256 hash. An actor's home region and everything below
+it is its "area"; which projects it reaches follows from its roles' scopes (``engine.access``). ``PUBLIC`` is the
+anonymous reader with no roles.
 """
 from __future__ import annotations
 
@@ -11,9 +12,6 @@ from dataclasses import dataclass
 
 from engine.errors import InvalidInput, FieldProblem, NotFound
 from engine.sql import Sql
-
-
-UNIT_ROLES = frozenset({"unit"})  # roles whose holders see only the projects their unit leads
 
 
 @dataclass(frozen=True)
@@ -31,20 +29,9 @@ class ActorView:
         return self.id is None
 
     def covers(self, region_path: str) -> bool:
-        """Whether a region (by its path) lies in this actor's area."""
+        """Whether a region (by its path) lies in this actor's area (where it may create projects); which
+        projects it reaches there is ``engine.access.reach``."""
         return self.region_path is not None and region_path.startswith(self.region_path)
-
-    @property
-    def unit_bound(self) -> bool:
-        """Whether this actor acts only as a lead unit's clerk (牵头/责任单位): it then reaches only the
-        projects its unit leads."""
-        return bool(self.roles) and self.roles <= UNIT_ROLES
-
-    def reaches(self, region_path: str, lead_unit_id: int | None) -> bool:
-        """Whether a project (its region's path and lead unit) is one this actor may read and act on."""
-        if not self.covers(region_path):
-            return False
-        return not self.unit_bound or (self.unit_id is not None and lead_unit_id == self.unit_id)
 
 
 PUBLIC = ActorView(id=None, username="public", name="公众", roles=frozenset(), region_id=None, region_path=None)

@@ -14,9 +14,10 @@ def _lead_unit_assigned(ctx: GuardContext) -> str | None:
 
 
 def _own_unit(ctx: GuardContext, roles: Any = ("unit",)) -> str | None:
-    """An actor acting only as a unit clerk may act only on projects its unit leads."""
-    acting_roles = ctx.actor.roles & set(roles)
-    if not acting_roles or ctx.actor.roles - set(roles):
+    """An actor holding one of ``roles`` acts only on projects its unit leads, whatever other roles it holds
+    (roles never widen one another), unless the workflow lifts that role's scope (``overrides``, engine.access)."""
+    limiting = ctx.reach.limiting_roles if ctx.reach is not None else ctx.actor.roles
+    if not limiting & set(roles):
         return None
     if ctx.actor.unit_id is None or ctx.actor.unit_id != ctx.project.lead_unit_id:
         return "only the project's lead unit (牵头单位) may do this"

@@ -79,6 +79,7 @@ def declare_core_entities(db: orm.Database) -> None:
         audit_head = orm.Required(str)
         created_at = orm.Required(dt.datetime)
         updated_at = orm.Required(dt.datetime)
+        created_by = orm.Optional(int, nullable=True, index=True)  # the creating actor (read scope: own projects)
 
     class AuditRecord(db.Entity):
         _table_ = "audit_record"
@@ -169,3 +170,8 @@ CORE_MIGRATIONS.append(Migration("core", 3, "audit records are append-only: the 
                                  _append_only))
 
 CORE_MIGRATIONS.append(GENERATION_MIGRATION)
+CORE_MIGRATIONS.append(Migration("core", 5, "projects remember who created them (a resident reads its own)", """
+ALTER TABLE project ADD COLUMN created_by INTEGER;
+UPDATE project SET created_by = (SELECT a.actor_id FROM audit_record a WHERE a.project_id = project.id AND a.seq = 1);
+CREATE INDEX idx_project_created_by ON project (created_by)
+"""))

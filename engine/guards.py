@@ -46,6 +46,7 @@ class ProjectView:
     version: int
     workflow_name: str
     workflow_version: int
+    created_by: int | None = None  # the actor who created the project (its first audit record)
 
 
 @dataclass
@@ -70,6 +71,7 @@ class GuardContext:
     preview: bool = False
     actions: Mapping[str, "ActionSpec"] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    reach: Any = None  # engine.access.Reach of the actor (None when a caller built the context by hand)
 
     def run_action(self, name: str, **params: Any) -> None:
         """Run another named action (any plugin's) in the same transaction, e.g. a reward after a top grade."""

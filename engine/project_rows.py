@@ -7,7 +7,7 @@ from engine.guards import ProjectView
 from engine.sql import Sql, to_decimal
 
 COLUMNS = ("id, code, title, year, category, region_id, lead_unit_id, budget, state, version, workflow_id,"
-           " region_path, previous_state, audit_seq, audit_head")
+           " region_path, previous_state, audit_seq, audit_head, created_by")
 
 
 @dataclass
@@ -30,5 +30,5 @@ def read(sql: Sql, project_id: int, names: dict[int, tuple[str, int]], lock: boo
         return None
     name, version = names[row[10]]
     view = ProjectView(row[0], row[1], row[2], row[3], row[4], row[5], row[6], to_decimal(row[7]), row[8],
-                       row[9], name, version)
+                       row[9], name, version, row[15])
     return ProjectRow(view, row[10], row[11], row[12], row[13], row[14])

@@ -60,7 +60,7 @@ def create_project(engine: Engine, actor: ActorView, new: NewProject) -> int:
         _check_code(new.code)
         _check_period(values.get("planned_start"), values.get("planned_end"))
         _check_unit(sql, actor, values.get("lead_unit_id"))
-        project_id = _insert(sql, new, values, region_path, loaded.id, loaded.definition.initial, now)
+        project_id = _insert(sql, new, values, region_path, loaded.id, loaded.definition.initial, now, actor.id)
         entry = audit.AuditEntry(project_id, 1, "create", "create", None, loaded.definition.initial, actor.id,
                                  actor.name, now, audit.canonical_json(jsonable_fields(values)), None, audit.GENESIS)
         digest = audit.append(sql, entry)
@@ -69,13 +69,13 @@ def create_project(engine: Engine, actor: ActorView, new: NewProject) -> int:
 
 
 def _insert(sql: Sql, new: NewProject, values: dict[str, Any], region_path: str, workflow_id: int,
-            state: str, now: dt.datetime) -> int:
+            state: str, now: dt.datetime, creator: int | None) -> int:
     code = new.code or f"P{now:%Y%m%d%H%M%S%f}"
     if sql.scalar("SELECT id FROM project WHERE code = ?", (code,)) is not None:
         raise InvalidInput([FieldProblem(["code"], f"a project with code '{code}' already exists")])
     columns = ["code", "region_id", "region_path", "workflow_id", "state", "version", "audit_seq", "audit_head",
-               "created_at", "updated_at", *values]
-    params = [code, new.region_id, region_path, workflow_id, state, 1, 1, audit.GENESIS, now, now,
+               "created_at", "updated_at", "created_by", *values]
+    params = [code, new.region_id, region_path, workflow_id, state, 1, 1, audit.GENESIS, now, now, creator,
               *values.values()]
     marks = ", ".join("?" for _ in columns)
     project_id = sql.insert(f"INSERT INTO project ({', '.join(columns)}) VALUES ({marks})", params)

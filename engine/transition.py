@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from pony import orm
 
-from engine import audit
+from engine import access, audit
 from engine.actors import ActorView
 from engine.errors import Conflict, FieldProblem, Forbidden, GuardFailed, InvalidEvent, InvalidInput, NotFound
 from engine.fields import coerce_fields, jsonable_fields
@@ -110,10 +110,10 @@ def _check_comment(comment: str) -> None:
 
 
 def locate(engine: Engine, sql: Sql, actor: ActorView, project_id: int, lock: bool = False) -> ProjectRow:
-    """The project if the actor reaches it (its area; a unit clerk: its unit's projects); anything else answers
+    """The project if the actor reaches it (``engine.access``: the same rule as reading it); anything else answers
     exactly like a missing project."""
     row = read(sql, project_id, engine.workflow_names, lock=lock)
-    if row is None or not actor.reaches(row.region_path, row.view.lead_unit_id):
+    if row is None or not access.can_read(engine, actor, row):
         raise NotFound(f"project {project_id} does not exist", path=["projectId"])
     return row
 
@@ -148,7 +148,8 @@ def guard_context(engine: Engine, sql: Sql, row: ProjectRow, transition: Transit
                   values: Mapping[str, Any], comment: str = "") -> GuardContext:
     dest = row.previous_state or row.view.state if transition.dest == "@return" else transition.dest
     return GuardContext(row.view, actor, transition.event, row.view.state, dest, values, engine.db,
-                        engine.clock.now(), comment, sql=sql, actions=engine.catalog.actions)
+                        engine.clock.now(), comment, sql=sql, actions=engine.catalog.actions,
+                        reach=access.reach(engine, actor))
 
 
 def evaluate_guards(engine: Engine, transition: Transition, ctx: GuardContext) -> list[str]:

@@ -2,8 +2,10 @@
 and the answer for an out-of-scope project is byte-identical to the one for an id that does not exist.
 
 Actors: the county office (sees the whole county), the office of another town (town B), a lead unit's clerk
-(edu_clerk: only projects the education bureau leads, within its area) and the public (only published projects,
-no history details, no available transitions, no changes: every core mutation answers FORBIDDEN)."""
+(edu_clerk: only projects the education bureau leads, within its area), the same clerk holding a second role
+(edu_deputy: unit,deputy, still only its unit's projects; edu_resident: unit,resident, only its unit's published
+ones: roles combine by the narrowest, engine.access) and the public (only published projects, no history details,
+no available transitions, no changes: every core mutation answers FORBIDDEN)."""
 from __future__ import annotations
 
 import json
@@ -12,18 +14,22 @@ from typing import Any
 import pytest
 from pony import orm
 
+from engine.admin import add_actor
 from engine.api.ids import to_global_id
 from engine.api.mutations import PUBLIC_REFUSAL
 from engine.sql import Sql
 from engine.transition import TransitionRequest, fire_transition
 from tests.district import District
 
-ACTORS = ["county_office", "town_b_office", "edu_clerk", None]
+ACTORS = ["county_office", "town_b_office", "edu_clerk", "edu_deputy", "edu_resident", None]
+WRITERS = [a for a in ACTORS if a is not None]
 PROJECTS = ["town", "seat", "published"]
 VISIBLE = {  # which of the projects each actor may read
     "county_office": {"town", "seat", "published"},
     "town_b_office": set(),
     "edu_clerk": {"town", "published"},  # "seat" is led by the housing bureau
+    "edu_deputy": {"town", "published"},  # being a deputy too widens nothing
+    "edu_resident": {"published"},  # a resident too: its unit's projects, and only the published ones
     None: {"published"},
 }
 MISSING = 987654
@@ -41,7 +47,9 @@ FIRE = """mutation($input: FireTransitionInput!) { fireTransition(input: $input)
 @pytest.fixture
 def world(district: District) -> dict[str, int]:
     """A draft project in town A led by education, a draft one in the county seat led by housing, and a
-    published (approved) one in town A led by education."""
+    published (approved) one in town A led by education; the education bureau's combined-role clerks."""
+    for username, roles in [("edu_deputy", ["unit", "deputy"]), ("edu_resident", ["unit", "resident"])]:
+        district.tokens[username] = add_actor(district.engine, username, username, roles, "county", "edu")
     projects = {
         "town": district.project(region="town_a"),
         "seat": district.project(lead_unit_id=district.units["housing"]),
@@ -132,7 +140,7 @@ def fire_input(project: str) -> dict:
 @pytest.mark.parametrize("mutation, variables", [(UPDATE, update_input), (FIRE, fire_input)],
                          ids=["updateProject", "fireTransition"])
 @pytest.mark.parametrize("name", PROJECTS)
-@pytest.mark.parametrize("who", ["county_office", "town_b_office", "edu_clerk"])
+@pytest.mark.parametrize("who", WRITERS)
 def test_changing_one_project(http: Any, district: District, world: dict[str, int], who: str, name: str,
                               mutation: str, variables: Any) -> None:
     """In scope, the stale version reaches the version check (CONFLICT); out of scope, it is NOT_FOUND, exactly

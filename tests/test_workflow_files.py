@@ -52,6 +52,10 @@ EXPECTED: dict[str, list[str]] = {
     "min_greater_than_max.yaml": [
         "min_greater_than_max.yaml:32: transition 'approve': field 'amount' has min 1000 greater than max 10"],
     "undeclared_role.yaml": ["undeclared_role.yaml:30: transition 'approve': role 'chef' is not declared in roles"],
+    "unknown_role_scope.yaml": [
+        "unknown_role_scope.yaml:8: role 'clerk': unknown scope 'office'; use area, unit, public"],
+    "undeclared_override.yaml": [
+        "undeclared_override.yaml:9: role 'chief': overrides role 'auditor', which is not declared in roles"],
     "unknown_key.yaml": ["unknown_key.yaml:33: unknown key 'gaurds' in transition 'approve'"],
     "duplicate_key.yaml": ["duplicate_key.yaml:15: duplicate key 'review'"],
     "bad_event_name.yaml": [

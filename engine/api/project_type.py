@@ -15,7 +15,7 @@ from pony import orm
 from strawberry.types import Info
 
 from engine import audit
-from engine.api.access import can_read_fields
+from engine.access import can_read_fields, reach
 from engine.api.ids import to_global_id
 from engine.api.types import FormField, HistoryEntry, Node, Region, State, TransitionOption, Unit
 from engine.availability import available_transitions
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 SELECT = """SELECT p.id, p.code, p.title, p.year, p.category, p.budget, p.description, p.target, p.planned_start,
  p.planned_end, p.state, p.version, p.workflow_id, p.region_path, p.created_at, p.updated_at,
- r.id, r.code, r.name, r.level, r.parent_id, r.path, u.id, u.code, u.name, u.region_id
+ r.id, r.code, r.name, r.level, r.parent_id, r.path, u.id, u.code, u.name, u.region_id, p.created_by
  FROM project p JOIN region r ON r.id = p.region_id LEFT JOIN unit u ON u.id = p.lead_unit_id"""
 
 
@@ -60,13 +60,14 @@ class ProjectBase(Node):
     state_name: strawberry.Private[str]
     workflow_id: strawberry.Private[int]
 
-    @strawberry.field(description="The audit log, newest first (first ≤ 100). The public sees state changes "
-                                  "only, without who, comments or fields.")
+    @strawberry.field(description="The audit log, newest first (first ≤ 100). The public (and a public-scope "
+                                  "role such as resident) sees state changes only, without who, comments or "
+                                  "fields.")
     def history(self, info: Info, first: int = 20, before_seq: Optional[int] = None) -> list[HistoryEntry]:
         ctx: RequestContext = info.context
         first = max(1, min(first, 100))
         with orm.db_session:
-            if ctx.actor.is_public:
+            if reach(ctx.engine, ctx.actor).redacted:
                 return [_public_entry(row) for row in _state_changes(ctx, self.database_id, first, before_seq)]
             return [_entry(row) for row in audit.iter_history(ctx.sql, self.database_id, first, before_seq)]
 
@@ -74,7 +75,7 @@ class ProjectBase(Node):
                                   "it is allowed now and every reason it is blocked.")
     def available_transitions(self, info: Info) -> list[TransitionOption]:
         ctx: RequestContext = info.context
-        if ctx.actor.is_public:
+        if reach(ctx.engine, ctx.actor).redacted:  # the public and public-scope roles: what the public sees
             return []
         options = available_transitions(ctx.engine, ctx.actor, self.database_id)
         return [TransitionOption(event=o.event, label=o.label, to=o.dest, allowed=o.allowed, reasons=list(o.reasons),
@@ -121,7 +122,7 @@ def project_from_row(ctx: RequestContext, row: Sequence[Any]) -> ProjectBase:
 def load_project(ctx: RequestContext, project_id: int) -> ProjectBase | None:
     """One project the actor may read, or None (missing and out-of-scope look the same)."""
     row = ctx.sql.one(SELECT + " WHERE p.id = ?", (project_id,))
-    if row is None or not can_read_fields(ctx.engine, ctx.actor, row[12], row[10], row[13], row[22]):
+    if row is None or not can_read_fields(ctx.engine, ctx.actor, row[12], row[10], row[13], row[22], row[26]):
         return None
     return project_from_row(ctx, row)
 

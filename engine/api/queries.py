@@ -7,7 +7,8 @@ from typing import Any, Optional
 import strawberry
 
 from engine.actors import ActorView
-from engine.api.access import read_scope_sql, readable_region
+from engine.access import read_scope_sql
+from engine.api.access import readable_region
 from engine.api.context import RequestContext
 from engine.api.ids import database_id_of, decode_pair, from_global_id, parse_global_id, to_global_id
 from engine.api.project_type import SELECT, load_project, project_from_row
@@ -56,7 +57,7 @@ def _after(cursor: str) -> int:
 
 
 def scope_clause(ctx: RequestContext) -> tuple[list[str], list[Any]]:
-    """SQL conditions limiting projects (alias p) to what the actor may read (see ``engine.api.access``)."""
+    """SQL conditions limiting projects (alias p) to what the actor may read (see ``engine.access``)."""
     return read_scope_sql(ctx.engine, ctx.actor, "p")
 
 
@@ -140,7 +141,7 @@ def node(ctx: RequestContext, global_id: str) -> Node | None:
 
 def _region_in_view(ctx: RequestContext, region_id: int) -> RegionView | None:
     try:
-        return readable_region(ctx.sql, ctx.actor, region_id)
+        return readable_region(ctx.engine, ctx.sql, ctx.actor, region_id)
     except NotFound:
         return None
 

@@ -9,11 +9,12 @@ Transports (both served by ``StreamView``, a ``strawberry.asgi.GraphQL`` subclas
   ``event: complete``.
 Only subscription operations run here; queries and mutations go through ``POST /graphql``.
 
-What a subscriber sees (decided here, documented in the schema):
-- an actor: events of projects in its area (its region and below);
-- the public: events whose project is, after the transition, in a state the workflow marks ``public`` (a project
-  becoming public is announced; one leaving the public states is not), with ``actorName`` empty: who acted is
-  not published.
+What a subscriber sees (decided here, documented in the schema): events of the projects it reaches
+(``engine.access.reach``, the same rule as reading them), judged on the project as it is after the transition:
+- an actor: its area (its region and below), a unit clerk only its unit's projects, whatever its other roles;
+- the public (and a public-scope role such as resident): events whose project is, after the transition, in a
+  state the workflow marks ``public`` (a project becoming public is announced; one leaving the public states is
+  not), plus, for a signed-in reader, the projects it created; ``actorName`` is empty: who acted is not published.
 - ``projectId`` / ``region`` narrow that further. They are checked once, at subscribe time, in a worker thread:
   a project or region the caller may not read answers NOT_FOUND, exactly like a missing one (the public may name
   any region, and a project only while it is public).
@@ -42,6 +43,7 @@ from strawberry.types import Info
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
+from engine.access import Reach, reach
 from engine.actors import PUBLIC, ActorView, hash_token
 from engine.api.access import readable_project, readable_region
 from engine.api.broker import Broker, Credential, Event, Matcher, SubscriberTooSlow, SubscriptionRevoked
@@ -75,12 +77,12 @@ class ProjectEvent:
     at: dt.datetime
 
     @classmethod
-    def of(cls, e: Event, reader: ActorView) -> ProjectEvent:
+    def of(cls, e: Event, reader: Reach) -> ProjectEvent:
         return cls(project_id=strawberry.ID(to_global_id("Project", e["project_id"])),
                    region_id=strawberry.ID(to_global_id("Region", e["region_id"])), code=e["code"],
                    title=e["title"], event=e["event"], from_state=e["from_state"], to_state=e["to_state"],
                    state_label=e["state_label"], version=e["version"], seq=e["seq"],
-                   actor_name="" if reader.is_public else e["actor_name"], at=dt.datetime.fromisoformat(e["at"]))
+                   actor_name="" if reader.redacted else e["actor_name"], at=dt.datetime.fromisoformat(e["at"]))
 
 
 def project_event(engine: Engine, record: Any) -> Event:
@@ -90,7 +92,7 @@ def project_event(engine: Engine, record: Any) -> Event:
                       if (w.definition.name, w.definition.version) == (p.workflow_name, p.workflow_version))
     state = definition.states[record.dest]
     return {"project_id": p.id, "region_id": p.region_id, "region_path": record.region_path, "public": state.public,
-            "lead_unit_id": p.lead_unit_id,
+            "lead_unit_id": p.lead_unit_id, "created_by": p.created_by,
             "code": p.code, "title": p.title[:MAX_TITLE], "event": record.event, "from_state": record.source,
             "to_state": record.dest, "state_label": state.label, "version": p.version, "seq": record.seq,
             "actor_name": record.actor_name, "at": record.at.isoformat()}
@@ -98,14 +100,12 @@ def project_event(engine: Engine, record: Any) -> Event:
 
 @dataclass(frozen=True)
 class EventFilter:
-    actor: ActorView  # the public hears published states; an actor, the projects it reaches (ActorView.reaches)
+    reach: Reach  # the projects the subscriber reaches (engine.access), judged after the transition
     region_path: str | None = None
     project_id: int | None = None
 
     def __call__(self, e: Event) -> bool:
-        if self.actor.is_public and not e["public"]:
-            return False
-        if not self.actor.is_public and not self.actor.reaches(e["region_path"], e["lead_unit_id"]):
+        if not self.reach.allows(e["region_path"], e["lead_unit_id"], e["public"], e.get("created_by")):
             return False
         if self.region_path is not None and not e["region_path"].startswith(self.region_path):
             return False
@@ -121,8 +121,8 @@ def event_filter(engine: Engine, actor: ActorView, project_id: str | None, regio
             readable_project(engine, sql, actor, pid)
         path = None
         if region is not None:
-            path = readable_region(sql, actor, from_global_id(region, "Region", ["region"])).path
-    return EventFilter(actor, path, pid)
+            path = readable_region(engine, sql, actor, from_global_id(region, "Region", ["region"])).path
+    return EventFilter(reach(engine, actor), path, pid)
 
 
 def still_valid(engine: Engine, credentials: set[Credential]) -> set[Credential]:
@@ -170,10 +170,11 @@ class Subscription:
 
 
 async def _events(ctx: StreamContext, matches: Matcher) -> AsyncGenerator[ProjectEvent, None]:
+    reader = reach(ctx.engine, ctx.actor)  # in memory: no database read on the event loop
     try:
         async with ctx.broker.subscribe(matches, ctx.credential) as events:
             async for event in events:
-                yield ProjectEvent.of(event, ctx.actor)
+                yield ProjectEvent.of(event, reader)
     except SubscriberTooSlow as exc:
         raise GraphQLError(str(exc), extensions={"code": "SUBSCRIBER_TOO_SLOW"}) from None
     except SubscriptionRevoked as exc:

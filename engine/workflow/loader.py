@@ -18,12 +18,14 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from engine.errors import DefinitionProblem, InvalidDefinition
 from engine.fields import spec_problems
 from engine.guards import ActionSpec, GuardSpec, check_params
-from engine.workflow.model import FIELD_TYPES, RETURN, FieldSpec, NamedRef, State, Transition, WorkflowDefinition
+from engine.workflow.model import (FIELD_TYPES, RETURN, SCOPES, FieldSpec, NamedRef, RoleScope, State, Transition,
+                                   WorkflowDefinition, default_scope)
 
 NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 # Each schema maps a key to the kind of its value; "!" marks a required key; "node" values are read later.
 TOP = {"name": "str!", "version": "node!", "label": "str", "initial": "node!", "roles": "node!", "states": "node!",
        "transitions": "node!", "create_roles": "node"}
+ROLE = {"label": "str", "scope": "node", "overrides": "node"}  # or just the label: ``unit: 牵头单位``
 STATE = {"label": "str!", "final": "bool", "editable": "bool", "public": "bool", "description": "str"}
 TRANSITION = {"event": "node!", "label": "str", "from": "node!", "to": "node!", "roles": "node!", "fields": "node",
               "guards": "node", "actions": "node"}
@@ -59,6 +61,8 @@ class _Parser:
         self.constructor = SafeConstructor()
         self.states: dict[str, tuple[State, Node]] = {}
         self.roles: dict[str, str] = {}
+        self.role_scopes: dict[str, RoleScope] = {}
+        self.override_nodes: dict[str, list[Node]] = {}
         self.edges: list[Edge] = []
         self.edges_complete = True  # false once some transition's event, from or to could not be read
 
@@ -149,7 +153,8 @@ class _Parser:
         version = self.version(top.get("version"))
         for key_node, value_node in self.entries(top.get("roles"), "roles", MappingNode):
             if (role := self.name(key_node, "role")) and role not in self.roles:
-                self.roles[role] = self.typed(value_node, "str", f"role '{role}': label") or role
+                self.read_role(role, key_node, value_node)
+        self.check_overrides()
         for key_node, value_node in self.entries(top.get("states"), "states", MappingNode):
             self.read_state(key_node, value_node)
         initial = _scalar(top.get("initial")) or ""
@@ -167,7 +172,8 @@ class _Parser:
             return None
         states = {key: state for key, (state, _) in self.states.items()}
         return WorkflowDefinition(top["name"], version, top.get("label") or top["name"], initial, states,
-                                  tuple(edge[0] for edge in self.edges), dict(self.roles), creators)
+                                  tuple(edge[0] for edge in self.edges), dict(self.roles), creators,
+                                  role_scopes=dict(self.role_scopes))
 
     def compose(self, text: str) -> Node | None:
         try:
@@ -191,6 +197,34 @@ class _Parser:
         if node is not None and bad and version is not _INVALID:
             self.report(node, f"version must be a positive integer, got {version!r}")
         return version if not bad else 0
+
+    def read_role(self, role: str, key_node: Node, node: Node) -> None:
+        """A role: its label, or ``{label, scope, overrides}``; the scope defaults by name (see ``SCOPES``)."""
+        if not isinstance(node, MappingNode):
+            self.roles[role] = self.typed(node, "str", f"role '{role}': label") or role
+            self.role_scopes[role] = RoleScope(default_scope(role), (), _line(key_node))
+            return
+        values = (self.read(node, ROLE, f"role '{role}'") or ({}, {}))[0]
+        self.roles[role] = values.get("label") or role
+        scope = default_scope(role)
+        if "scope" in values:
+            scope = _scalar(values["scope"]) or ""
+            if scope not in SCOPES:
+                self.report(values["scope"], f"role '{role}': unknown scope '{scope}'; use {', '.join(SCOPES)}")
+        nodes = self.entries(values.get("overrides"), f"role '{role}': overrides", SequenceNode)
+        self.override_nodes[role] = nodes
+        overrides = tuple(_scalar(n) or "?" for n in nodes)
+        self.role_scopes[role] = RoleScope(scope, overrides, _line(key_node))
+
+    def check_overrides(self) -> None:
+        """Each overridden role is declared in this file and is not the role itself."""
+        for role, nodes in self.override_nodes.items():
+            for node in nodes:
+                name = _scalar(node)
+                if name == role:
+                    self.report(node, f"role '{role}': a role cannot override itself")
+                elif name not in self.roles:
+                    self.report(node, f"role '{role}': overrides role '{name or '?'}', which is not declared in roles")
 
     def read_state(self, key_node: Node, node: Node) -> None:
         name = self.name(key_node, "state")

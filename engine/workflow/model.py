@@ -6,6 +6,15 @@ from typing import Any
 
 FIELD_TYPES = ("text", "string", "int", "decimal", "date", "enum", "bool")
 
+# How far a role reaches over projects (see ``engine.access``): ``area`` its region and below, ``unit`` the
+# projects its unit leads within that area, ``public`` published states only plus what the actor created.
+SCOPES = ("area", "unit", "public")
+DEFAULT_SCOPES = {"unit": "unit", "resident": "public"}  # every other role: area
+
+
+def default_scope(role: str) -> str:
+    return DEFAULT_SCOPES.get(role, "area")
+
 # A transition whose ``to`` is RETURN goes back to the state the project was in before it entered the
 # current one (e.g. 暂缓 suspended → resumed to where it was; 整改 rectification → back to acceptance).
 RETURN = "@return"
@@ -31,6 +40,16 @@ class NamedRef:
 
     name: str
     params: dict[str, Any] = field(default_factory=dict)
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class RoleScope:
+    """A role's scope as a workflow file gives it (or the default), and the roles whose narrower scope it lifts
+    for an actor holding both (``overrides``: the workflow's explicit grant)."""
+
+    scope: str
+    overrides: tuple[str, ...] = ()
     line: int = 0
 
 
@@ -73,6 +92,7 @@ class WorkflowDefinition:
     source: str = ""  # the file's text, as loaded
     path: str = ""
     checksum: str = ""  # sha256 of ``source``
+    role_scopes: dict[str, RoleScope] = field(default_factory=dict)  # every declared role, defaults filled in
 
     def transitions_from(self, state: str) -> list[Transition]:
         return [t for t in self.transitions if state in t.sources]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from engine.access import AccessPolicy
 from engine.catalog import Catalog
 from engine.clock import clock
 from engine.errors import DefinitionProblem, InvalidDefinition
@@ -36,6 +37,7 @@ class WorkflowRegistry:
     def __init__(self) -> None:
         self.by_id: dict[int, LoadedWorkflow] = {}
         self.current: dict[str, LoadedWorkflow] = {}
+        self.access = AccessPolicy()  # every role's scope, from the workflow files (engine.access)
 
     def get(self, workflow_id: int) -> LoadedWorkflow:
         return self.by_id[workflow_id]
@@ -46,6 +48,7 @@ class WorkflowRegistry:
     def load(self, sql: Sql, files: Iterable[Path], catalog: Catalog) -> None:
         """Validate ``files``, record new versions, then load every recorded version (inside a db_session)."""
         definitions = [load_definition(path, catalog.guards, catalog.actions) for path in files]
+        self.access = AccessPolicy.of(definitions)
         for definition in definitions:
             _record(sql, definition)
         rows = sql.all("SELECT id, name, version, source FROM workflow_version ORDER BY name, version")

@@ -12,6 +12,7 @@ from typing import Any, Callable, Optional
 import strawberry
 from strawberry.types import Info
 
+from engine.access import reach
 from engine.api.context import RequestContext
 from engine.api.errors import UserError, payload
 from engine.api.extension import GraphQLExtension
@@ -101,7 +102,7 @@ def _write(info: Info, input: Any, field: str, wrap: Callable[[Any], Any], run: 
         project_id = from_global_id(input.project_id, "Project", PROJECT_ID)
         record = run(ctx, project_id, input)
         figures = project_funding(ctx.engine, ctx.actor, project_id)
-        return {field: wrap(record), "funding": ProjectFunding.of(project_id, figures, not ctx.actor.is_public)}
+        return {field: wrap(record), "funding": ProjectFunding.of(project_id, figures, not reach(ctx.engine, ctx.actor).redacted)}
     return body
 
 
@@ -160,7 +161,7 @@ class FundingProjectFields:
     def funding(self, info: Info) -> ProjectFunding:
         ctx: RequestContext = info.context
         project_id: int = self.database_id  # type: ignore[attr-defined]  # self is the Project
-        return ProjectFunding.of(project_id, project_figures(ctx.sql, project_id), not ctx.actor.is_public)
+        return ProjectFunding.of(project_id, project_figures(ctx.sql, project_id), not reach(ctx.engine, ctx.actor).redacted)
 
 
 def extension() -> GraphQLExtension:

@@ -1,6 +1,8 @@
 """Who may write which funding record: finance 财政 plans, records and rewards; the government office 政府办 also
-plans; a lead unit's clerk 牵头单位 records receipts and payments only for projects its own unit leads; the
-standing committee 人大常委会 grants rewards. Reads follow the project's own read access."""
+plans; a lead unit's clerk 牵头单位 records receipts and payments; the standing committee 人大常委会 grants rewards.
+Which projects an actor may write them for is the engine's one rule (``engine.access``, through ``locate``): a
+unit clerk reaches only its unit's projects, whatever other roles it holds. Reads follow the project's own read
+access."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,26 +36,22 @@ PAYMENT = WriteRule("record funds paid out (资金拨付)", ("finance", "unit"))
 REWARD = WriteRule("record a reward subsidy (奖补)", ("finance", "committee"))
 
 
-def check_write(rule: WriteRule, actor: ActorView, row: ProjectRow) -> None:
-    """``Forbidden`` unless ``actor`` holds one of the rule's roles; a unit clerk only for its unit's projects."""
-    acting = actor.roles & set(rule.roles)
-    if not acting:
+def check_write(rule: WriteRule, actor: ActorView) -> None:
+    """``Forbidden`` unless ``actor`` holds one of the rule's roles (the project is already within its reach)."""
+    if not actor.roles & set(rule.roles):
         allowed = " or ".join(f"{ROLE_LABELS[r]} ({r})" for r in rule.roles)
         raise Forbidden(f"only {allowed} may {rule.what}")
-    if acting == {"unit"} and (actor.unit_id is None or actor.unit_id != row.view.lead_unit_id):
-        raise Forbidden(f"only the project's lead unit (牵头单位) may {rule.what} for project "
-                        f"{row.view.code}; your unit does not lead it")
 
 
 def locked_for_write(engine: Engine, sql: Sql, actor: ActorView, project_id: int, rule: WriteRule) -> ProjectRow:
     """The project, row-locked for the rest of the transaction, once ``actor`` may write ``rule``'s record.
 
-    A project the actor may not read (outside its area; for a unit clerk, another unit's) answers like a
-    missing one, at ``input.projectId``.
+    A project the actor does not reach (``engine.access``: outside its area; for a unit clerk, another unit's)
+    answers like a missing one, at ``input.projectId``.
     """
     try:
-        row = locate(engine, sql, actor, project_id, lock=True)  # a unit clerk reaches only its unit's projects
+        row = locate(engine, sql, actor, project_id, lock=True)
     except NotFound as exc:
         raise NotFound(exc.message, path=PROJECT_PATH) from None
-    check_write(rule, actor, row)
+    check_write(rule, actor)
     return row

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from pony import orm
 
 from engine.actors import ActorView
-from engine.api.access import read_scope_sql, readable_project, readable_region
+from engine.access import read_scope_sql
+from engine.api.access import readable_project, readable_region
 from engine.errors import FieldProblem, InvalidInput
 from engine.sql import Sql, to_decimal
 from plugins.funding.figures import FundingFigures, figures, project_figures
@@ -43,7 +44,7 @@ def rollup(engine: Engine, actor: ActorView, region_id: int | None = None, year:
     """Roll the funding figures up over ``region_id`` (default: the actor's home region) and ``year``."""
     with orm.db_session:
         sql = Sql(engine.db)
-        region_id, name, path = _region(sql, actor, region_id)
+        region_id, name, path = _region(engine, sql, actor, region_id)
         scope = rollup_scope(engine, actor, path, year)
         count, budget = sql.one(f"SELECT COUNT(*), COALESCE(SUM(p.budget), 0) FROM project p"
                                 f" WHERE {scope.condition}", scope.params)
@@ -61,13 +62,13 @@ def rollup_scope(engine: Engine, actor: ActorView, region_path: str, year: int |
     return Scope(" AND ".join(conditions), params)
 
 
-def _region(sql: Sql, actor: ActorView, region_id: int | None) -> tuple[int, str, str]:
+def _region(engine: Engine, sql: Sql, actor: ActorView, region_id: int | None) -> tuple[int, str, str]:
     if region_id is None:
         if actor.is_public or actor.region_id is None:
             raise InvalidInput([FieldProblem(["region"], "name the region to roll up (the public has no home "
                                                          "region)")])
         region_id = actor.region_id
-    region = readable_region(sql, actor, region_id)
+    region = readable_region(engine, sql, actor, region_id)
     return region.id, region.name, region.path
 
 

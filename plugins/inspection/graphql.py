@@ -12,6 +12,7 @@ from typing import Any
 
 import strawberry
 
+from engine.access import reach
 from engine.api.context import RequestContext
 from engine.api.errors import payload
 from engine.api.extension import GraphQLExtension
@@ -42,7 +43,7 @@ class InspectionProjectFields:
     def inspections(self, info: strawberry.Info, kind: InspectionKind | None = None) -> list[Inspection]:
         ctx: RequestContext = info.context
         rows = records.inspections_of_project(ctx.sql, self.database_id)  # type: ignore[attr-defined]
-        return [inspection_node(r, ctx.actor.is_public) for r in rows if kind is None or r.kind == kind.value]
+        return [inspection_node(r, reach(ctx.engine, ctx.actor).redacted) for r in rows if kind is None or r.kind == kind.value]
 
     @strawberry.field(description="Rectifications (整改) of the project, oldest first.")
     def rectifications(self, info: strawberry.Info,
@@ -51,7 +52,7 @@ class InspectionProjectFields:
         rows = records.rectifications_of_project(ctx.sql, self.database_id,  # type: ignore[attr-defined]
                                                  None if status is None else status.value)
         today = ctx.engine.clock.today()
-        return [rectification_node(r, today, ctx.actor.is_public) for r in rows]
+        return [rectification_node(r, today, reach(ctx.engine, ctx.actor).redacted) for r in rows]
 
 
 @strawberry.type
@@ -67,7 +68,7 @@ class InspectionQuery:
         unit_id = None if unit is None else from_global_id(unit, "Unit", ["unit"])
         rows = overdue.in_area(ctx.engine, ctx.sql, ctx.actor, region_id, unit_id, first)
         today = ctx.engine.clock.today()
-        return [rectification_node(r, today, ctx.actor.is_public) for r in rows]
+        return [rectification_node(r, today, reach(ctx.engine, ctx.actor).redacted) for r in rows]
 
 
 @strawberry.type

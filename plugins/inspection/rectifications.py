@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from pony import orm
 
+from engine.access import is_public_state, reach
 from engine.actors import ActorView
 from engine.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from engine.sql import Sql
@@ -77,18 +78,21 @@ def _locate(engine: Engine, sql: Sql, actor: ActorView, rectification_id: int) -
     try:
         locate(engine, sql, actor, row[0], lock=True)
     except NotFound:
-        if not _responsible_unit_reaches(sql, actor, row[0], row[1]):
+        if not _responsible_unit_reaches(engine, sql, actor, row[0], row[1]):
             raise missing from None
     return _reread(sql, rectification_id)
 
 
-def _responsible_unit_reaches(sql: Sql, actor: ActorView, project_id: int, unit_id: int | None) -> bool:
+def _responsible_unit_reaches(engine: Engine, sql: Sql, actor: ActorView, project_id: int,
+                              unit_id: int | None) -> bool:
     """A cooperating unit (配合单位) named responsible for a rectification reaches it even when it does not lead the
-    project: lock the project row and check the area."""
-    if not actor.unit_bound or unit_id is None or actor.unit_id != unit_id:
+    project: lock the project row and apply the one rule as if its unit led the project."""
+    scope = reach(engine, actor)
+    if not scope.unit_bound or unit_id is None or scope.unit_id != unit_id:
         return False
-    path = sql.scalar("SELECT region_path FROM project WHERE id = ?" + sql.for_update(), (project_id,))
-    return path is not None and actor.covers(path)
+    row = sql.one("SELECT region_path, workflow_id, state, created_by FROM project WHERE id = ?" + sql.for_update(),
+                  (project_id,))
+    return row is not None and scope.allows(row[0], unit_id, is_public_state(engine, row[1], row[2]), row[3])
 
 
 def _reread(sql: Sql, rectification_id: int) -> Rectification:

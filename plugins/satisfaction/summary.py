@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from engine.actors import ActorView
-from engine.api.access import read_scope_sql, readable_region
+from engine.access import read_scope_sql
+from engine.api.access import readable_region
 from engine.sql import Sql, to_datetime, to_decimal
 from plugins.satisfaction.ratings import RATER_KINDS
 from plugins.satisfaction.scoring import BASICALLY_SATISFIED, DISSATISFIED, SATISFIED, Tally
@@ -85,7 +86,7 @@ class Rollup:
 def rollup(engine: Engine, sql: Sql, actor: ActorView, region_id: int | None, year: int | None) -> Rollup:
     """One aggregate query over ``satisfaction_rating`` joined to ``project`` by the region's path; the public
     counts only published projects. A region outside the reader's area answers like a missing one."""
-    path = _region_path(sql, actor, region_id)
+    path = _region_path(engine, sql, actor, region_id)
     conditions, params = read_scope_sql(engine, actor, "p")  # the public: published projects; a unit: its own
     conditions, params = [*conditions, "p.region_path LIKE ?"], [*params, path + "%"]
     if year is not None:
@@ -96,8 +97,8 @@ def rollup(engine: Engine, sql: Sql, actor: ActorView, region_id: int | None, ye
     return Rollup(_tally(row[:5] if row else None), int((row or [0] * 6)[5] or 0))
 
 
-def _region_path(sql: Sql, actor: ActorView, region_id: int | None) -> str:
+def _region_path(engine: Engine, sql: Sql, actor: ActorView, region_id: int | None) -> str:
     """The path of the region asked for (default: the reader's own region; the public: everything)."""
     if region_id is None:
         return actor.region_path or "/"
-    return readable_region(sql, actor, region_id).path
+    return readable_region(engine, sql, actor, region_id).path
