@@ -34,10 +34,14 @@ def check_token(token: str | None, path: list[str]) -> str:
     return token
 
 
-def device_hash(sql: Sql, project_id: int, token: str) -> str:
-    """The stored form of a device token for one project (hex HMAC-SHA256); the token itself is not kept."""
+def secret_key(sql: Sql) -> bytes:
+    """``SHA-256(salt ‖ pepper)``: the database's salt with the optional pepper; never leaves the process."""
     salt = sql.scalar("SELECT salt FROM satisfaction_key ORDER BY id LIMIT 1")
     if salt is None:
         raise RuntimeError("satisfaction_key has no salt: run 'minsheng db upgrade'")
-    key = hashlib.sha256(f"{salt}\x00{os.environ.get(PEPPER_ENV, '')}".encode("utf-8")).digest()
-    return hmac.new(key, f"{project_id}:{token}".encode("utf-8"), hashlib.sha256).hexdigest()
+    return hashlib.sha256(f"{salt}\x00{os.environ.get(PEPPER_ENV, '')}".encode("utf-8")).digest()
+
+
+def device_hash(sql: Sql, project_id: int, token: str) -> str:
+    """The stored form of a device token for one project (hex HMAC-SHA256); the token itself is not kept."""
+    return hmac.new(secret_key(sql), f"{project_id}:{token}".encode("utf-8"), hashlib.sha256).hexdigest()
