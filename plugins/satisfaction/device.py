@@ -1,6 +1,6 @@
 """Residents' device tokens: what the app sends so one phone answers a project's survey at most once.
 
-The token (e.g. a random UUID the app keeps) is never stored. What is stored is
+The token (signed by the server, from ``issueDeviceToken``: see ``tokens.py``) is never stored. What is stored is
 ``HMAC-SHA256(key, "<project id>:<token>")`` where the key mixes the database's random salt (table
 ``satisfaction_key``) with an optional pepper from the environment (``MINSHENG_DEVICE_PEPPER``, kept out of the
 database). Keying by project means one device's answers to two projects cannot be linked to each other.
@@ -24,8 +24,8 @@ PEPPER_ENV = "MINSHENG_DEVICE_PEPPER"
 def check_token(token: str | None, path: list[str]) -> str:
     """The token if it is acceptable, else ``InvalidInput`` naming ``path`` and what is wrong."""
     if token is None or token == "":
-        raise InvalidInput([FieldProblem(path, "a device token is required to rate without signing in: send the "
-                                               "random id (e.g. a UUID) the app keeps on this device")])
+        raise InvalidInput([FieldProblem(path, "a device token is required to rate as a resident: ask "
+                                               "issueDeviceToken for one and keep it on this device")])
     if not MIN_LENGTH <= len(token) <= MAX_LENGTH:
         raise InvalidInput([FieldProblem(path, f"the device token must be {MIN_LENGTH} to {MAX_LENGTH} characters "
                                                f"long (e.g. a UUID), got {len(token)}")])
