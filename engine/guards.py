@@ -15,6 +15,7 @@ PARAM_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "bool": (bool,),
     "list": (list, tuple),
+    "mapping": (dict,),
 }
 
 
@@ -28,6 +29,7 @@ class Param:
     min: float | None = None
     max: float | None = None
     description: str = ""
+    check: Callable[[Any], "str | None"] | None = None  # what else is wrong with a value of the right type
 
 
 @dataclass
@@ -123,6 +125,8 @@ def check_params(params: Mapping[str, Any], spec: Mapping[str, Param]) -> list[s
             problems.append(f"parameter '{name}' must be at least {p.min}, got {value!r}")
         elif p.max is not None and value > p.max:
             problems.append(f"parameter '{name}' must be at most {p.max}, got {value!r}")
+        elif p.check is not None and (problem := p.check(value)):
+            problems.append(f"parameter '{name}' {problem}")
     return problems
 
 

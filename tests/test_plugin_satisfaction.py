@@ -21,6 +21,7 @@ __all__ = ["survey"]  # the fixture, imported so pytest finds it
 def rate(survey: Survey, who: str | None, project_id: int, score: int | None = None, verdict: str | None = None,
          device: str | None = DEVICE):
     actor = PUBLIC if who is None else survey.district.actor(who)
+    device = survey.token(device) if device in (DEVICE, OTHER_DEVICE) else device
     return rate_project(survey.engine, actor, RatingRequest(project_id, score, verdict, device))
 
 
@@ -67,16 +68,21 @@ def test_nothing_personal_and_no_device_token_in_clear(survey: Survey) -> None:
     for row in rows:
         assert row["actor_id"] is None  # not even the signed-in resident's actor
         assert len(row["device_hash"]) == 64
-        assert all(DEVICE not in str(v) and OTHER_DEVICE not in str(v) for v in row.values())
-        assert all(DEVICE.replace("-", "") not in str(v) for v in row.values())
+        assert all(survey.token(DEVICE) not in str(v) and survey.token(OTHER_DEVICE) not in str(v)
+                   for v in row.values())
+        assert all(survey.token(DEVICE).split(".")[2] not in str(v) for v in row.values())
     assert rows[0]["device_hash"] != rows[1]["device_hash"]  # one device, two projects: not linkable
 
 
-def test_pepper_changes_the_stored_hash(survey: Survey, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pepper_changes_the_stored_hash_and_voids_issued_tokens(survey: Survey,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     pid = survey.project()
     rate(survey, None, pid, score=80)
     monkeypatch.setenv("MINSHENG_DEVICE_PEPPER", "county-secret")
-    rate(survey, None, pid, score=80)  # unrecognisable under the new pepper: accepted
+    with pytest.raises(InvalidInput, match="not issued by this server"):
+        rate(survey, None, pid, score=80)  # signed under the old pepper
+    survey.devices.clear()
+    rate(survey, None, pid, score=80)  # a token signed under the new pepper: a new device as far as we know
     hashes = [row["device_hash"] for row in table(survey.engine, "satisfaction_rating")]
     assert len(set(hashes)) == 2
 

@@ -6,7 +6,7 @@ from typing import Any, Callable
 import pytest
 
 from engine.api.ids import to_global_id
-from tests.test_plugin_satisfaction_support import DEVICE, OTHER_DEVICE, Survey, add_answers, survey, table
+from tests.test_plugin_satisfaction_support import DEVICE, Survey, add_answers, issue_token, survey, table
 
 __all__ = ["survey"]  # the fixture, imported so pytest finds it
 
@@ -45,22 +45,26 @@ def errors(result: dict) -> list[tuple[str, list[str]]]:
 
 def test_anonymous_resident_rates_over_http_once_per_device(gql: Gql, survey: Survey) -> None:
     pid = survey.project()
-    first = rate(gql, None, pid, score=80, deviceToken=DEVICE)
+    device, other = issue_token(gql), issue_token(gql)
+    survey.engine.clock.advance(seconds=5)  # the default minimum age of a token
+    first = rate(gql, None, pid, score=80, deviceToken=device)
     assert first == {"rating": {"projectId": gid(pid), "kind": "RESIDENT", "score": 80, "verdict": "SATISFIED",
-                                "verdictLabel": "满意", "ratedAt": "2024-03-01T09:00:00"}, "userErrors": []}
-    again = rate(gql, None, pid, verdict="DISSATISFIED", deviceToken=DEVICE)
+                                "verdictLabel": "满意", "ratedAt": "2024-03-01T09:00:05"}, "userErrors": []}
+    again = rate(gql, None, pid, verdict="DISSATISFIED", deviceToken=device)
     assert again["rating"] is None
     assert errors(again) == [("CONFLICT", ["input", "deviceToken"])]
     assert "already rated" in again["userErrors"][0]["message"]
-    assert rate(gql, None, pid, verdict="BASICALLY_SATISFIED", deviceToken=OTHER_DEVICE)["userErrors"] == []
+    assert rate(gql, None, pid, verdict="BASICALLY_SATISFIED", deviceToken=other)["userErrors"] == []
     stored = table(survey.engine, "satisfaction_rating")
     assert [(r["rater_kind"], r["actor_id"]) for r in stored] == [("resident", None), ("resident", None)]
-    assert all(DEVICE not in str(r) and OTHER_DEVICE not in str(r) for r in stored)
+    assert all(device not in str(r) and other not in str(r) for r in stored)
 
 
 def test_public_cannot_rate_an_unpublished_project(gql: Gql, survey: Survey) -> None:
     draft = survey.project(publish=False)
-    result = rate(gql, None, draft, score=100, deviceToken=DEVICE)
+    device = issue_token(gql)
+    survey.engine.clock.advance(seconds=5)
+    result = rate(gql, None, draft, score=100, deviceToken=device)
     assert errors(result) == [("NOT_FOUND", ["input", "projectId"])]
     assert table(survey.engine, "satisfaction_rating") == []
 
@@ -110,7 +114,9 @@ def test_committee_records_a_deputies_vote(gql: Gql, survey: Survey) -> None:
 def test_project_satisfaction_after_review_as_the_public_sees_it(gql: Gql, survey: Survey) -> None:
     pid = survey.project()
     add_answers(survey.engine, pid, satisfied=27, basic=1, dissatisfied=1, scores=[100, 20])
-    assert rate(gql, None, pid, score=60, deviceToken=DEVICE)["userErrors"] == []
+    device = issue_token(gql)
+    survey.engine.clock.advance(seconds=5)
+    assert rate(gql, None, pid, score=60, deviceToken=device)["userErrors"] == []
     assert rate(gql, "deputy", pid, verdict="SATISFIED")["userErrors"] == []
     gql("committee", VOTE, {"input": {"projectId": gid(pid), "present": 29, "expected": 35, "satisfied": 10,
                                       "basicallySatisfied": 10, "dissatisfied": 9}})
@@ -128,7 +134,7 @@ def test_project_satisfaction_after_review_as_the_public_sees_it(gql: Gql, surve
         {"kind": "DEPUTY", "label": "人大代表", "responses": 1, "rate": "100.00", "meanScore": None}]
     assert data["latestGrade"] == {"grade": "TOP", "label": "优良", "rate": "93.94", "responses": 33,
                                    "bands": ["90.00", "75.00"], "rewardAmount": _reward(survey),
-                                   "rectificationDays": None, "gradedAt": "2024-03-01T09:00:00"}
+                                   "rectificationDays": None, "gradedAt": "2024-03-01T09:00:05"}
     assert data["deputyVotes"] == [{"present": 29, "satisfied": 10, "basicallySatisfied": 10, "dissatisfied": 9,
                                     "verdict": "BASICALLY_SATISFIED", "verdictLabel": "基本满意", "quorumMet": True}]
 

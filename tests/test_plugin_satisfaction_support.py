@@ -6,8 +6,9 @@ grade with different action parameters.
 """
 from __future__ import annotations
 
+import datetime as dt
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -18,6 +19,7 @@ from engine.admin import add_actor
 from engine.core import Engine
 from engine.guards import ActionSpec, GuardContext, Param
 from engine.sql import Sql
+from plugins.satisfaction import tokens
 from plugins.satisfaction.summary import GradeView, ProjectTally, latest_grade, project_tally
 from plugins.satisfaction.votes import VoteRequest, VoteView, record_deputy_vote
 from engine.transition import TransitionRecord, TransitionRequest, fire_transition
@@ -80,8 +82,23 @@ transitions:
       - satisfaction.grade
 """
 
-DEVICE = "3f1c2b9e-8d4a-4c57-9a0e-6b2f7d1e5a93"  # what an app would keep: a random UUID
+DEVICE = "3f1c2b9e-8d4a-4c57-9a0e-6b2f7d1e5a93"  # well-formed, but not signed by the server
 OTHER_DEVICE = "b7e0d8c1-2a6f-4e3b-8c9d-0f1a2b3c4d5e"
+
+ISSUE = "mutation { issueDeviceToken { token issuedAt validFrom expiresAt userErrors { code message path } } }"
+
+
+def signed_token(engine: Engine, seconds_ago: int = 60) -> str:
+    """A device token the server signed ``seconds_ago`` (old enough to rate, by default)."""
+    with orm.db_session:
+        return tokens.sign(Sql(engine.db), engine.clock.now() - dt.timedelta(seconds=seconds_ago))
+
+
+def issue_token(gql: Any) -> str:
+    """A device token from ``issueDeviceToken`` over HTTP, as an app gets one (not yet old enough to rate)."""
+    body = gql(None, ISSUE)
+    assert "errors" not in body and body["data"]["issueDeviceToken"]["userErrors"] == [], body
+    return body["data"]["issueDeviceToken"]["token"]
 
 
 @dataclass
@@ -90,6 +107,13 @@ class Survey:
 
     engine: Engine
     district: District
+    devices: dict[str, str] = field(default_factory=dict)
+
+    def token(self, name: str = DEVICE) -> str:
+        """The signed token of the device called ``name`` (one per name, issued a minute before the clock)."""
+        if name not in self.devices:
+            self.devices[name] = signed_token(self.engine)
+        return self.devices[name]
 
     def project(self, region: str = "county", publish: bool = True, **details: Any) -> int:
         project_id = self.district.project(region=region, workflow="survey", **details)

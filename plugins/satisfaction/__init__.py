@@ -14,7 +14,7 @@ from engine.guards import ActionSpec, GuardSpec
 from engine.hookspecs import hookimpl
 from engine.migrations import Migration
 from engine.sql import Sql
-from plugins.satisfaction import demo as demo_data, entities, graphql, guards
+from plugins.satisfaction import config, demo as demo_data, entities, graphql, guards
 
 
 @hookimpl
@@ -39,6 +39,9 @@ def minsheng_actions() -> list[ActionSpec]:
 
 @hookimpl
 def minsheng_graphql() -> GraphQLExtension:
+    """The plugin's API; building it checks the anonymous-rating settings first, so a malformed environment
+    variable stops the server at start-up with its name rather than on the first rating."""
+    config.from_env()
     return graphql.EXTENSION
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from pony import orm
 
 from engine.sql import Sql
-from plugins.satisfaction import device
+from plugins.satisfaction import device, tokens
 from plugins.satisfaction.scoring import deputies_verdict
 from plugins.satisfaction.summary import response_count
 
@@ -42,10 +41,11 @@ def survey_answers(rng: random.Random, count: int) -> list[str]:
 
 
 def add_survey(sql: Sql, project_id: int, count: int, rng: random.Random, now: dt.datetime) -> None:
-    """``count`` anonymous residents' answers, half of them on the five-level scale."""
+    """``count`` anonymous residents' answers, half of them on the five-level scale, each from a device holding a
+    token the server signed an hour before (as ``issueDeviceToken`` would have)."""
     for verdict in survey_answers(rng, count):
         score = rng.choice(FIVE_LEVEL[verdict]) if rng.random() < 0.5 else None
-        token = str(uuid.UUID(int=rng.getrandbits(128)))
+        token = tokens.sign(sql, now - dt.timedelta(hours=1))
         sql.execute("INSERT INTO satisfaction_rating (project_id, rater_kind, score, verdict, device_hash, rated_at)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     (project_id, "resident", score, verdict, device.device_hash(sql, project_id, token), now))

@@ -1,6 +1,6 @@
 """Residents' device tokens: what the app sends so one phone answers a project's survey at most once.
 
-The token (e.g. a random UUID the app keeps) is never stored. What is stored is
+The token (signed by the server, from ``issueDeviceToken``: see ``tokens.py``) is never stored. What is stored is
 ``HMAC-SHA256(key, "<project id>:<token>")`` where the key mixes the database's random salt (table
 ``satisfaction_key``) with an optional pepper from the environment (``MINSHENG_DEVICE_PEPPER``, kept out of the
 database). Keying by project means one device's answers to two projects cannot be linked to each other.
@@ -24,8 +24,8 @@ PEPPER_ENV = "MINSHENG_DEVICE_PEPPER"
 def check_token(token: str | None, path: list[str]) -> str:
     """The token if it is acceptable, else ``InvalidInput`` naming ``path`` and what is wrong."""
     if token is None or token == "":
-        raise InvalidInput([FieldProblem(path, "a device token is required to rate without signing in: send the "
-                                               "random id (e.g. a UUID) the app keeps on this device")])
+        raise InvalidInput([FieldProblem(path, "a device token is required to rate as a resident: ask "
+                                               "issueDeviceToken for one and keep it on this device")])
     if not MIN_LENGTH <= len(token) <= MAX_LENGTH:
         raise InvalidInput([FieldProblem(path, f"the device token must be {MIN_LENGTH} to {MAX_LENGTH} characters "
                                                f"long (e.g. a UUID), got {len(token)}")])
@@ -34,10 +34,14 @@ def check_token(token: str | None, path: list[str]) -> str:
     return token
 
 
-def device_hash(sql: Sql, project_id: int, token: str) -> str:
-    """The stored form of a device token for one project (hex HMAC-SHA256); the token itself is not kept."""
+def secret_key(sql: Sql) -> bytes:
+    """``SHA-256(salt ‖ pepper)``: the database's salt with the optional pepper; never leaves the process."""
     salt = sql.scalar("SELECT salt FROM satisfaction_key ORDER BY id LIMIT 1")
     if salt is None:
         raise RuntimeError("satisfaction_key has no salt: run 'minsheng db upgrade'")
-    key = hashlib.sha256(f"{salt}\x00{os.environ.get(PEPPER_ENV, '')}".encode("utf-8")).digest()
-    return hmac.new(key, f"{project_id}:{token}".encode("utf-8"), hashlib.sha256).hexdigest()
+    return hashlib.sha256(f"{salt}\x00{os.environ.get(PEPPER_ENV, '')}".encode("utf-8")).digest()
+
+
+def device_hash(sql: Sql, project_id: int, token: str) -> str:
+    """The stored form of a device token for one project (hex HMAC-SHA256); the token itself is not kept."""
+    return hmac.new(secret_key(sql), f"{project_id}:{token}".encode("utf-8"), hashlib.sha256).hexdigest()

@@ -64,6 +64,9 @@ def declare(db: orm.Database) -> None:
         reward = orm.Optional(int, size=64, nullable=True)  # fen, when a reward 奖补 was granted
         rectification_days = orm.Optional(int, nullable=True)  # when a rectification 整改 was opened
         graded_at = orm.Required(dt.datetime)
+        weight_resident = orm.Optional(int, nullable=True)  # the weights used; all NULL: every answer alike
+        weight_supervisor = orm.Optional(int, nullable=True)
+        weight_deputy = orm.Optional(int, nullable=True)
 
     class SatisfactionKey(db.Entity):
         """The database's secret salt for device-token hashes (one row, made by migration 2)."""
@@ -101,4 +104,9 @@ CREATE INDEX idx_satisfaction_grade_project ON satisfaction_grade (project_id);
 CREATE TABLE satisfaction_key (id {pk}, salt TEXT NOT NULL, created_at {ts} NOT NULL)
 """),
     Migration("satisfaction", 2, "a random salt for residents' device-token hashes", _make_salt),
+    Migration("satisfaction", 3, "the rater-kind weights a grade was given with", """
+ALTER TABLE satisfaction_grade ADD COLUMN weight_resident INTEGER;
+ALTER TABLE satisfaction_grade ADD COLUMN weight_supervisor INTEGER;
+ALTER TABLE satisfaction_grade ADD COLUMN weight_deputy INTEGER
+"""),
 ]

@@ -14,7 +14,9 @@ from engine.api.errors import UserError, payload
 from engine.api.extension import GraphQLExtension
 from engine.api.ids import from_global_id, to_global_id
 from plugins.satisfaction import ratings, scoring, summary, votes
+from plugins.satisfaction.graphql_tokens import DeviceTokenMutation
 from plugins.satisfaction.scoring import Tally
+from plugins.satisfaction.weighting import weighted_rate
 
 
 @strawberry.enum(description="A three-way satisfaction verdict 评价 (five-level scores map to these: 100/80 满意, "
@@ -64,11 +66,36 @@ class SatisfactionKindTally(SatisfactionTally):
     label: str = strawberry.field(description="群众, 监督员 or 人大代表.")
 
 
+@strawberry.type(description="Weights of the rater kinds in a graded rate (whole numbers; their sum is the whole).")
+class SatisfactionWeights:
+    resident: int = strawberry.field(description="群众")
+    supervisor: int = strawberry.field(description="监督员")
+    deputy: int = strawberry.field(description="人大代表")
+
+
+def _weights(weights: dict[str, int] | None) -> SatisfactionWeights | None:
+    return None if weights is None else SatisfactionWeights(**weights)
+
+
+@strawberry.type(description="The rate a grade would be given from now, under the project's workflow's weights.")
+class SatisfactionGrading:
+    weights: Optional[SatisfactionWeights] = strawberry.field(
+        description="From the workflow's satisfaction.grade action; null: every answer counts alike.")
+    rate: Optional[Decimal] = strawberry.field(
+        description="The weighted rate in percent, two places (the pooled rate without weights); null without "
+                    "answers, or while a weighted rater kind has none.")
+    missing_kinds: list[SatisfactionRaterKind] = strawberry.field(
+        description="Rater kinds with a positive weight and no answers yet (the grade needs them).")
+
+
 @strawberry.type(description="A grade 评定等次 given when the project was reviewed, with the figures behind it.")
 class SatisfactionGrade:
     grade: SatisfactionGradeLevel
     label: str = strawberry.field(description="优良, 良好 or 一般.")
-    rate: Decimal = strawberry.field(description="The satisfaction rate graded, in percent.")
+    rate: Decimal = strawberry.field(description="The satisfaction rate graded, in percent (weighted when "
+                                                 "weights were used).")
+    weights: Optional[SatisfactionWeights] = strawberry.field(description="The weights used; null: every answer "
+                                                                          "counted alike.")
     responses: int
     bands: list[Decimal] = strawberry.field(description="[top, middle] band limits in percent used.")
     reward_amount: Optional[Decimal] = strawberry.field(description="Reward 奖补 granted, yuan (top grade).")
@@ -94,6 +121,7 @@ class SatisfactionDeputyVote:
 @strawberry.type(description="A project's satisfaction 满意度: all answers, by rater kind, grade and votes.")
 class ProjectSatisfaction(SatisfactionTally):
     by_kind: list[SatisfactionKindTally] = strawberry.field(description="Answers by 群众 / 监督员 / 人大代表.")
+    grading: SatisfactionGrading = strawberry.field(description="The rate a grade would use now, and its weights.")
     latest_grade: Optional[SatisfactionGrade]
     deputy_votes: list[SatisfactionDeputyVote] = strawberry.field(description="Vote sessions, latest first.")
 
@@ -118,7 +146,7 @@ def _grade(view: summary.GradeView | None) -> SatisfactionGrade | None:
         return None
     reward = None if view.reward_fen is None else (Decimal(view.reward_fen) / 100).quantize(Decimal("0.01"))
     return SatisfactionGrade(grade=SatisfactionGradeLevel(view.grade), label=scoring.GRADE_LABELS[view.grade],
-                             rate=view.rate, responses=view.responses, bands=[view.band_top, view.band_middle],
+                             rate=view.rate, weights=_weights(view.weights), responses=view.responses, bands=[view.band_top, view.band_middle],
                              reward_amount=reward, rectification_days=view.rectification_days,
                              graded_at=view.graded_at)
 
@@ -138,23 +166,32 @@ def _rating(view: ratings.RatingView) -> SatisfactionRating:
                               verdict_label=scoring.VERDICT_LABELS[view.verdict], rated_at=view.rated_at)
 
 
-def project_satisfaction(context: RequestContext, project_id: int) -> ProjectSatisfaction:
+def _grading(tally: summary.ProjectTally, weights: dict[str, int] | None) -> SatisfactionGrading:
+    if weights is None:
+        return SatisfactionGrading(weights=None, rate=tally.overall.rate_percent(), missing_kinds=[])
+    weighted = weighted_rate(tally.by_kind, weights)
+    return SatisfactionGrading(weights=_weights(weights), rate=scoring.percent(weighted.rate),
+                               missing_kinds=[SatisfactionRaterKind(k) for k in weighted.missing])
+
+
+def project_satisfaction(context: RequestContext, project_id: int, workflow_id: int) -> ProjectSatisfaction:
     """Everything about a project's satisfaction; aggregates only, so the public may see it all."""
     sql = context.sql
     tally = summary.project_tally(sql, project_id)
     by_kind = [SatisfactionKindTally(kind=SatisfactionRaterKind(kind), label=ratings.KIND_LABELS[kind],
                                      **_tally_values(t)) for kind, t in tally.by_kind.items()]
-    return ProjectSatisfaction(**_tally_values(tally.overall), by_kind=by_kind,
+    grading = _grading(tally, summary.workflow_weights(context.engine, workflow_id))
+    return ProjectSatisfaction(**_tally_values(tally.overall), by_kind=by_kind, grading=grading,
                                latest_grade=_grade(summary.latest_grade(sql, project_id)),
                                deputy_votes=[_vote(v) for v in votes.votes_of(sql, project_id)])
 
 
 @strawberry.type
 class SatisfactionProjectFields:
-    @strawberry.field(description="满意度: the satisfaction rate, mean score, answers by rater kind, the latest "
-                                  "grade and the deputies' vote sessions.")
+    @strawberry.field(description="满意度: the satisfaction rate, mean score, answers by rater kind, the weighted "
+                                  "rate a grade would use, the latest grade and the deputies' vote sessions.")
     def satisfaction(self, info: strawberry.Info) -> ProjectSatisfaction:
-        return project_satisfaction(info.context, self.database_id)  # type: ignore[attr-defined]
+        return project_satisfaction(info.context, self.database_id, self.workflow_id)  # type: ignore[attr-defined]
 
 
 @strawberry.type
@@ -175,8 +212,9 @@ class RateProjectInput:
     score: Optional[int] = strawberry.field(default=None, description="100, 80, 60, 40 or 20.")
     verdict: Optional[SatisfactionVerdict] = None
     device_token: Optional[str] = strawberry.field(
-        default=None, description="Required without a token: a random id the app keeps on the device (e.g. a UUID, "
-                                  "16–128 characters). Stored only as a keyed hash; one answer per project per device.")
+        default=None, description="Required from residents: a token from issueDeviceToken, kept on the device (at "
+                                  "least a few seconds old, not expired). Stored only as a keyed hash; one answer "
+                                  "per project per device.")
 
 
 @strawberry.type
@@ -207,7 +245,7 @@ def _rate(context: RequestContext, data: RateProjectInput) -> dict[str, Any]:
     project_id = from_global_id(data.project_id, "Project", ["input", "projectId"])
     verdict = None if data.verdict is None else data.verdict.value
     request = ratings.RatingRequest(project_id, data.score, verdict, data.device_token)
-    return {"rating": _rating(ratings.rate_project(context.engine, context.actor, request))}
+    return {"rating": _rating(ratings.rate_project(context.engine, context.actor, request, context.client))}
 
 
 def _record_vote(context: RequestContext, data: RecordDeputyVoteInput) -> dict[str, Any]:
@@ -218,9 +256,11 @@ def _record_vote(context: RequestContext, data: RecordDeputyVoteInput) -> dict[s
 
 
 @strawberry.type
-class SatisfactionMutation:
+class SatisfactionMutation(DeviceTokenMutation):
     @strawberry.mutation(description="Rate a project's satisfaction: anyone without a token on a published "
-                                     "project (with a device token), or a 监督员 / 人大代表 with theirs.")
+                                     "project (with an issued device token; a few per address per minute and a "
+                                     "bounded number per project per hour: THROTTLED beyond), or a 监督员 / "
+                                     "人大代表 with theirs.")
     def rate_project(self, info: strawberry.Info, input: RateProjectInput) -> RateProjectPayload:
         return payload(RateProjectPayload, lambda: _rate(info.context, input))
 

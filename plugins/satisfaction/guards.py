@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import Any, Sequence
+from fractions import Fraction
+from typing import Any, Mapping, Sequence
 
 from engine.errors import GuardFailed
 from engine.guards import ActionSpec, GuardContext, GuardSpec, Param
-from plugins.satisfaction.scoring import BOTTOM, DEFAULT_BANDS, GRADE_LABELS, TOP, Tally, check_bands, grade_of
-from plugins.satisfaction.summary import project_tally, response_count
+from plugins.satisfaction.ratings import RATER_KINDS
+from plugins.satisfaction.scoring import (BOTTOM, DEFAULT_BANDS, GRADE_LABELS, TOP, Tally, check_bands, grade_of,
+                                          percent)
+from plugins.satisfaction.summary import ProjectTally, project_tally, response_count
+from plugins.satisfaction.weighting import check_weights, weighted_rate, weights_problem
 
 log = logging.getLogger("minsheng.satisfaction")
 
@@ -32,44 +36,64 @@ def rated(ctx: GuardContext, min_responses: int = 30) -> str | None:
     return (f"only {count} valid satisfaction {noun} (满意度测评), at least {min_responses} required")
 
 
-def above_bottom_grade(ctx: GuardContext, bands: Sequence[Any] = DEFAULT_BANDS) -> str | None:
-    """The satisfaction rate would not grade the project 一般: a bottom grade goes back for rectification (整改)
-    through the workflow's failing path instead of being reviewed."""
+def above_bottom_grade(ctx: GuardContext, bands: Sequence[Any] = DEFAULT_BANDS,
+                       weights: Mapping[str, int] | None = None) -> str | None:
+    """The satisfaction rate (weighted by ``weights`` when given, as for ``satisfaction.grade``) would not grade
+    the project 一般: a bottom grade goes back for rectification (整改) through the workflow's failing path
+    instead of being reviewed."""
     _, middle = check_bands(bands)
-    rate = project_tally(ctx.sql, ctx.project.id).overall.rate_fraction()
-    if rate is None or grade_of(rate, bands) != BOTTOM:
+    tally = project_tally(ctx.sql, ctx.project.id)
+    if not tally.overall.responses:
         return None  # no answers at all is satisfaction.rated's to say
-    shown = (Decimal(rate.numerator * 100) / Decimal(rate.denominator)).quantize(Decimal("0.01"))
-    return (f"the satisfaction rate {shown}% grades the project {GRADE_LABELS[BOTTOM]} (below {middle}%): "
+    if weights is not None:
+        weighted = weighted_rate(tally.by_kind, check_weights(weights))
+        if weighted.rate is None:
+            return weighted.missing_reason()
+        rate = weighted.rate
+    else:
+        rate = tally.overall.rate_fraction()
+    if rate is None or grade_of(rate, bands) != BOTTOM:
+        return None
+    return (f"the satisfaction rate {percent(rate)}% grades the project {GRADE_LABELS[BOTTOM]} (below {middle}%): "
             "it must be sent back for rectification (整改)")
 
 
+def rate_to_grade(ctx: GuardContext, tally: ProjectTally, weights: Mapping[str, int] | None) -> Fraction:
+    """The rate the grade is given from: pooled over every answer, or weighted by rater kind; GuardFailed
+    when there are no answers, or a kind with a positive weight has none."""
+    if not tally.overall.responses:
+        raise GuardFailed(ctx.event, ["the project has no valid satisfaction responses (满意度测评) to grade"])
+    if weights is None:
+        return tally.overall.rate_fraction() or Fraction(0)
+    weighted = weighted_rate(tally.by_kind, weights)
+    if weighted.rate is None:
+        raise GuardFailed(ctx.event, [weighted.missing_reason()])
+    return weighted.rate
+
+
 def grade(ctx: GuardContext, bands: Sequence[Any] = DEFAULT_BANDS, reward_amount: float | None = None,
-          rectification_days: int = 30) -> None:
-    """Grade the project from its satisfaction rate and store the grade; reward a top grade, send a bottom
-    grade to rectification."""
+          rectification_days: int = 30, weights: Mapping[str, int] | None = None) -> None:
+    """Grade the project from its satisfaction rate (weighted by rater kind when ``weights`` are given) and
+    store the grade with the weights used; reward a top grade, send a bottom grade to rectification."""
     try:
         top, middle = check_bands(bands)
+        kind_weights = None if weights is None else check_weights(weights)
     except ValueError as exc:
         raise ValueError(f"action 'satisfaction.grade': {exc}") from None
-    tally = project_tally(ctx.sql, ctx.project.id).overall
-    rate = tally.rate_fraction()
-    if rate is None:
-        raise GuardFailed(ctx.event, ["the project has no valid satisfaction responses (满意度测评) to grade"])
+    tally = project_tally(ctx.sql, ctx.project.id)
+    rate = rate_to_grade(ctx, tally, kind_weights)
     level = grade_of(rate, bands)
-    reward_fen = _reward(ctx, tally, reward_amount) if level == TOP else None
+    reward_fen = _reward(ctx, tally.overall, percent(rate), reward_amount) if level == TOP else None
     days = _rectification(ctx, rectification_days) if level == BOTTOM else None
+    stored = [None] * 3 if kind_weights is None else [kind_weights[k] for k in RATER_KINDS]
     ctx.sql.execute("INSERT INTO satisfaction_grade (project_id, grade, rate, responses, favourable, band_top,"
-                    " band_middle, reward, rectification_days, graded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (ctx.project.id, level, tally.rate_percent(), tally.responses, tally.favourable,
-                     _two_places(top), _two_places(middle), reward_fen, days, ctx.now))
+                    " band_middle, reward, rectification_days, graded_at, weight_resident, weight_supervisor,"
+                    " weight_deputy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (ctx.project.id, level, percent(rate), tally.overall.responses, tally.overall.favourable,
+                     percent(top / 100), percent(middle / 100), reward_fen, days, ctx.now, *stored))
 
 
-def _two_places(value: Any) -> Decimal:
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01"))
-
-
-def _reward(ctx: GuardContext, tally: Tally, amount: float | None) -> int | None:
+def _reward(ctx: GuardContext, tally: Tally, rate: Decimal | None, amount: float | None) -> int | None:
     """Grant the top grade's reward through the funding plugin; the amount in fen, or None when not granted."""
     if amount is None or amount <= 0:
         return None
@@ -77,7 +101,7 @@ def _reward(ctx: GuardContext, tally: Tally, amount: float | None) -> int | None
         log.warning("project %s graded %s but '%s' is not registered (funding plugin disabled): no reward granted",
                     ctx.project.id, GRADE_LABELS[TOP], REWARD_ACTION)
         return None
-    reason = (f"满意度评价为{GRADE_LABELS[TOP]}（满意率{tally.rate_percent()}%，有效答卷{tally.responses}份），"
+    reason = (f"满意度评价为{GRADE_LABELS[TOP]}（满意率{rate}%，有效答卷{tally.responses}份），"
               "给予奖补")
     ctx.run_action(REWARD_ACTION, amount=amount, reason=reason)
     return int(Decimal(str(amount)).quantize(Decimal("0.01")) * 100)
@@ -93,6 +117,10 @@ def _rectification(ctx: GuardContext, days: int) -> int | None:
     return days
 
 
+WEIGHTS_PARAM = Param("mapping", check=weights_problem,
+                      description="weights of the rater kinds in the rate graded, e.g. {resident: 60, supervisor: 20,"
+                                  " deputy: 20}; kinds left out weigh 0; default: every answer counts alike")
+
 GUARDS = [
     GuardSpec("satisfaction.rated", rated,
               {"min_responses": Param("int", default=30, min=1,
@@ -100,7 +128,8 @@ GUARDS = [
               "enough valid satisfaction answers (满意度测评) have been collected"),
     GuardSpec("satisfaction.above_bottom_grade", above_bottom_grade,
               {"bands": Param("list", default=list(DEFAULT_BANDS),
-                              description="[top, middle] in percent, as for satisfaction.grade")},
+                              description="[top, middle] in percent, as for satisfaction.grade"),
+               "weights": WEIGHTS_PARAM},
               "the satisfaction rate does not grade the project 一般 (bottom band)"),
 ]
 
@@ -111,5 +140,6 @@ ACTIONS = [
         "reward_amount": Param("number", min=0, description="reward 奖补 in yuan for a top grade (funding plugin)"),
         "rectification_days": Param("int", default=30, min=1,
                                     description="days allowed to rectify a bottom grade (inspection plugin)"),
+        "weights": WEIGHTS_PARAM,
     }, "grade the project from its satisfaction rate (优良 / 良好 / 一般); reward a top grade, rectify a bottom one"),
 ]

@@ -17,7 +17,7 @@ from engine.api.access import is_public_state, readable_project
 from engine.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from engine.sql import Sql, to_datetime
 from engine.transition import locate
-from plugins.satisfaction import device
+from plugins.satisfaction import device, throttling, tokens
 from plugins.satisfaction.scoring import SCORES, VERDICTS, verdict_of_score
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 RESIDENT, SUPERVISOR, DEPUTY = "resident", "supervisor", "deputy"  # rater kinds 群众 / 监督员 / 人大代表
 KIND_LABELS = {RESIDENT: "群众", SUPERVISOR: "监督员", DEPUTY: "人大代表"}
 RATER_KINDS = (RESIDENT, SUPERVISOR, DEPUTY)
+TOKEN_PATH = ["input", "deviceToken"]
 
 
 @dataclass(frozen=True)
@@ -78,15 +79,23 @@ def check_answer(score: int | None, verdict: str | None) -> tuple[int | None, st
     return None, verdict
 
 
-def rate_project(engine: Engine, actor: ActorView, request: RatingRequest) -> RatingView:
+def rate_project(engine: Engine, actor: ActorView, request: RatingRequest, client: str | None = None) -> RatingView:
     """Record one answer; NOT_FOUND for a project the rater may not see (the public: unpublished), CONFLICT for
-    a second answer from the same device (residents) or the same person (监督员, 人大代表)."""
+    a second answer from the same device (residents) or the same person (监督员, 人大代表).
+
+    A resident's answer is first counted against the budgets of the caller's address ``client`` and of the
+    project (THROTTLED when spent, before any database work), and needs a device token this server signed that
+    is neither too new nor expired (INVALID_INPUT at ``["input", "deviceToken"]``). A refused answer writes nothing."""
     kind = rater_kind(actor)
     score, verdict = check_answer(request.score, request.verdict)
-    token = device.check_token(request.device_token, ["input", "deviceToken"]) if kind == RESIDENT else None
+    token = device.check_token(request.device_token, TOKEN_PATH) if kind == RESIDENT else None
+    if kind == RESIDENT:
+        throttling.take_rating(engine, client, request.project_id)
     now = engine.clock.now()
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
+        if token is not None:
+            tokens.check_signed(sql, token, now, throttling.limits_of(engine).settings, TOKEN_PATH)
         _find_project(engine, sql, actor, kind, request.project_id)
         if kind == RESIDENT:
             owner = ("device_hash", device.device_hash(sql, request.project_id, token or ""))

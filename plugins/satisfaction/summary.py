@@ -63,16 +63,18 @@ class GradeView:
     reward_fen: int | None
     rectification_days: int | None
     graded_at: dt.datetime
+    weights: dict[str, int] | None = None  # by rater kind; None: every answer counted alike
 
 
 def latest_grade(sql: Sql, project_id: int) -> GradeView | None:
     row = sql.one("SELECT grade, rate, responses, favourable, band_top, band_middle, reward, rectification_days,"
-                  " graded_at FROM satisfaction_grade WHERE project_id = ? ORDER BY graded_at DESC, id DESC LIMIT 1",
-                  (project_id,))
+                  " graded_at, weight_resident, weight_supervisor, weight_deputy FROM satisfaction_grade"
+                  " WHERE project_id = ? ORDER BY graded_at DESC, id DESC LIMIT 1", (project_id,))
     if row is None:
         return None
+    weights = None if row[9] is None else {kind: int(w or 0) for kind, w in zip(RATER_KINDS, row[9:12])}
     return GradeView(row[0], to_decimal(row[1]), row[2], row[3], to_decimal(row[4]), to_decimal(row[5]),
-                     None if row[6] is None else int(row[6]), row[7], to_datetime(row[8]))
+                     None if row[6] is None else int(row[6]), row[7], to_datetime(row[8]), weights)
 
 
 @dataclass(frozen=True)
@@ -102,3 +104,18 @@ def _region_path(engine: Engine, sql: Sql, actor: ActorView, region_id: int | No
     if region_id is None:
         return actor.region_path or "/"
     return readable_region(engine, sql, actor, region_id).path
+
+
+GRADE_ACTION = "satisfaction.grade"
+
+
+def workflow_weights(engine: Engine, workflow_id: int) -> dict[str, int] | None:
+    """The weights of the first ``satisfaction.grade`` action in the project's workflow (file order), every kind
+    listed; None when it has no weights (or no such action): every answer then counts alike."""
+    definition = engine.workflows.get(workflow_id).definition
+    for transition in definition.transitions:
+        for ref in transition.actions:
+            if ref.name == GRADE_ACTION:
+                weights = ref.params.get("weights")
+                return None if weights is None else {kind: int(weights.get(kind, 0)) for kind in RATER_KINDS}
+    return None
