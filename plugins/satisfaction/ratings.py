@@ -84,21 +84,21 @@ def rate_project(engine: Engine, actor: ActorView, request: RatingRequest, clien
     a second answer from the same device (residents) or the same person (监督员, 人大代表).
 
     A resident's answer is first counted against the budgets of the caller's address ``client`` and of the
-    project (THROTTLED when spent, before any database work), and needs a device token this server signed that
-    is neither too new nor expired (INVALID_INPUT at ``["input", "deviceToken"]``). A refused answer writes nothing."""
+    project (THROTTLED when spent, before any database work); then access is checked (NOT_FOUND), then the answer
+    and the device token, which this server must have signed and which is neither too new nor expired
+    (INVALID_INPUT at ``["input", "deviceToken"]``). A refused answer writes nothing."""
     kind = rater_kind(actor)
-    score, verdict = check_answer(request.score, request.verdict)
-    token = device.check_token(request.device_token, TOKEN_PATH) if kind == RESIDENT else None
     if kind == RESIDENT:
         throttling.take_rating(engine, client, request.project_id)
     now = engine.clock.now()
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
-        if token is not None:
-            tokens.check_signed(sql, token, now, throttling.limits_of(engine).settings, TOKEN_PATH)
-        _find_project(engine, sql, actor, kind, request.project_id)
+        _find_project(engine, sql, actor, kind, request.project_id)  # access first: then the answer and token
+        score, verdict = check_answer(request.score, request.verdict)
         if kind == RESIDENT:
-            owner = ("device_hash", device.device_hash(sql, request.project_id, token or ""))
+            token = device.check_token(request.device_token, TOKEN_PATH)
+            tokens.check_signed(sql, token, now, throttling.limits_of(engine).settings, TOKEN_PATH)
+            owner: tuple[str, object] = ("device_hash", device.device_hash(sql, request.project_id, token))
         else:
             owner = ("actor_id", actor.id)
         _refuse_second_answer(sql, request.project_id, kind, owner)
