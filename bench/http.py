@@ -222,8 +222,9 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     path = [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)}
     cache = ["--no-result-cache"] if args.no_result_cache else []
+    budget = ["--budget", "1000000000", "--public-budget", "1000000000"]  # costs are estimated and charged, never refused
     servers = [start(["-m", "engine.cli", "serve", "--db", url, "--port", str(app_port), "--threads",
-                      str(args.threads), *cache], env, tmp / "server.log"),
+                      str(args.threads), *cache, *budget], env, tmp / "server.log"),
                start([__file__, "--bare-server", str(bare_port)], env, tmp / "bare.log")]
     try:
         wait_ready(app_port, "/healthz", servers[0])

@@ -18,7 +18,7 @@ from typing import Callable, Hashable
 
 @dataclass(frozen=True)
 class CostLimits:
-    max_cost: int = 25_000  # one request (a page of 50 projects with a dozen fields costs about 600)
+    max_cost: int = 25_000  # one request (a page of 50 projects with a dozen fields costs about 950)
     actor_rate: int = 10_000  # a signed-in actor's budget, restored per second …
     public_rate: int = 2_000  # … and one client address's of the public
     burst_seconds: int = 50  # a bucket holds this many seconds of its rate: the largest burst
