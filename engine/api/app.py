@@ -4,7 +4,6 @@ process's LISTEN thread) and unhooks it on shutdown."""
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, AsyncIterator
 
@@ -18,27 +17,15 @@ from starlette.routing import Route, WebSocketRoute
 
 from engine.api.body_limit import BodyLimit
 from engine.api.broker import Broker, start_publishing
-from engine.api.throttle import CostLimits
 from engine.api.graphiql import asset_routes as graphiql_assets
 from engine.api.graphiql import page_response as graphiql_page
 from engine.api.http import graphql_endpoint
 from engine.api.schema import build_schemas
+from engine.api.settings import ApiSettings
 from engine.api.subscriptions import StreamView, project_event, still_valid
 
 if TYPE_CHECKING:
     from engine.core import Engine
-
-
-@dataclass(frozen=True)
-class ApiSettings:
-    graphiql: bool = False
-    introspection: bool = False
-    max_body_bytes: int = 64 * 1024
-    threads: int = 8  # worker threads per process = the most database connections it opens
-    cache_results: bool = True  # keep query results while the data generation is unchanged (SQLite)
-    allowed_origins: tuple[str, ...] = ()
-    timeout_seconds: float | None = 5.0  # the longest one operation may hold a worker thread (None: no limit)
-    cost_limits: CostLimits = CostLimits()  # the most one request may cost, and each caller's budget over time
 
 
 def create_app(engine: Engine, settings: ApiSettings | None = None) -> Starlette:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Callable, TypeVar
 
 import strawberry
+from starlette.responses import JSONResponse
 
 from engine.errors import DomainError
 
@@ -38,3 +39,12 @@ def payload(cls: Callable[..., P], run: Callable[[], dict[str, Any]], prefix: tu
         return cls(**run())
     except DomainError as exc:
         return cls(user_errors=user_errors(exc, prefix))
+
+
+def error_body(message: str, code: str) -> dict[str, Any]:
+    """The one error shape: ``{"errors": [{"message", "extensions": {"code"}}]}``."""
+    return {"errors": [{"message": message, "extensions": {"code": code}}]}
+
+
+def error_response(message: str, code: str, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(message, code), status_code=status, headers=headers)

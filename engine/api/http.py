@@ -21,12 +21,12 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType as Allowed
 
-from engine import actors
 from engine import generation as generations
-from engine.actors import PUBLIC, ActorView
 from engine.api.body_limit import too_large_body
 from engine.api.budget import Budgets, over_budget
 from engine.api.context import RequestContext
+from engine.api.credentials import UNAUTHENTICATED, authenticate, bearer_token, client_address
+from engine.api.errors import error_body, error_response
 from engine.api.deadline import deadline
 from engine.api.json_input import BadJson, parse_json
 from engine.api.result_cache import ResultCache, cache_key
@@ -34,23 +34,13 @@ from engine.errors import DomainError
 from engine.sql import Sql
 
 if TYPE_CHECKING:
-    from engine.api.app import ApiSettings
+    from engine.api.settings import ApiSettings
     from engine.api.schema import Schemas
     from engine.core import Engine
 
 
 log = logging.getLogger("minsheng.api")
 JSON, GRAPHQL_RESPONSE = "application/json", "application/graphql-response+json"
-UNAUTHENTICATED = "the bearer token is not valid"
-
-
-def error_body(message: str, code: str) -> dict[str, Any]:
-    """The one error shape: ``{"errors": [{"message", "extensions": {"code"}}]}``."""
-    return {"errors": [{"message": message, "extensions": {"code": code}}]}
-
-
-def error_response(message: str, code: str, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(error_body(message, code), status_code=status, headers=headers)
 
 
 class ExpectedErrors(logging.Filter):
@@ -149,33 +139,6 @@ async def read_operation(request: Request, max_bytes: int) -> dict[str, Any] | J
     if data.get("operationName") is not None and not isinstance(data["operationName"], str):
         return error_response("'operationName' must be a string", "BAD_REQUEST", 400)
     return data
-
-
-def bearer_token(request: Any) -> str | None:
-    """The bearer token; None without an Authorization header; "" when the header is not a usable bearer token
-    (which then authenticates no one: sending credentials that do not work never falls back to the public)."""
-    header = request.headers.get("authorization")
-    if header is None:
-        return None
-    scheme, _, token = header.strip().partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
-
-
-def client_address(request: Any) -> str | None:
-    """The caller's address as the ASGI server saw it (uvicorn's ``--proxy-headers`` takes it from a trusted
-    proxy's ``X-Forwarded-For``); None when unknown."""
-    client = getattr(request, "client", None)
-    return client.host if client else None
-
-
-def authenticate(engine: Engine, token: str | None) -> ActorView | None:
-    """The actor holding ``token``; PUBLIC when there is none; None when the token is not valid."""
-    if token is None:
-        return PUBLIC
-    if not token:
-        return None
-    with orm.db_session:
-        return actors.by_token(Sql(engine.db), token)
 
 
 def encode(body: dict[str, Any]) -> bytes:

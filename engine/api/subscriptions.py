@@ -48,7 +48,8 @@ from engine.actors import PUBLIC, ActorView, hash_token
 from engine.api.access import readable_project, readable_region
 from engine.api.broker import Broker, Credential, Event, Matcher, SubscriberTooSlow, SubscriptionRevoked
 from engine.api.context import RequestContext
-from engine.api.http import authenticate, bearer_token, error_response
+from engine.api.credentials import authenticate, bearer_token
+from engine.api.errors import error_response
 from engine.api.ids import from_global_id, to_global_id
 from engine.api.json_input import BadJson, parse_json
 from engine.api.stream_errors import coded_stream

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from engine.access import AccessPolicy
 from engine.catalog import Catalog
 from engine.clock import clock
 from engine.errors import DefinitionProblem, InvalidDefinition
@@ -18,6 +17,7 @@ from engine.sql import Sql
 from engine.workflow.loader import load_definition, parse_definition
 from engine.workflow.machine import StateMachine
 from engine.workflow.model import WorkflowDefinition
+from engine.workflow.scopes import AccessPolicy
 
 
 @dataclass(frozen=True)

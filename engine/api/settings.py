@@ -1,0 +1,19 @@
+"""How the API is served: GraphiQL and introspection, body size, worker threads, result cache, origins, time
+and cost limits (``minsheng serve`` flags set them)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.api.throttle import CostLimits
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    graphiql: bool = False
+    introspection: bool = False
+    max_body_bytes: int = 64 * 1024
+    threads: int = 8  # worker threads per process = the most database connections it opens
+    cache_results: bool = True  # keep query results while the data generation is unchanged (SQLite)
+    allowed_origins: tuple[str, ...] = ()
+    timeout_seconds: float | None = 5.0  # the longest one operation may hold a worker thread (None: no limit)
+    cost_limits: CostLimits = CostLimits()  # the most one request may cost, and each caller's budget over time
