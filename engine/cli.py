@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -51,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     check = group.add_parser("check", help="validate workflow files; exit 1 on any problem")
     check.add_argument("files", nargs="+", type=Path)
     check.set_defaults(run=_workflow_check)
+    _calendar_commands(_group(commands, "calendar", "the working-day calendar"))
     group = _group(commands, "db", "the database")
     _with_db(group.add_parser("upgrade", help="apply missing migrations")).set_defaults(run=_db_upgrade)
     _with_db(group.add_parser("status", help="list pending migrations")).set_defaults(run=_db_status)
@@ -130,6 +132,44 @@ def _workflow_check(args: argparse.Namespace) -> int:
     if not problems:
         print(f"{len(args.files)} file(s) OK")
     return 1 if problems else 0
+
+
+def _calendar_commands(group: argparse._SubParsersAction) -> None:
+    check = group.add_parser("check", help="validate yearly calendar files; exit 1 on any problem")
+    check.add_argument("files", nargs="+", type=Path)
+    check.set_defaults(run=_calendar_check)
+    show = group.add_parser("show", help="list a month's working days and days off")
+    show.add_argument("month", help="YEAR-MM, e.g. 2025-01")
+    show.set_defaults(run=_calendar_show)
+
+
+def _calendar_check(args: argparse.Namespace) -> int:
+    from engine.calendar import read_file
+
+    missing = [str(path) for path in args.files if not path.is_file()]
+    if missing:
+        raise CliError(f"no such calendar file: {', '.join(missing)}")
+    problems = [problem for path in args.files for problem in read_file(path)[1]]
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print(f"{len(args.files)} file(s) OK")
+    return 1 if problems else 0
+
+
+def _calendar_show(args: argparse.Namespace) -> int:
+    from engine.calendar import WorkingCalendar, month_days
+
+    if not re.fullmatch(r"\d{4}-\d{2}", args.month):
+        raise CliError(f"month must be written YEAR-MM, e.g. 2025-01, got '{args.month}'")
+    days = month_days(*(int(part) for part in args.month.split("-")))
+    calendar = WorkingCalendar.load()
+    working = [day for day in days if calendar.is_working_day(day)]
+    print(f"{args.month}: {len(working)} working day(s), {len(days) - len(working)} day(s) off")
+    for day in days:
+        kind = "working" if day in working else "off"
+        print(f"{day} {day:%a}  {kind:<7}  {calendar.day_name(day) or ''}".rstrip())
+    return 0
 
 
 def _bare(args: argparse.Namespace, create: bool = True):  # -> (db, target, migrations)

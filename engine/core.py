@@ -14,6 +14,7 @@ import pluggy
 from pony import orm
 
 from engine import migrations
+from engine.calendar import WorkingCalendar
 from engine.catalog import Catalog, gather
 from engine.clock import Clock, clock as default_clock
 from engine.db import Target, db_url_from_env, new_database
@@ -46,8 +47,9 @@ def all_migrations(pm: pluggy.PluginManager) -> list[migrations.Migration]:
 
 class Engine:
     def __init__(self, db: orm.Database, target: Target, plugins: pluggy.PluginManager, catalog: Catalog,
-                 clock: Clock) -> None:
+                 clock: Clock, calendar: WorkingCalendar | None = None) -> None:
         self.db, self.target, self.plugins, self.catalog, self.clock = db, target, plugins, catalog, clock
+        self.calendar = calendar or WorkingCalendar.load()  # working days (engine.calendar), years built lazily
         self.workflows = WorkflowRegistry()
         self.workflow_names: dict[int, tuple[str, int]] = {}
         self.listeners: list[Callable[[Any], None]] = []  # called after each commit (subscriptions)
@@ -55,14 +57,15 @@ class Engine:
     @classmethod
     def open(cls, url: str | None = None, *, disabled: Iterable[str] | None = None, extra_plugins: Sequence[Any] = (),
              workflow_files: Iterable[Path] | None = None, upgrade: bool = True, clock: Clock = default_clock,
-             entry_points: bool = True) -> Engine:
-        """Connect, declare entities, apply migrations, load workflows. ``upgrade=False`` refuses to start on a
-        database that needs migrations (use ``minsheng db upgrade``)."""
+             entry_points: bool = True, calendar: WorkingCalendar | None = None) -> Engine:
+        """Connect, declare entities, apply migrations, load workflows and the working-day calendar (``calendar``,
+        else chinese-calendar with the calendar files; a bad file raises ``InvalidDefinition``). ``upgrade=False``
+        refuses to start on a database that needs migrations (use ``minsheng db upgrade``)."""
         pm = make_plugin_manager(disabled_from_env() if disabled is None else disabled, extra_plugins, entry_points)
         db, target = new_database(db_url_from_env(url))
         declare_core_entities(db)
         pm.hook.minsheng_entities(db=db)
-        engine = cls(db, target, pm, gather(pm), clock)
+        engine = cls(db, target, pm, gather(pm), clock, calendar)
         if upgrade:
             migrations.upgrade(db, target, engine.all_migrations())
         elif pending := engine.pending_migrations():
