@@ -410,4 +410,4 @@ def read_file(path: Path) -> tuple[CalendarYear | None, list[DefinitionProblem]]
     except UnicodeDecodeError:
         return None, [DefinitionProblem(str(path), 1, "the file is not UTF-8 text")]
     year = reader.parse(text.replace("\r\n", "\n"))
-    return year, reader.problems
+    return year, sorted(reader.problems, key=lambda problem: problem.line)
