@@ -92,11 +92,14 @@ class WorkingCalendar:
         years: dict[int, CalendarYear] = {}
         for folder in default_folders() if folders is None else folders:
             in_folder: dict[int, Path] = {}
+            if not Path(folder).is_dir():
+                problems.append(DefinitionProblem(str(folder), 0, "no such calendar folder"))
             for path in sorted(Path(folder).glob("*.yaml")):
                 year, found = read_file(path)
                 problems += found
                 if year is not None and year.year in in_folder:
-                    problems.append(DefinitionProblem(str(path), 1, f"year {year.year} is already in {in_folder[year.year]}"))
+                    message = f"year {year.year} is already in {in_folder[year.year]}"
+                    problems.append(DefinitionProblem(str(path), 1, message))
                 elif year is not None:
                     in_folder[year.year], years[year.year] = path, year
         if problems:
@@ -155,9 +158,9 @@ class WorkingCalendar:
 
 
 def default_folders() -> list[Path]:
-    """The package's ``calendars/`` folder, then the administrator's ``$MINSHENG_CALENDARS`` if set."""
+    """The package's ``calendars/`` folder (if installed), then the administrator's ``$MINSHENG_CALENDARS`` if set."""
     admin = os.environ.get(CALENDARS_ENV, "").strip()
-    return [CALENDARS_DIR, *([Path(admin)] if admin else [])]
+    return [*([CALENDARS_DIR] if CALENDARS_DIR.is_dir() else []), *([Path(admin)] if admin else [])]
 
 
 def month_days(year: int, month: int) -> list[dt.date]:

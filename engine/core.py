@@ -49,7 +49,7 @@ class Engine:
     def __init__(self, db: orm.Database, target: Target, plugins: pluggy.PluginManager, catalog: Catalog,
                  clock: Clock, calendar: WorkingCalendar | None = None) -> None:
         self.db, self.target, self.plugins, self.catalog, self.clock = db, target, plugins, catalog, clock
-        self.calendar = calendar or WorkingCalendar.load()  # working days (engine.calendar), years built lazily
+        self.calendar = WorkingCalendar.load() if calendar is None else calendar  # years are built when first used
         self.workflows = WorkflowRegistry()
         self.workflow_names: dict[int, tuple[str, int]] = {}
         self.listeners: list[Callable[[Any], None]] = []  # called after each commit (subscriptions)

@@ -176,6 +176,26 @@ def test_engine_open_refuses_a_bad_calendar_file_naming_file_and_line(db_url, tm
         f"{tmp_path / '2027.yaml'}:6: workday: unknown date format '2027/02/14': write YYYY-MM-DD, e.g. 2027-01-01"]
 
 
+def test_a_later_folder_wins_a_year_and_one_folder_holds_a_year_once(folder, tmp_path_factory):
+    admin = tmp_path_factory.mktemp("admin")
+    (admin / "2027.yaml").write_text(YEAR_2027.replace("2027-01-01", "2027-01-04"), encoding="utf-8")
+    calendar = WorkingCalendar.load([folder, admin])
+    assert calendar.is_working_day(D(2027, 1, 1)) and not calendar.is_working_day(D(2027, 1, 4))
+    (admin / "copy.yaml").write_text(YEAR_2027, encoding="utf-8")
+    with pytest.raises(InvalidDefinition) as caught:
+        WorkingCalendar.load([folder, admin])
+    assert [str(p) for p in caught.value.problems] == [f"{admin / 'copy.yaml'}:1: year 2027 is already in "
+                                                       f"{admin / '2027.yaml'}"]
+
+
+def test_a_missing_administrators_folder_is_an_error(db_url, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MINSHENG_CALENDARS", str(tmp_path / "calendarz"))
+    assert main(["calendar", "show", "2025-01"]) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path / 'calendarz'}:0: no such calendar folder\n"
+    with pytest.raises(InvalidDefinition, match="no such calendar folder"):
+        Engine.open(db_url, entry_points=False)
+
+
 def test_a_year_after_a_gap_is_refused(tmp_path):
     (tmp_path / "2028.yaml").write_text("year: 2028\nholidays: []\n", encoding="utf-8")
     with pytest.raises(InvalidDefinition) as caught:
@@ -233,7 +253,8 @@ def test_every_problem_of_a_calendar_file_with_file_and_line(tmp_path, capsys):
      "holiday: write either date or from and to, not both"),
     ("year: 2027\nworkdays:\n  - {name: 调休}\n", 3, "workday: missing date"),
     ("year: 2027\nholidays:\n  - [2027-01-01]\n", 3, "a holiday must be a mapping"),
-    ("year: 2027\nholidays:\n  - {date: 2027-01-01, name: 元旦\n", 4, "not valid YAML: expected ',' or '}', but got '<stream end>'"),
+    ("year: 2027\nholidays:\n  - {date: 2027-01-01, name: 元旦\n", 4,
+     "not valid YAML: expected ',' or '}', but got '<stream end>'"),
     ("- 2027\n", 1, "the calendar file must be a mapping"),
 ])
 def test_calendar_file_structure_problems(tmp_path, capsys, text, line, message):
