@@ -160,7 +160,8 @@ class ScheduleProjectFields:
     def measures(self, info: Info) -> Optional[list[ScheduleMeasure]]:
         if not _detailed(info.context):
             return None
-        return [ScheduleMeasure.of(m) for m in measures.measures(info.context.sql, self.database_id)]  # type: ignore[attr-defined]
+        plan = measures.measures(info.context.sql, self.database_id)  # type: ignore[attr-defined]
+        return [ScheduleMeasure.of(m) for m in plan]
 
     @strawberry.field(description="The cooperating units 配合单位 (the lead unit is leadUnit).")
     def cooperating_units(self, info: Info) -> list[Unit]:

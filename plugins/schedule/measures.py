@@ -9,14 +9,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Sequence
 
-from pony import orm
-
 from engine import audit
 from engine.actors import ActorView
 from engine.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from engine.sql import Sql, to_date
 from plugins.schedule import inputs
-from plugins.schedule.permissions import MEASURE_DONE, MEASURES, leads, locked_for_write
+from plugins.schedule.permissions import MEASURE_DONE, MEASURES, leads, locked_for_write, write_session
 from plugins.schedule.units import cooperating
 
 if TYPE_CHECKING:
@@ -80,7 +78,7 @@ def done_share(plan: Sequence[Measure]) -> Decimal | None:
 
 def set_measures(engine: Engine, actor: ActorView, project_id: int, items: Sequence[MeasureInput]) -> list[Measure]:
     """Replace the project's plan with ``items``; measures left out are taken off the plan (kept on record)."""
-    with orm.db_session(immediate=True):
+    with write_session():
         sql = Sql(engine.db)
         row = locked_for_write(engine, sql, actor, project_id, MEASURES)
         end = to_date(sql.scalar("SELECT planned_end FROM project WHERE id = ?", (project_id,)))
@@ -155,7 +153,7 @@ def mark_measure_done(engine: Engine, actor: ActorView, measure_id: int, done: b
                       evidence: Any = None) -> Measure:
     """Mark a measure done (with the date, default today, and the evidence) or not done again. A cooperating
     unit's clerk may mark only the measures its unit is responsible for."""
-    with orm.db_session(immediate=True):
+    with write_session():
         sql = Sql(engine.db)
         found = sql.one("SELECT project_id, unit_id FROM schedule_measure WHERE id = ? AND removed_at IS NULL",
                         (measure_id,))

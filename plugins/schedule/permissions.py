@@ -7,12 +7,15 @@ A project in a final state (终止, 回头看 …) takes no more schedule record
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
+
+from pony import orm
 
 from engine import access
 from engine.actors import ActorView
-from engine.errors import Forbidden, NotFound
+from engine.errors import Conflict, Forbidden, NotFound
 from engine.sql import Sql
 from engine.transition import locate
 
@@ -67,3 +70,14 @@ def locked_for_write(engine: Engine, sql: Sql, actor: ActorView, project_id: int
 def leads(engine: Engine, actor: ActorView, row: ProjectRow) -> bool:
     """Whether ``actor`` acts on the project as more than a cooperating unit (lead unit, or an area role)."""
     return access.can_act(engine, actor, row)
+
+
+@contextmanager
+def write_session() -> Iterator[None]:
+    """One write transaction (SQLite: ``BEGIN IMMEDIATE``); a concurrent change the row lock did not keep out
+    (a duplicate audit sequence number, a failed optimistic check) comes out as ``Conflict``, all rolled back."""
+    try:
+        with orm.db_session(immediate=True):
+            yield
+    except (orm.IntegrityError, orm.TransactionError) as exc:
+        raise Conflict("someone else changed this project at the same moment; reload and try again") from exc

@@ -12,13 +12,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pony import orm
-
 from engine import audit
 from engine.actors import ActorView
 from engine.sql import Sql, to_date, to_datetime
 from plugins.schedule import inputs
-from plugins.schedule.permissions import PROGRESS, locked_for_write
+from plugins.schedule.permissions import PROGRESS, locked_for_write, write_session
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -81,7 +79,7 @@ def page(sql: Sql, project_id: int, first: int, before_id: int | None = None) ->
 def report_progress(engine: Engine, actor: ActorView, project_id: int, given: ProgressInput) -> Report:
     """File a progress report; refused (naming the field) for a percent outside 0–100, a date in the future or
     before the latest report, or a percent below the latest report's without a reason."""
-    with orm.db_session(immediate=True):
+    with write_session():
         sql = Sql(engine.db)
         locked_for_write(engine, sql, actor, project_id, PROGRESS)  # access first, then the input
         percent = inputs.percent(given.percent, ["input", "percent"])

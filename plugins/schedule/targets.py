@@ -12,14 +12,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Sequence
 
-from pony import orm
-
 from engine import audit
 from engine.actors import ActorView
 from engine.errors import FieldProblem, Forbidden, InvalidInput
 from engine.sql import Sql, to_date
 from plugins.schedule import inputs
-from plugins.schedule.permissions import ACTUALS, TARGETS, locked_for_write
+from plugins.schedule.permissions import ACTUALS, TARGETS, locked_for_write, write_session
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -117,7 +115,7 @@ def active_ids(sql: Sql, project_id: int) -> set[int]:
 def set_targets(engine: Engine, actor: ActorView, project_id: int, items: Sequence[TargetInput]) -> list[Target]:
     """Replace the project's targets with ``items`` (existing ones by id keep their actuals; those left out are
     taken off the plan); refused outside the planning window. Returns the targets in force."""
-    with orm.db_session(immediate=True):
+    with write_session():
         sql = Sql(engine.db)
         row = locked_for_write(engine, sql, actor, project_id, TARGETS)
         check_change_window(engine, sql, row)
@@ -189,7 +187,7 @@ def _store_targets(sql: Sql, project_id: int, cleaned: list[tuple]) -> list[int]
 
 def report_actuals(engine: Engine, actor: ActorView, project_id: int, items: Sequence[ActualInput]) -> list[Target]:
     """Record each target's actual value as of a date (default today); earlier actuals stay as history."""
-    with orm.db_session(immediate=True):
+    with write_session():
         sql = Sql(engine.db)
         locked_for_write(engine, sql, actor, project_id, ACTUALS)
         cleaned = _clean_actuals(engine, sql, project_id, items)

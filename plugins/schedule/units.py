@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
-from pony import orm
-
 from engine import audit
 from engine.actors import ActorView
 from engine.errors import FieldProblem, InvalidInput
 from engine.sql import Sql
-from plugins.schedule.permissions import COOPERATING, locked_for_write
+from plugins.schedule.permissions import COOPERATING, locked_for_write, write_session
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -38,7 +36,7 @@ def cooperating(sql: Sql, project_id: int) -> list[UnitRef]:
 def set_cooperating_units(engine: Engine, actor: ActorView, project_id: int, unit_ids: Sequence[int]) -> list[UnitRef]:
     """Make ``unit_ids`` the project's cooperating units; refused for an unknown unit, the lead unit, a repeat,
     or a unit taken off while it is still responsible for a measure."""
-    with orm.db_session(immediate=True):
+    with write_session():
         sql = Sql(engine.db)
         row = locked_for_write(engine, sql, actor, project_id, COOPERATING)
         _check(sql, actor, row.view.lead_unit_id, project_id, unit_ids)
