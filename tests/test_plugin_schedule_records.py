@@ -283,6 +283,10 @@ def test_progress_reports_newest_first_and_the_latest_is_the_current_progress(gq
                             "after: $after) { edges { node { percent } } pageInfo { hasNextPage } } } }",
                {"id": gid("Project", pid), "after": page["pageInfo"]["endCursor"]})["data"]["project"]
     assert rest["progressReports"] == {"edges": [{"node": {"percent": 20}}], "pageInfo": {"hasNextPage": False}}
+    bad = gql("edu_clerk", "query($id: ID!) { project(id: $id) { progressReports(after: \"Zm9vOjE=\") { pageInfo "
+                           "{ hasNextPage } } } }", {"id": gid("Project", pid)})
+    assert [(e["message"], e["extensions"]["code"]) for e in bad["errors"]] == [
+        ("'Zm9vOjE=' is not a cursor from this API", "INVALID_INPUT")]
 
 
 @pytest.mark.parametrize("values, error", [
