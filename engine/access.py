@@ -4,7 +4,8 @@ Each role has a scope, set in the workflow files (``roles: {unit: {label: 牵头
 ``unit: 牵头单位`` form gives the default: ``unit`` → unit, ``resident`` → public, every other role → area):
 
 - ``area``: projects in the actor's region and every region below it;
-- ``unit``: within that area, only the projects the actor's unit leads (牵头单位);
+- ``unit``: within that area, only the projects the actor's unit leads (牵头单位) or cooperates on (配合单位,
+  the project's ``project_unit`` rows);
 - ``public``: projects in states the workflow marks ``public``, in any region, plus those the actor created; the
   history is shown as the public sees it (no names, comments or form fields).
 
@@ -14,6 +15,11 @@ list ``overrides: [other]``, and then ``other``'s limit does not apply to an act
 public and an actor without roles have the public scope. Reads, list pages and roll-ups (``read_scope_sql``),
 transitions, edits, plugin writes and subscription filters all ask ``reach``; what an actor may *do* within its
 reach is then decided by roles (a transition's ``roles``, a plugin's write rule).
+
+A cooperating unit reads a project but does not run it: transitions, edits and the plugins' writes use
+``can_act``, the same rule with cooperating units left out, so only the lead unit's clerks act there. A plugin
+may let a cooperating unit write its own records (the schedule plugin: a measure the unit is responsible for) by
+locating the project with ``engine.transition.locate(..., cooperating=True)`` and checking the record itself.
 """
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ from typing import TYPE_CHECKING
 from engine.actors import ActorView
 from engine.workflow.scopes import AREA, PUBLIC_SCOPE, UNIT, AccessPolicy, Reach
 
-__all__ = ["AREA", "PUBLIC_SCOPE", "UNIT", "AccessPolicy", "Reach", "can_read", "can_read_fields",
+__all__ = ["AREA", "PUBLIC_SCOPE", "UNIT", "AccessPolicy", "Reach", "can_act", "can_read", "can_read_fields",
            "is_public_state", "public_states_sql", "reach", "read_scope_sql"]
 
 if TYPE_CHECKING:
@@ -39,14 +45,23 @@ def is_public_state(engine: Engine, workflow_id: int, state: str) -> bool:
 
 
 def can_read_fields(engine: Engine, actor: ActorView, workflow_id: int, state: str, region_path: str,
-                    lead_unit_id: int | None, created_by: int | None) -> bool:
-    """The rule on a project's plain columns (for callers that selected them themselves)."""
+                    lead_unit_id: int | None, created_by: int | None,
+                    cooperating: frozenset[int] = frozenset()) -> bool:
+    """The rule on a project's plain columns (for callers that selected them themselves); ``cooperating``: the
+    project's cooperating units, needed only when the actor is unit-bound and its unit does not lead."""
     return reach(engine, actor).allows(region_path, lead_unit_id, is_public_state(engine, workflow_id, state),
-                                       created_by)
+                                       created_by, cooperating)
 
 
 def can_read(engine: Engine, actor: ActorView, row: ProjectRow) -> bool:
-    """Whether ``actor`` reaches the project row (to read it, and to act on it as its roles allow)."""
+    """Whether ``actor`` reaches the project row to read it (a cooperating unit's clerk included)."""
+    return can_read_fields(engine, actor, row.workflow_id, row.view.state, row.region_path, row.view.lead_unit_id,
+                           row.view.created_by, row.cooperating_unit_ids)
+
+
+def can_act(engine: Engine, actor: ActorView, row: ProjectRow) -> bool:
+    """Whether ``actor`` reaches the project row to act on it as its roles allow: the read rule without the
+    cooperating units, so a unit clerk acts only on projects its unit leads."""
     return can_read_fields(engine, actor, row.workflow_id, row.view.state, row.region_path, row.view.lead_unit_id,
                            row.view.created_by)
 
@@ -74,8 +89,9 @@ def read_scope_sql(engine: Engine, actor: ActorView, alias: str = "p") -> tuple[
     if scope.unit_bound:
         if scope.unit_id is None:
             return ["1 = 0"], []
-        conditions.append(f"{alias}.lead_unit_id = ?")
-        params.append(scope.unit_id)
+        conditions.append(f"({alias}.lead_unit_id = ? OR {alias}.id IN"
+                          " (SELECT project_id FROM project_unit WHERE unit_id = ?))")
+        params.extend([scope.unit_id, scope.unit_id])
     if scope.published_only:
         published, published_params = public_states_sql(engine, alias)
         if scope.creator_id is not None:

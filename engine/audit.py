@@ -3,6 +3,10 @@
 Each record's hash is sha256 over the previous record's hash and the record's own canonical JSON. The project row
 keeps the sequence number and hash of its newest record, so deleting the last records shows too.
 ``verify`` walks every chain and names the first broken record of each.
+
+Kinds (``KINDS``): ``create`` and ``transition`` (written by the engine), ``edit`` (a change of the project's
+details or a plugin's plan records) and ``progress`` (a progress report 进度报告); the last two change no state
+and are appended with ``append_record`` inside the caller's transaction.
 """
 from __future__ import annotations
 
@@ -12,16 +16,19 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from engine.errors import Conflict
 from engine.sql import Sql, to_datetime
 
 GENESIS = "0" * 64
+KINDS = ("create", "transition", "edit", "progress")
+STATELESS_KINDS = ("edit", "progress")  # records that leave the project's state as it is
 
 
 @dataclass(frozen=True)
 class AuditEntry:
     project_id: int
     seq: int
-    kind: str  # create | transition | edit
+    kind: str  # one of KINDS
     event: str
     from_state: str | None
     to_state: str
@@ -59,6 +66,30 @@ def append(sql: Sql, entry: AuditEntry) -> str:
     return digest
 
 
+def append_record(sql: Sql, project_id: int, kind: str, event: str, actor_id: int | None, actor_name: str,
+                  at: dt.datetime, fields: dict[str, Any], comment: str | None = None) -> AuditEntry:
+    """Append a record that changes no state (``kind`` ``edit`` or ``progress``) to the project's chain, in the
+    caller's transaction, and move the project's ``audit_seq``/``audit_head`` to it; return the record.
+
+    The caller should hold the project's row lock (``engine.transition.locate(..., lock=True)``); without it a
+    concurrent append is detected and raises ``Conflict``, and the caller's transaction must then roll back.
+    """
+    if kind not in STATELESS_KINDS:
+        raise ValueError(f"append_record writes {' or '.join(STATELESS_KINDS)} records, not {kind!r}")
+    row = sql.one("SELECT state, audit_seq, audit_head FROM project WHERE id = ?" + sql.for_update(), (project_id,))
+    if row is None:
+        raise ValueError(f"project {project_id} does not exist")
+    state, seq, head = row
+    entry = AuditEntry(project_id, seq + 1, kind, event, state, state, actor_id, actor_name, at,
+                       canonical_json(fields), comment, head)
+    digest = append(sql, entry)
+    updated = sql.execute("UPDATE project SET audit_seq = ?, audit_head = ?, updated_at = ? WHERE id = ? AND"
+                          " audit_seq = ?", (entry.seq, digest, at, project_id, seq))
+    if updated.rowcount != 1:
+        raise Conflict("someone else changed this project at the same moment; reload and try again")
+    return entry
+
+
 @dataclass(frozen=True)
 class BrokenRecord:
     project_id: int
@@ -89,6 +120,8 @@ def _first_break(sql: Sql, project_id: int, code: str, last_seq: int, head: str)
     for row in sql.all(SELECT_CHAIN, (project_id,)):
         entry = AuditEntry(*row[:8], to_datetime(row[8]), *row[9:12])
         stored_hash = row[12]
+        if entry.kind not in KINDS:
+            return BrokenRecord(project_id, code, entry.seq, f"unknown record kind {entry.kind!r}")
         if entry.seq != expected_seq:
             return BrokenRecord(project_id, code, expected_seq, f"record {expected_seq} is missing")
         if entry.prev_hash != expected_prev:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from pony import orm
 
+from engine import access
 from engine.actors import ActorView
 from engine.sql import Sql
 from engine.transition import evaluate_guards, guard_context, locate, role_reason
@@ -13,6 +14,8 @@ from engine.workflow.model import FieldSpec
 
 if TYPE_CHECKING:
     from engine.core import Engine
+
+LEAD_ONLY = "only the lead unit (牵头单位) acts on this project; a cooperating unit (配合单位) reads it"
 
 
 @dataclass(frozen=True)
@@ -29,11 +32,12 @@ def available_transitions(engine: Engine, actor: ActorView, project_id: int) -> 
     """Every transition from the project's current state, for this actor (guards evaluated read-only)."""
     with orm.db_session:
         sql = Sql(engine.db)
-        row = locate(engine, sql, actor, project_id)
+        row = locate(engine, sql, actor, project_id, cooperating=True)  # a cooperating unit reads, cannot act
+        lead_only = None if access.can_act(engine, actor, row) else LEAD_ONLY
         loaded = engine.workflows.get(row.workflow_id)
         result = []
         for transition in loaded.definition.transitions_from(row.view.state):
-            reasons = []
+            reasons = [lead_only] if lead_only else []
             role = role_reason(engine, row, transition, actor)
             if role:
                 reasons.append(role)

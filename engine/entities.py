@@ -86,7 +86,7 @@ def declare_core_entities(db: orm.Database) -> None:
         id = orm.PrimaryKey(int, auto=True)
         project_id = orm.Required(int)
         seq = orm.Required(int)
-        kind = orm.Required(str)  # create | transition | edit
+        kind = orm.Required(str)  # create | transition | edit | progress (see engine.audit.KINDS)
         event = orm.Required(str)
         from_state = orm.Optional(str, nullable=True)
         to_state = orm.Required(str)
@@ -98,6 +98,13 @@ def declare_core_entities(db: orm.Database) -> None:
         prev_hash = orm.Required(str)
         hash = orm.Required(str)
         orm.composite_key(project_id, seq)
+
+    class ProjectUnit(db.Entity):
+        """A cooperating unit 配合单位 of a project: its clerks read the project (``engine.access``)."""
+        _table_ = "project_unit"
+        project_id = orm.Required(int)
+        unit_id = orm.Required(int, index=True)
+        orm.PrimaryKey(project_id, unit_id)
 
     class IdempotencyKey(db.Entity):
         _table_ = "idempotency_key"
@@ -174,4 +181,9 @@ CORE_MIGRATIONS.append(Migration("core", 5, "projects remember who created them 
 ALTER TABLE project ADD COLUMN created_by INTEGER;
 UPDATE project SET created_by = (SELECT a.actor_id FROM audit_record a WHERE a.project_id = project.id AND a.seq = 1);
 CREATE INDEX idx_project_created_by ON project (created_by)
+"""))
+CORE_MIGRATIONS.append(Migration("core", 6, "projects have cooperating units (配合单位), who read them", """
+CREATE TABLE project_unit (project_id INTEGER NOT NULL REFERENCES project (id), unit_id INTEGER NOT NULL,
+    PRIMARY KEY (project_id, unit_id));
+CREATE INDEX idx_project_unit_unit ON project_unit (unit_id, project_id)
 """))

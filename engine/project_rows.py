@@ -1,7 +1,7 @@
 """Reading project rows as plain snapshots (``ProjectView``) with plain SQL."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.guards import ProjectView
 from engine.sql import Sql, to_decimal
@@ -20,10 +20,17 @@ class ProjectRow:
     previous_state: str | None
     audit_seq: int
     audit_head: str
+    cooperating_unit_ids: frozenset[int] = field(default_factory=frozenset)  # 配合单位 (``project_unit``)
+
+
+def cooperating_units(sql: Sql, project_id: int) -> frozenset[int]:
+    """The ids of the project's cooperating units 配合单位 (empty when it has none)."""
+    return frozenset(r[0] for r in sql.all("SELECT unit_id FROM project_unit WHERE project_id = ?", (project_id,)))
 
 
 def read(sql: Sql, project_id: int, names: dict[int, tuple[str, int]], lock: bool = False) -> ProjectRow | None:
-    """Load one project; ``names`` maps workflow ids to (name, version). ``lock`` takes the row lock."""
+    """Load one project with its cooperating units; ``names`` maps workflow ids to (name, version). ``lock``
+    takes the row lock."""
     row = sql.one(f"SELECT {COLUMNS} FROM project WHERE id = ?" + (sql.for_update() if lock else ""),
                   (project_id,))
     if row is None:
@@ -31,4 +38,4 @@ def read(sql: Sql, project_id: int, names: dict[int, tuple[str, int]], lock: boo
     name, version = names[row[10]]
     view = ProjectView(row[0], row[1], row[2], row[3], row[4], row[5], row[6], to_decimal(row[7]), row[8],
                        row[9], name, version, row[15])
-    return ProjectRow(view, row[10], row[11], row[12], row[13], row[14])
+    return ProjectRow(view, row[10], row[11], row[12], row[13], row[14], cooperating_units(sql, project_id))

@@ -109,11 +109,14 @@ def _check_comment(comment: str) -> None:
         raise InvalidInput([FieldProblem(["comment"], f"the comment {problem}")])
 
 
-def locate(engine: Engine, sql: Sql, actor: ActorView, project_id: int, lock: bool = False) -> ProjectRow:
-    """The project if the actor reaches it (``engine.access``: the same rule as reading it); anything else answers
-    exactly like a missing project."""
+def locate(engine: Engine, sql: Sql, actor: ActorView, project_id: int, lock: bool = False,
+           cooperating: bool = False) -> ProjectRow:
+    """The project if the actor may act on it (``engine.access.can_act``: a unit clerk, only where its unit
+    leads; with ``cooperating``, ``can_read``: also where it cooperates, for a caller that checks the record
+    itself); anything else answers exactly like a missing project."""
     row = read(sql, project_id, engine.workflow_names, lock=lock)
-    if row is None or not access.can_read(engine, actor, row):
+    allowed = access.can_read if cooperating else access.can_act
+    if row is None or not allowed(engine, actor, row):
         raise NotFound(f"project {project_id} does not exist", path=["projectId"])
     return row
 

@@ -19,6 +19,7 @@ from engine.access import can_read_fields, reach
 from engine.api.ids import to_global_id
 from engine.api.types import FormField, HistoryEntry, Node, Region, State, TransitionOption, Unit
 from engine.availability import available_transitions
+from engine.project_rows import cooperating_units
 from engine.regions import RegionView
 from engine.sql import to_date, to_datetime, to_decimal
 
@@ -89,9 +90,10 @@ def _entry(row: Sequence[Any]) -> HistoryEntry:
 
 
 def _state_changes(ctx: RequestContext, project_id: int, first: int, before_seq: int | None) -> list[tuple]:
-    """Creation and transition records (no edits), newest first, in the shape of ``audit.iter_history``."""
+    """Creation and transition records (no edits, no progress reports), newest first, in the shape of
+    ``audit.iter_history``."""
     query = ("SELECT seq, kind, event, from_state, to_state, actor_id, actor_name, at, fields, comment, hash"
-             " FROM audit_record WHERE project_id = ? AND kind <> 'edit'")
+             " FROM audit_record WHERE project_id = ? AND kind IN ('create', 'transition')")
     params: list[Any] = [project_id]
     if before_seq is not None:
         query += " AND seq < ?"
@@ -122,7 +124,12 @@ def project_from_row(ctx: RequestContext, row: Sequence[Any]) -> ProjectBase:
 def load_project(ctx: RequestContext, project_id: int) -> ProjectBase | None:
     """One project the actor may read, or None (missing and out-of-scope look the same)."""
     row = ctx.sql.one(SELECT + " WHERE p.id = ?", (project_id,))
-    if row is None or not can_read_fields(ctx.engine, ctx.actor, row[12], row[10], row[13], row[22], row[26]):
+    if row is None:
+        return None
+    scope = reach(ctx.engine, ctx.actor)
+    cooperating = cooperating_units(ctx.sql, project_id) if scope.unit_bound and row[22] != scope.unit_id else None
+    if not can_read_fields(ctx.engine, ctx.actor, row[12], row[10], row[13], row[22], row[26],
+                           cooperating or frozenset()):
         return None
     return project_from_row(ctx, row)
 

@@ -16,7 +16,7 @@ class Reach:
     """The projects one actor reaches: every condition set here must hold (see the module doc)."""
 
     region_path: str | None  # only projects under this region path; None: any region
-    unit_bound: bool = False  # only projects led by ``unit_id`` (none when it is None)
+    unit_bound: bool = False  # only projects ``unit_id`` leads or cooperates on (none when it is None)
     unit_id: int | None = None
     published_only: bool = False  # only projects in a public state, or created by ``creator_id``
     creator_id: int | None = None
@@ -31,11 +31,14 @@ class Reach:
         """Whether a region (by its path) may be named by this reader: the public scope names any region."""
         return self.region_path is None or region_path.startswith(self.region_path)
 
-    def allows(self, region_path: str, lead_unit_id: int | None, public: bool, created_by: int | None) -> bool:
-        """Whether a project with these facts (``public``: its state is published) is within reach."""
+    def allows(self, region_path: str, lead_unit_id: int | None, public: bool, created_by: int | None,
+               cooperating: frozenset[int] = frozenset()) -> bool:
+        """Whether a project with these facts (``public``: its state is published; ``cooperating``: the units
+        it names 配合单位, which a unit-bound actor's unit may be one of) is within reach."""
         if not self.covers(region_path):
             return False
-        if self.unit_bound and (self.unit_id is None or lead_unit_id != self.unit_id):
+        if self.unit_bound and (self.unit_id is None or (lead_unit_id != self.unit_id
+                                                         and self.unit_id not in cooperating)):
             return False
         return not self.published_only or public or (self.creator_id is not None and created_by == self.creator_id)
 

@@ -1,0 +1,32 @@
+"""Built-in plugin: schedule 进度 — a project's quantified targets (指标) and their actuals, its plan of measures
+and milestones (措施/节点) with responsible lead or cooperating units (牵头/配合), and its progress reports (进度报告),
+each audited in the project's hash chain. The pace of a project (序时进度) is computed in ``plugins.schedule.pace``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from engine.api.extension import GraphQLExtension
+from engine.hookspecs import hookimpl
+from engine.migrations import Migration
+
+
+@hookimpl
+def minsheng_entities(db: Any) -> None:
+    from plugins.schedule.entities import declare
+
+    declare(db)
+
+
+@hookimpl
+def minsheng_migrations() -> list[Migration]:
+    from plugins.schedule.entities import MIGRATIONS
+
+    return list(MIGRATIONS)
+
+
+@hookimpl
+def minsheng_graphql() -> GraphQLExtension:
+    from plugins.schedule.graphql import extension
+
+    return extension()

@@ -1,0 +1,112 @@
+"""Progress reports 进度报告 filed by the lead unit: the percent complete on a date (0–100, never lower than the
+previous report unless a reason is given), what was done, the problems, the next steps, and who reported.
+
+Each report is a row of ``schedule_progress_report`` and a ``progress`` record in the project's audit chain,
+written in one transaction. The project row is locked first, so two reports at once are compared one after the
+other: both cannot pass the "not lower than the previous" check. The current progress is the latest report (by
+report date, then as filed).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from engine import audit
+from engine.actors import ActorView
+from engine.sql import Sql, to_date, to_datetime
+from plugins.schedule import inputs
+from plugins.schedule.permissions import PROGRESS, locked_for_write, write_session
+
+if TYPE_CHECKING:
+    from engine.core import Engine
+
+TEXT_LIMIT = 5000
+REASON_LIMIT = 1000
+COLUMNS = ("id, project_id, reported_on, percent, narrative, problems, next_steps, reason, reporter_name,"
+           " created_at")
+NEWEST_FIRST = " ORDER BY reported_on DESC, id DESC"
+
+
+@dataclass(frozen=True)
+class ProgressInput:
+    percent: Any
+    reported_on: Any = None
+    narrative: Any = None
+    problems: Any = None
+    next_steps: Any = None
+    reason: Any = None
+
+
+@dataclass(frozen=True)
+class Report:
+    id: int
+    project_id: int
+    reported_on: dt.date
+    percent: int
+    narrative: str | None
+    problems: str | None
+    next_steps: str | None
+    reason: str | None
+    reporter_name: str | None
+    created_at: dt.datetime | None
+
+
+def _report(r: tuple) -> Report:
+    return Report(r[0], r[1], to_date(r[2]), int(r[3]), r[4], r[5], r[6], r[7], r[8],
+                  None if r[9] is None else to_datetime(r[9]))
+
+
+def latest(sql: Sql, project_id: int) -> Report | None:
+    """The project's current progress: its latest report, or None before the first."""
+    row = sql.one(f"SELECT {COLUMNS} FROM schedule_progress_report WHERE project_id = ?{NEWEST_FIRST} LIMIT 1",
+                  (project_id,))
+    return None if row is None else _report(row)
+
+
+def page(sql: Sql, project_id: int, first: int, before_id: int | None = None) -> tuple[list[Report], bool]:
+    """Up to ``first`` reports newest first, after the report ``before_id`` if given; and whether more follow.
+    Report dates never go back (``report_progress`` refuses it), so newest first is also by id."""
+    query = f"SELECT {COLUMNS} FROM schedule_progress_report WHERE project_id = ?"
+    params: list[Any] = [project_id]
+    if before_id is not None:
+        query += " AND id < ?"
+        params.append(before_id)
+    rows = sql.all(query + " ORDER BY id DESC LIMIT ?", (*params, first + 1))
+    return [_report(r) for r in rows[:first]], len(rows) > first
+
+
+def report_progress(engine: Engine, actor: ActorView, project_id: int, given: ProgressInput) -> Report:
+    """File a progress report; refused (naming the field) for a percent outside 0–100, a date in the future or
+    before the latest report, or a percent below the latest report's without a reason."""
+    with write_session():
+        sql = Sql(engine.db)
+        locked_for_write(engine, sql, actor, project_id, PROGRESS)  # access first, then the input
+        percent = inputs.percent(given.percent, ["input", "percent"])
+        on = inputs.day(given.reported_on, ["input", "reportedOn"], engine.clock.today())
+        texts = [inputs.text(value, ["input", name], TEXT_LIMIT, multiline=True) for name, value in
+                 (("narrative", given.narrative), ("problems", given.problems), ("nextSteps", given.next_steps))]
+        reason = inputs.text(given.reason, ["input", "reason"], REASON_LIMIT, multiline=True)
+        previous = latest(sql, project_id)
+        _check_against(previous, on, percent, reason)
+        now = engine.clock.now()
+        report_id = sql.insert(
+            "INSERT INTO schedule_progress_report (project_id, reported_on, percent, narrative, problems, next_steps,"
+            " reason, reporter_id, reporter_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (project_id, on, percent, *texts, reason, actor.id, actor.name, now))
+        audit.append_record(sql, project_id, "progress", "report_progress", actor.id, actor.name, now, {
+            "report": report_id, "reported_on": on.isoformat(), "percent": percent,
+            "previous_percent": previous.percent if previous else None, "narrative": texts[0],
+            "problems": texts[1], "next_steps": texts[2], "reason": reason})
+    return Report(report_id, project_id, on, percent, *texts, reason, actor.name, now)
+
+
+def _check_against(previous: Report | None, on: dt.date, percent: int, reason: str | None) -> None:
+    if previous is None:
+        return
+    if on < previous.reported_on:
+        raise inputs.problem(["input", "reportedOn"], f"must not be before the latest report "
+                                                      f"({previous.reported_on.isoformat()}), got {on.isoformat()}")
+    if percent < previous.percent and not reason:
+        raise inputs.problem(["input", "percent"], f"is lower than the latest report's {previous.percent}% "
+                                                   f"({previous.reported_on.isoformat()}); give a reason to lower it")
