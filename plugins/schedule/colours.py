@@ -170,8 +170,8 @@ class _Reader:
         except InvalidOperation:
             value = None
         if value is None or not value.is_finite():
-            shown = node.value if isinstance(node, ScalarNode) else "a " + type(node).__name__[:-4].lower()
-            self.report(node, f"{what} must be a number, got {shown!r}")
+            shown = repr(node.value) if isinstance(node, ScalarNode) else "a " + type(node).__name__[:-4].lower()
+            self.report(node, f"{what} must be a number, got {shown}")
             return None
         return value
 
@@ -210,7 +210,8 @@ class _Reader:
                 self.report(key_node, f"duplicate colour '{name}'")
                 continue
             entry = self.mapping(value, COLOUR_KEYS, f"colour '{name}'", at=key_node)
-            if entry is None:
+            if entry is None:  # known by name all the same, so bands naming it report nothing more
+                self.colours[name] = Colour(name, name)
                 continue
             label = self.text(entry["label"], f"colour '{name}': label") if "label" in entry else None
             hex_code = self.text(entry["hex"], f"colour '{name}': hex") if "hex" in entry else None
