@@ -356,3 +356,12 @@ def test_percentages_round_half_up_exactly() -> None:
     assert str(expected_progress(*plan, start, basis="day")) == "0.13"
     assert str(expected_progress(*plan, start + timedelta(days=2), basis="day")) == "0.38"  # 0.375
     assert str(assess(Decimal("0.125"), Decimal(0), DEFAULT).lag) == "0.13"
+
+
+def test_the_readme_example_scheme_is_valid_and_means_what_it_says() -> None:
+    readme = (DEFAULT_PATH.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    scheme = ColourScheme.parse(example, "README.md")
+    colours = [assess(Decimal(50), Decimal(50) - Decimal(lag), scheme).colour for lag in ("9.99", "10", "30", "30.01")]
+    assert colours == ["green", "yellow", "yellow", "red"]
+    assert assess(Decimal(50), Decimal(0), scheme, completed=True).colour == "blue"
