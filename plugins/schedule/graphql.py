@@ -22,6 +22,7 @@ from engine.errors import FieldProblem, InvalidInput
 from engine.texts import shown
 from plugins.schedule import graphql_inputs as gi
 from plugins.schedule import measures, progress, targets, units
+from plugins.schedule.graphql_pace import PaceProjectFields, PaceQuery
 from plugins.schedule.graphql_types import (CURSOR_PREFIX, ProgressReport, ProgressReportConnection,
                                             ScheduleMeasure, ScheduleTarget, connection, target_list, unit_list)
 
@@ -151,7 +152,7 @@ def _before(after: Optional[str]) -> int | None:
 
 
 @strawberry.type
-class ScheduleProjectFields:
+class ScheduleProjectFields(PaceProjectFields):
     @strawberry.field(description="Quantified targets 指标 with their actuals and completion.")
     def targets(self, info: Info) -> list[ScheduleTarget]:
         return _targets(info.context, self.database_id)  # type: ignore[attr-defined]  # self is the Project
@@ -184,4 +185,4 @@ class ScheduleProjectFields:
 
 
 def extension() -> GraphQLExtension:
-    return GraphQLExtension(mutation=ScheduleMutation, project=ScheduleProjectFields)
+    return GraphQLExtension(query=PaceQuery, mutation=ScheduleMutation, project=ScheduleProjectFields)

@@ -1,0 +1,171 @@
+"""序时进度 in GraphQL: ``Project.progress`` (expected progress, lag, status and colour on a date) and the query
+``laggingProjects`` (projects under way, most behind first). The public sees both for published projects: they are
+figures, not narratives."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Optional
+
+import strawberry
+from strawberry.types import Info
+
+from engine.access import read_scope_sql
+from engine.api.access import readable_region
+from engine.api.context import RequestContext
+from engine.api.ids import from_global_id, to_global_id
+from engine.api.queries import PageInfo
+from engine.errors import FieldProblem, InvalidInput
+from engine.texts import shown
+from plugins.schedule.standing import Planned, Standing, standings
+
+MAX_PAGE = 100
+CURSOR = "lagging"
+
+
+@strawberry.enum(description="超序时 / 按序时 / 慢序时: reported progress against expected, within the tolerance.")
+class PaceStatus(Enum):
+    AHEAD = "ahead"
+    ON_SCHEDULE = "on_schedule"
+    BEHIND = "behind"
+
+
+@strawberry.type(description="序时进度 on a date: expected progress (the share of the planned period elapsed, the "
+                             "days in 暂缓 left out), the latest reported progress, the lag in points, status and "
+                             "colour by the deployment's scheme.")
+class ScheduleProgress:
+    on: dt.date
+    basis: str = strawberry.field(description="month, day or working_day.")
+    expected: Decimal = strawberry.field(description="Percent, two places.")
+    reported: Optional[Decimal] = strawberry.field(description="The latest report's percent; null before the first "
+                                                               "(lag, status and colour then count it as 0).")
+    reported_on: Optional[dt.date]
+    lag: Decimal = strawberry.field(description="expected − reported, in percentage points (negative: ahead).")
+    status: PaceStatus
+    status_label: str
+    colour: str
+    colour_label: str
+
+    @classmethod
+    def of(cls, s: Standing) -> ScheduleProgress:
+        p = s.pace
+        return cls(on=s.on, basis=s.basis, expected=p.expected, reported=p.reported, reported_on=s.reported_on,
+                   lag=p.lag, status=PaceStatus(p.status), status_label=p.status_label, colour=p.colour,
+                   colour_label=p.colour_label)
+
+
+@strawberry.type(description="A project under way with its 序时进度.")
+class LaggingProject:
+    project_id: strawberry.ID
+    code: str
+    title: str
+    region_name: str
+    lead_unit_name: Optional[str]
+    progress: ScheduleProgress
+
+
+@strawberry.type
+class LaggingProjectEdge:
+    cursor: str
+    node: LaggingProject
+
+
+@strawberry.type(description="Projects under way whose lag is at least minLag, most behind first.")
+class LaggingProjectConnection:
+    edges: list[LaggingProjectEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+def _today(ctx: RequestContext, on: dt.date | None) -> dt.date:
+    return on or ctx.engine.clock.now().date()
+
+
+def project_progress(ctx: RequestContext, project: Any, on: dt.date | None) -> ScheduleProgress | None:
+    row = ctx.sql.one("SELECT workflow_id, state, planned_start, planned_end FROM project WHERE id = ?",
+                      (project.database_id,))
+    if row is None:
+        return None
+    planned = Planned(project.database_id, row[0], row[1], _date(row[2]), _date(row[3]))
+    found = standings(ctx.engine, ctx.sql, [planned], _today(ctx, on)).get(project.database_id)
+    return None if found is None else ScheduleProgress.of(found)
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _under_way(ctx: RequestContext) -> list[tuple[int, str]]:
+    return [(wid, s.name) for wid, w in ctx.engine.workflows.by_id.items() for s in w.definition.states.values()
+            if not (s.final or s.editable or getattr(s, "done", False))]
+
+
+def lagging(ctx: RequestContext, region: str | None, year: int | None, min_lag: Decimal, on: dt.date | None,
+            first: int, after: str | None) -> LaggingProjectConnection:
+    if not 1 <= first <= MAX_PAGE:
+        raise InvalidInput([FieldProblem(["first"], f"first must be between 1 and {MAX_PAGE}, got {first}")])
+    offset = _offset(after)
+    conditions, params = read_scope_sql(ctx.engine, ctx.actor, "p")
+    if region is not None:
+        path = readable_region(ctx.engine, ctx.sql, ctx.actor, from_global_id(region, "Region", ["region"])).path
+        conditions.append("p.region_path LIKE ?")
+        params.append(path + "%")
+    if year is not None:
+        conditions.append("p.year = ?")
+        params.append(year)
+    states = _under_way(ctx)
+    conditions.append("(" + (" OR ".join("(p.workflow_id = ? AND p.state = ?)" for _ in states) or "1 = 0") + ")")
+    params.extend(v for pair in states for v in pair)
+    rows = ctx.sql.all("SELECT p.id, p.workflow_id, p.state, p.planned_start, p.planned_end, p.code, p.title, "
+                       "r.name, u.name FROM project p JOIN region r ON r.id = p.region_id LEFT JOIN unit u ON "
+                       "u.id = p.lead_unit_id WHERE p.planned_start IS NOT NULL AND p.planned_end IS NOT NULL AND "
+                       + " AND ".join(conditions) + " ORDER BY p.id", params)
+    found = standings(ctx.engine, ctx.sql, [Planned(r[0], r[1], r[2], _date(r[3]), _date(r[4])) for r in rows],
+                      _today(ctx, on))
+    behind = sorted((r for r in rows if found[r[0]].pace.lag >= min_lag), key=lambda r: (-found[r[0]].pace.lag, r[0]))
+    page = behind[offset:offset + first]
+    edges = [LaggingProjectEdge(cursor=_cursor(offset + i + 1), node=LaggingProject(
+        project_id=strawberry.ID(to_global_id("Project", r[0])), code=r[5], title=r[6], region_name=r[7],
+        lead_unit_name=r[8], progress=ScheduleProgress.of(found[r[0]]))) for i, r in enumerate(page)]
+    more = offset + first < len(behind)
+    return LaggingProjectConnection(edges=edges, page_info=PageInfo(has_next_page=more,
+                                                                    end_cursor=edges[-1].cursor if edges else None),
+                                    total_count=len(behind))
+
+
+def _cursor(position: int) -> str:
+    return base64.b64encode(f"{CURSOR}:{position}".encode()).decode()
+
+
+def _offset(after: str | None) -> int:
+    if after is None:
+        return 0
+    try:
+        kind, _, raw = base64.b64decode(after.encode(), validate=True).decode().partition(":")
+        if kind == CURSOR and raw.isdigit() and len(raw) < 10:
+            return int(raw)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise InvalidInput([FieldProblem(["after"], f"'{shown(after)}' is not a cursor from this API")])
+
+
+@strawberry.type
+class PaceQuery:
+    @strawberry.field(description="Projects under way (not planned, final or done) that you may see, whose 序时进度 "
+                                  "lag on `on` (default today) is at least minLag points, most behind first "
+                                  "(first ≤ 100).")
+    def lagging_projects(self, info: Info, region: Optional[strawberry.ID] = None, year: Optional[int] = None,
+                         min_lag: Decimal = Decimal("0"), on: Optional[dt.date] = None, first: int = 20,
+                         after: Optional[str] = None) -> LaggingProjectConnection:
+        return lagging(info.context, region, year, min_lag, on, first, after)
+
+
+@strawberry.type
+class PaceProjectFields:
+    @strawberry.field(description="序时进度 on `on` (default today); null without a planned start and end.")
+    def progress(self, info: Info, on: Optional[dt.date] = None) -> Optional[ScheduleProgress]:
+        return project_progress(info.context, self, on)

@@ -1,0 +1,127 @@
+"""Where projects stand against their schedule (序时进度) on a date: the rules of ``pace`` applied to each project's
+planned period, its latest progress report, the days it spent in states that stop the clock (``stops_clock`` in
+the workflow file: 暂缓), and whether its work is done (``done``: the colour scheme's completed colour).
+
+The basis of expected progress is the deployment's (``MINSHENG_SCHEDULE_BASIS``: ``month`` by default, ``day`` or
+``working_day``); the colour scheme is the deployment's (``MINSHENG_SCHEDULE_COLOURS``, see ``colours``). Figures
+for many projects are computed from three queries in all (projects, their latest reports, their state changes).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from engine.sql import Sql, to_date, to_datetime
+from plugins.schedule.colours import ColourScheme
+from plugins.schedule.pace import BASES, Pace, assess, expected_progress
+
+if TYPE_CHECKING:
+    from engine.core import Engine
+
+BASIS_ENV = "MINSHENG_SCHEDULE_BASIS"
+CHUNK = 500  # ids per IN (...) list
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What the rules need of one project (from its own row)."""
+
+    project_id: int
+    workflow_id: int
+    state: str
+    planned_start: dt.date | None
+    planned_end: dt.date | None
+
+
+@dataclass(frozen=True)
+class Standing:
+    pace: Pace
+    basis: str
+    on: dt.date
+    reported_on: dt.date | None
+
+
+def basis(env: Any = None) -> str:
+    """The deployment's basis; a value it does not know stops the server at the first use, naming the variable."""
+    value = (os.environ if env is None else env).get(BASIS_ENV, "").strip() or "month"
+    if value not in BASES:
+        raise ValueError(f"{BASIS_ENV}={value!r}: expected one of {', '.join(BASES)}")
+    return value
+
+
+@lru_cache(maxsize=4)
+def _scheme(path: str) -> ColourScheme:
+    return ColourScheme.configured({"MINSHENG_SCHEDULE_COLOURS": path} if path else {})
+
+
+def scheme() -> ColourScheme:
+    return _scheme(os.environ.get("MINSHENG_SCHEDULE_COLOURS", "").strip())
+
+
+def standings(engine: Engine, sql: Sql, projects: Sequence[Planned], on: dt.date) -> dict[int, Standing]:
+    """The standing on ``on`` of each project that has a planned period (others are left out)."""
+    planned = [p for p in projects if p.planned_start is not None and p.planned_end is not None]
+    ids = [p.project_id for p in planned]
+    reports = _latest_reports(sql, ids)
+    stopping = _stopping_states(engine, {p.workflow_id for p in planned})
+    stops = _stopped_intervals(sql, ids, stopping)
+    chosen, colours = basis(), scheme()
+    result = {}
+    for p in planned:
+        state = engine.workflows.get(p.workflow_id).definition.states[p.state]
+        expected = expected_progress(p.planned_start, p.planned_end, on, basis=chosen,  # type: ignore[arg-type]
+                                     stopped=stops.get(p.project_id, ()), calendar=engine.calendar)
+        percent, reported_on = reports.get(p.project_id, (None, None))
+        pace = assess(expected, None if percent is None else Decimal(percent), colours,
+                      completed=getattr(state, "done", False))
+        result[p.project_id] = Standing(pace, chosen, on, reported_on)
+    return result
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start:start + CHUNK]
+
+
+def _latest_reports(sql: Sql, ids: Sequence[int]) -> dict[int, tuple[int, dt.date]]:
+    """project id → (percent, report date) of its latest report (by date, then as filed)."""
+    latest: dict[int, tuple[int, dt.date]] = {}
+    for chunk in _chunks(ids):
+        marks = ", ".join("?" for _ in chunk)
+        rows = sql.all(f"SELECT project_id, percent, reported_on FROM schedule_progress_report WHERE project_id IN "
+                       f"({marks}) ORDER BY project_id, reported_on, id", tuple(chunk))
+        for project_id, percent, reported_on in rows:
+            latest[project_id] = (int(percent), to_date(reported_on))
+    return latest
+
+
+def _stopping_states(engine: Engine, workflow_ids: Iterable[int]) -> set[str]:
+    return {s.name for wid in workflow_ids for s in engine.workflows.get(wid).definition.states.values()
+            if getattr(s, "stops_clock", False)}
+
+
+def _stopped_intervals(sql: Sql, ids: Sequence[int], stopping: set[str]
+                       ) -> dict[int, list[tuple[dt.date, dt.date | None]]]:
+    """project id → the (stopped on, resumed on) intervals its transitions into and out of ``stopping`` states
+    make; the last one open (None) while it is still stopped."""
+    if not stopping or not ids:
+        return {}
+    intervals: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
+    open_since: dict[int, dt.date] = {}
+    for chunk in _chunks(ids):
+        marks = ", ".join("?" for _ in chunk)
+        rows = sql.all(f"SELECT project_id, from_state, to_state, at FROM audit_record WHERE kind = 'transition' "
+                       f"AND project_id IN ({marks}) ORDER BY project_id, seq", tuple(chunk))
+        for project_id, source, dest, at in rows:
+            day = to_datetime(at).date()
+            if dest in stopping and source not in stopping:
+                open_since[project_id] = day
+            elif source in stopping and dest not in stopping and project_id in open_since:
+                intervals.setdefault(project_id, []).append((open_since.pop(project_id), day))
+    for project_id, since in open_since.items():
+        intervals.setdefault(project_id, []).append((since, None))
+    return intervals
