@@ -21,7 +21,7 @@ GENESIS = "0" * 64
 class AuditEntry:
     project_id: int
     seq: int
-    kind: str  # create | transition | edit
+    kind: str  # create | transition | edit | notice (and other non-transition kinds: append_record)
     event: str
     from_state: str | None
     to_state: str
@@ -57,6 +57,29 @@ def append(sql: Sql, entry: AuditEntry) -> str:
                          entry.actor_id, entry.actor_name, entry.at, entry.fields, entry.comment,
                          entry.prev_hash, digest))
     return digest
+
+
+SYSTEM_ACTOR = "系统"  # the name on records no person wrote (the supervision tick)
+
+
+def append_record(sql: Sql, project_id: int, kind: str, event: str, actor: Any, fields: dict[str, Any],
+                  comment: str | None, *, at: dt.datetime | None = None) -> tuple[int, str]:
+    """Append a non-transition record (``kind`` such as ``notice`` or ``progress``) to the project's chain in the
+    current transaction and move the project's head; return its (seq, hash). The project row is locked first, so
+    records of concurrent writers chain one after the other. ``actor`` is an ``ActorView`` or ``None`` (the
+    system); ``at`` defaults to the engine clock's now."""
+    from engine.clock import clock
+
+    row = sql.one("SELECT state, audit_seq, audit_head FROM project WHERE id = ?" + sql.for_update(), (project_id,))
+    if row is None:
+        raise LookupError(f"project {project_id} does not exist")
+    state, seq, head = row
+    entry = AuditEntry(project_id, seq + 1, kind, event, state, state, getattr(actor, "id", None),
+                       getattr(actor, "name", None) or SYSTEM_ACTOR, at or clock.now(), canonical_json(fields),
+                       comment, head)
+    digest = append(sql, entry)
+    sql.execute("UPDATE project SET audit_seq = ?, audit_head = ? WHERE id = ?", (entry.seq, digest, project_id))
+    return entry.seq, digest
 
 
 @dataclass(frozen=True)

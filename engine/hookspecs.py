@@ -118,3 +118,15 @@ def minsheng_demo_prepare(engine: Any, demo: Any, project: Any, event: str) -> N
     example the funding plugin records a funding plan before ``approve`` and funds received before ``start``.
     The return value is ignored.
     """
+
+
+@hookspec
+def minsheng_notify(notice: Any) -> None:
+    """Deliver a supervision notice (督办单) outside the engine: SMS, a government messaging app, e-mail.
+
+    Called once per notice the supervision tick issues, after the notice has been committed, and again (with the
+    same notice id) when its status changes: acknowledged (签收), answered (反馈), closed (办结). ``notice`` is a
+    ``plugins.supervision.notices.Notice`` (id, project code and title, step and its label, reason with figures,
+    due date, addressed unit and addressee, status and the time of each step). The notice is already durable:
+    an exception here is logged with the plugin's name and never undoes it; the return value is ignored.
+    """

@@ -20,6 +20,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.funding",
     "plugins.inspection",
     "plugins.satisfaction",
+    "plugins.supervision",
 )
 
 
