@@ -89,9 +89,10 @@ def _entry(row: Sequence[Any]) -> HistoryEntry:
 
 
 def _state_changes(ctx: RequestContext, project_id: int, first: int, before_seq: int | None) -> list[tuple]:
-    """Creation and transition records (no edits), newest first, in the shape of ``audit.iter_history``."""
+    """Creation and transition records (no edits, no supervision notices), newest first, in the shape of
+    ``audit.iter_history``."""
     query = ("SELECT seq, kind, event, from_state, to_state, actor_id, actor_name, at, fields, comment, hash"
-             " FROM audit_record WHERE project_id = ? AND kind <> 'edit'")
+             " FROM audit_record WHERE project_id = ? AND kind NOT IN ('edit', 'notice')")
     params: list[Any] = [project_id]
     if before_seq is not None:
         query += " AND seq < ?"

@@ -116,7 +116,7 @@ def _duration_due(sql: Sql, workflow_id: int, state: State, step: LadderStep, up
     for row in sql.all(query, (workflow_id, state.name, entered_by, state.name, step.step)):
         due = after(limit, to_datetime(row[7]).date(), calendar)
         if lower is None or due > lower:
-            yield Candidate(*row[:7], state.name, 0, due, f"time limit of {limit} in {state.label} ({state.name})",
+            yield Candidate(*row[:7], state.name, 0, due, f"time limit ({limit} in {state.label}/{state.name})",
                             step, (check, (row[0],), (state.name,)))
 
 

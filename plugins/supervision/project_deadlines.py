@@ -38,7 +38,7 @@ def of_project(engine: Engine, sql: Sql, project_id: int) -> list[WatchedDeadlin
     if state.deadline is not None:
         due_on = _state_due(sql, project_id, state, row, calendar)
         if due_on is not None:
-            label = due.FIELD_LABELS.get(state.deadline.field or "", "") or f"time limit of {state.deadline.duration}"
+            label = due.FIELD_LABELS.get(state.deadline.field or "", "") or f"time limit ({state.deadline.duration} in {state.label}/{state.name})"
             found.append((state.name, 0, label, due_on, definition.ladder_of(state.name)))
     if definition.supervision.rectifications and "inspection_rectification" in due._tables(engine):
         for rid, deadline, description in sql.all(
