@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("minsheng.supervision")
 
-ADVISORY_KEY = 7402  # pg_try_advisory_lock key of the tick (7401 is the migrations' lock)
+# pg_try_advisory_lock(ADVISORY_KEY, hashtext(current_schema())): one tick per database schema (a deployment)
+ADVISORY_KEY = 7402
 PROJECTS_PER_TRANSACTION = 50
 
 INSERT = ("INSERT INTO supervision_notice (project_id, deadline_key, source_id, due_on, step, step_label, addressee,"
@@ -118,6 +119,10 @@ def _fields(notice: notices.Notice) -> dict[str, Any]:
             "addressee": notice.addressee, "unit": notice.unit_id, "status": notice.status}
 
 
+LOCK = "SELECT pg_try_advisory_lock(?, hashtext(current_schema()))"
+UNLOCK = "SELECT pg_advisory_unlock(?, hashtext(current_schema()))"
+
+
 class _tick_lock:
     """PostgreSQL: ``pg_try_advisory_lock`` held by this thread's connection for the whole tick (``False`` when
     another tick holds it). SQLite: always ``True`` (each issuing transaction takes the write lock)."""
@@ -129,13 +134,13 @@ class _tick_lock:
         if self.engine.target.is_sqlite:
             return True
         with orm.db_session:
-            self.held = bool(Sql(self.engine.db).scalar("SELECT pg_try_advisory_lock(?)", (ADVISORY_KEY,)))
+            self.held = bool(Sql(self.engine.db).scalar(LOCK, (ADVISORY_KEY,)))
         return self.held
 
     def __exit__(self, *exc: object) -> None:
         if self.held:
             with orm.db_session:
-                Sql(self.engine.db).scalar("SELECT pg_advisory_unlock(?)", (ADVISORY_KEY,))
+                Sql(self.engine.db).scalar(UNLOCK, (ADVISORY_KEY,))
 
 
 def iter_due(engine: Engine, on: dt.date) -> Iterator[due.Candidate]:
