@@ -176,7 +176,7 @@ def test_on_postgresql_a_tick_while_another_holds_the_lock_does_nothing_and_says
     import psycopg2
 
     started(engine, district, "2024-06-28")
-    other = psycopg2.connect(db_url.replace("postgresql://", "postgres://", 0))  # another process's connection
+    other = psycopg2.connect(db_url)  # another process's connection
     try:
         other.cursor().execute("SELECT pg_advisory_lock(%s, hashtext(current_schema()))", (tick_module.ADVISORY_KEY,))
         held = run_tick(engine, dt.date(2024, 6, 28))
