@@ -71,14 +71,15 @@ def candidates(engine: Engine, sql: Sql, on: dt.date, calendar: Any) -> Iterator
                     yield from _field_due(sql, workflow_id, state, step, upper, lower)
                 else:
                     yield from _duration_due(sql, workflow_id, state, step, upper, lower, calendar)
-        if definition.supervision.rectifications and "inspection_rectification" in _tables(engine):
+        if definition.supervision.rectifications and has_rectifications(engine):
             for step in definition.supervision.rectifications:
                 upper, lower = window(step, on, calendar)
                 yield from _rectifications_due(sql, workflow_id, step, upper, lower)
 
 
-def _tables(engine: Engine) -> set[str]:
-    return {entity._table_ for entity in engine.db.entities.values()}
+def has_rectifications(engine: Engine) -> bool:
+    """Whether the inspection plugin's rectifications exist in this engine (the plugin may be disabled)."""
+    return any(entity._table_ == "inspection_rectification" for entity in engine.db.entities.values())
 
 
 NOT_ISSUED = ("NOT EXISTS (SELECT 1 FROM supervision_notice n WHERE n.project_id = p.id AND n.deadline_key = ?"

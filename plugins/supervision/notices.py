@@ -81,7 +81,8 @@ class Notice:
                 "actor_name": "", "at": at.isoformat()}
 
 
-def get(sql: Sql, notice_id: int, lock: bool = False) -> Notice | None:
+def get(sql: Sql, notice_id: int) -> Notice | None:
+    """The notice with this id, or None (no access check: callers check the reader first)."""
     row = sql.one(f"SELECT {COLUMNS}{FROM} WHERE n.id = ?", (notice_id,))
     return None if row is None else Notice.of(row)
 

@@ -40,7 +40,7 @@ def of_project(engine: Engine, sql: Sql, project_id: int) -> list[WatchedDeadlin
         if due_on is not None:
             label = due.FIELD_LABELS.get(state.deadline.field or "", "") or f"time limit ({state.deadline.duration} in {state.label}/{state.name})"
             found.append((state.name, 0, label, due_on, definition.ladder_of(state.name)))
-    if definition.supervision.rectifications and "inspection_rectification" in due._tables(engine):
+    if definition.supervision.rectifications and due.has_rectifications(engine):
         for rid, deadline, description in sql.all(
                 "SELECT id, deadline, description FROM inspection_rectification WHERE project_id = ?"
                 " AND status = 'open' ORDER BY deadline, id", (project_id,)):

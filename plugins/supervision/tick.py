@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field, replace
 from itertools import groupby
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from pony import orm
 
@@ -142,8 +142,3 @@ class _tick_lock:
             with orm.db_session:
                 Sql(self.engine.db).scalar(UNLOCK, (ADVISORY_KEY,))
 
-
-def iter_due(engine: Engine, on: dt.date) -> Iterator[due.Candidate]:
-    """What a tick on ``on`` would issue (read only; for tests and a dry run)."""
-    with orm.db_session:
-        yield from list(due.candidates(engine, Sql(engine.db), on, calendar_of(engine)))
