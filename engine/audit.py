@@ -5,8 +5,9 @@ keeps the sequence number and hash of its newest record, so deleting the last re
 ``verify`` walks every chain and names the first broken record of each.
 
 Kinds (``KINDS``): ``create`` and ``transition`` (written by the engine), ``edit`` (a change of the project's
-details or a plugin's plan records) and ``progress`` (a progress report 进度报告); the last two change no state
-and are appended with ``append_record`` inside the caller's transaction.
+details or a plugin's plan records), ``progress`` (a progress report 进度报告) and ``notice`` (a supervision notice
+督办单 issued, signed for, answered or closed); the last three change no state and are appended with
+``append_record`` inside the caller's transaction.
 """
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from engine.errors import Conflict
 from engine.sql import Sql, to_datetime
 
 GENESIS = "0" * 64
-KINDS = ("create", "transition", "edit", "progress")
-STATELESS_KINDS = ("edit", "progress")  # records that leave the project's state as it is
+KINDS = ("create", "transition", "edit", "progress", "notice")
+STATELESS_KINDS = ("edit", "progress", "notice")  # records that leave the project's state as it is
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,12 @@ def append(sql: Sql, entry: AuditEntry) -> str:
     return digest
 
 
+SYSTEM_ACTOR = "系统"  # the name on records no person wrote (the supervision tick)
+
+
 def append_record(sql: Sql, project_id: int, kind: str, event: str, actor_id: int | None, actor_name: str,
                   at: dt.datetime, fields: dict[str, Any], comment: str | None = None) -> AuditEntry:
-    """Append a record that changes no state (``kind`` ``edit`` or ``progress``) to the project's chain, in the
+    """Append a record that changes no state (``kind`` ``edit``, ``progress`` or ``notice``) to the project's chain, in the
     caller's transaction, and move the project's ``audit_seq``/``audit_head`` to it; return the record.
 
     The caller should hold the project's row lock (``engine.transition.locate(..., lock=True)``); without it a

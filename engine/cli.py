@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help=f"show the traceback of a failure (or set {DEBUG_ENV}=1)")
     commands = parser.add_subparsers(title="commands")
     _serve_command(commands)
+    _tick_command(commands)
     group = _group(commands, "workflow", "workflow definition files")
     check = group.add_parser("check", help="validate workflow files; exit 1 on any problem")
     check.add_argument("files", nargs="+", type=Path)
@@ -95,7 +96,39 @@ def _serve_command(commands: argparse._SubParsersAction) -> None:
                        help=f"cost a signed-in actor may spend per second ({limits.burst_seconds} s of it at once)")
     serve.add_argument("--public-budget", type=_positive, default=limits.public_rate,
                        help="the same for each client address of the public")
+    serve.add_argument("--tick-interval", type=float, default=3600.0,
+                       help="seconds between background supervision ticks (督办; 0: no background tick)")
     serve.set_defaults(run=_serve)
+
+
+def _tick_command(commands: argparse._SubParsersAction) -> None:
+    tick = _with_db(commands.add_parser("tick", help="evaluate every deadline and escalation ladder once (督办); "
+                                                     "exit 3 when another tick is running"))
+    tick.add_argument("--at", type=_date, help="the day to evaluate (default: today)")
+    tick.set_defaults(run=_tick)
+
+
+def _date(value: str):  # -> datetime.date
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got '{value}'") from None
+
+
+def _tick(args: argparse.Namespace) -> int:
+    engine = _open(args)
+    if not engine.plugins.has_plugin("supervision"):
+        raise CliError("the supervision plugin is disabled (MINSHENG_DISABLE_PLUGINS): there is nothing to tick")
+    from plugins.supervision.tick import run_tick
+
+    result = run_tick(engine, args.at)
+    if result.busy:
+        print(f"tick {result.on}: another tick is running; nothing done")
+        return 3
+    print(f"tick {result.on}: {len(result.issued)} notice(s) issued")
+    return 0
 
 
 def _positive(value: str) -> int:

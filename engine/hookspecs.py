@@ -1,8 +1,9 @@
 """Every hook a minsheng plugin can implement, in one place.
 
 A plugin is a module or object with functions named like the specifications below, decorated with
-``engine.hookimpl``. Built-in plugins (``plugins.funding``, ``plugins.inspection``, ``plugins.satisfaction``)
-are registered exactly like a region's own plugin, which is found through the entry-point group ``minsheng``.
+``engine.hookimpl``. Built-in plugins (``plugins.funding``, ``plugins.inspection``, ``plugins.satisfaction``,
+``plugins.supervision``) are registered exactly like a region's own plugin, which is found through the
+entry-point group ``minsheng``.
 Hooks are called with keyword arguments; a plugin's implementation may accept any subset of them.
 ``docs/plugin_hooks.md`` documents each hook for plugin authors; a test keeps it in step with this module.
 """
@@ -117,4 +118,16 @@ def minsheng_demo_prepare(engine: Any, demo: Any, project: Any, event: str) -> N
     ``budget``, ``lead_unit_id``); ``demo`` the ``engine.demo.DemoDistrict`` with the actors and the clock. For
     example the funding plugin records a funding plan before ``approve`` and funds received before ``start``.
     The return value is ignored.
+    """
+
+
+@hookspec
+def minsheng_notify(notice: Any) -> None:
+    """Deliver a supervision notice (督办单) outside the engine: SMS, a government messaging app, e-mail.
+
+    Called once per notice the supervision tick issues, after the notice has been committed, and again (with the
+    same notice id) when its status changes: acknowledged (签收), answered (反馈), closed (办结). ``notice`` is a
+    ``plugins.supervision.notices.Notice`` (id, project code and title, step and its label, reason with figures,
+    due date, addressed unit and addressee, status and the time of each step). The notice is already durable:
+    an exception here is logged with the plugin's name and never undoes it; the return value is ignored.
     """

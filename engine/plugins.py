@@ -21,6 +21,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.inspection",
     "plugins.satisfaction",
     "plugins.schedule",
+    "plugins.supervision",
 )
 
 

@@ -29,8 +29,11 @@ initial: open
 create_roles: [office]
 roles: {office: 政府办}
 states:
-  open: {label: 开放}
+  open: {label: 开放, deadline: 10 days}
   closed: {label: 关闭, final: true}
+supervision:
+  ladder:
+    - {at: 0, step: overdue, label: 逾期}
 transitions:
   - event: close
     from: open
@@ -49,6 +52,7 @@ class NotesPlugin:
     def __init__(self, workflow: Path) -> None:
         self.workflow, self.in_transaction, self.after_commit, self.demo_calls = workflow, [], [], []
         self.prepared: list[tuple[str, str, str]] = []
+        self.notified: list[tuple[int, str, str, str]] = []
 
     @hookimpl
     def minsheng_entities(self, db):
@@ -103,6 +107,10 @@ class NotesPlugin:
     @hookimpl
     def minsheng_demo_prepare(self, engine, demo, project, event):
         self.prepared.append((project.code, project.state, event))
+
+    @hookimpl
+    def minsheng_notify(self, notice):
+        self.notified.append((notice.id, notice.step, notice.status, notice.reason))
 
 
 @pytest.fixture
@@ -183,6 +191,20 @@ def test_hook_minsheng_after_commit(notes_engine, notes):
     add_note(notes_engine, pid)
     fire_transition(notes_engine, district.actor("county_office"), TransitionRequest(pid, "close"))
     assert notes.after_commit == [("close", "closed")]
+
+
+def test_hook_minsheng_notify(notes_engine, notes, clock):
+    from plugins.supervision.moves import acknowledge
+    from plugins.supervision.tick import run_tick
+
+    district, pid = notes_project(notes_engine)  # enters 'open' on 2024-03-01: due 10 days later
+    assert run_tick(notes_engine, clock.today().replace(day=10)).issued == []
+    assert notes.notified == []
+    [issued] = run_tick(notes_engine, clock.today().replace(day=11)).issued
+    assert notes.notified == [(issued, "overdue", "issued", "time limit (10 days in 开放/open) 2024-03-11 is today")]
+    assert run_tick(notes_engine, clock.today().replace(day=12)).issued == []  # once per step
+    acknowledge(notes_engine, district.actor("edu_clerk"), issued)
+    assert [n[:3] for n in notes.notified] == [(issued, "overdue", "issued"), (issued, "overdue", "acknowledged")]
 
 
 def test_hook_minsheng_workflow_files(notes_engine):

@@ -63,6 +63,20 @@ EXPECTED: dict[str, list[str]] = {
     "missing_state_label.yaml": ["missing_state_label.yaml:13: state 'review': missing label"],
     "empty_states.yaml": ["empty_states.yaml:11: states must not be empty"],
     "empty_transitions.yaml": ["empty_transitions.yaml:17: transitions must not be empty"],
+    "bad_deadline.yaml": [
+        "bad_deadline.yaml:13: state 'review': deadline 'soon' is neither a project date field (planned_start, "
+        "planned_end) nor a duration such as '30 days' or '10 working days'"],
+    "bad_ladder.yaml": [
+        "bad_ladder.yaml:51: supervision: ladder: step 'warn': give exactly one of before, at or after "
+        "(the time relative to the deadline)",
+        "bad_ladder.yaml:52: supervision: ladder: step 'escalate': after must be a duration such as "
+        "'5 working days' or '10 days', got 'a fortnight'",
+        "bad_ladder.yaml:53: supervision: ladder: step 'overdue': to 'mayor' is neither lead_unit nor a role "
+        "declared in roles",
+        "bad_ladder.yaml:54: supervision: ladder: step 'overdue' is listed twice"],
+    "deadline_without_ladder.yaml": [
+        "deadline_without_ladder.yaml:13: state 'review' has a deadline but no escalation ladder: add "
+        "supervision: {ladder: [...]} to the state or to the workflow"],
 }
 
 SMALL = """\

@@ -61,10 +61,21 @@ def _lifespan(engine: Engine, broker: Broker, settings: ApiSettings) -> Any:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         stop = await run_in_threadpool(start_publishing, engine, broker, partial(project_event, engine))
+        stop_ticking = _start_ticking(engine, settings)
         try:
             yield
         finally:
+            await run_in_threadpool(stop_ticking)
             await run_in_threadpool(stop)
 
     return lifespan
+
+
+def _start_ticking(engine: Engine, settings: ApiSettings) -> Any:
+    """The supervision plugin's background tick in its own thread, when the plugin is on and an interval is set."""
+    if not settings.tick_seconds or not engine.plugins.has_plugin("supervision"):
+        return lambda: None
+    from plugins.supervision.background import start
+
+    return start(engine, settings.tick_seconds)
 

@@ -87,7 +87,10 @@ class ProjectEvent:
 
 
 def project_event(engine: Engine, record: Any) -> Event:
-    """The flat event of a committed ``TransitionRecord`` (no database reads: the workflows are in memory)."""
+    """The flat event of a committed ``TransitionRecord`` (no database reads: the workflows are in memory), or of
+    another committed change that builds its own (a supervision notice's ``to_event``)."""
+    if hasattr(record, "to_event"):
+        return record.to_event(engine)
     p = record.project
     definition = next(w.definition for w in engine.workflows.by_id.values()
                       if (w.definition.name, w.definition.version) == (p.workflow_name, p.workflow_version))

@@ -118,7 +118,8 @@ class Workflow:
 @strawberry.type(description="One record of a project's audit log 审计记录.")
 class HistoryEntry:
     seq: int
-    kind: str = strawberry.field(description="create, transition, edit or progress (a progress report 进度报告)")
+    kind: str = strawberry.field(description="create, transition, edit, progress (a progress report 进度报告) or "
+                                             "notice (a supervision notice 督办单)")
     event: str
     from_state: Optional[str]
     to_state: str

@@ -18,15 +18,17 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from engine.errors import DefinitionProblem, InvalidDefinition
 from engine.fields import spec_problems
 from engine.guards import ActionSpec, GuardSpec, check_params
+from engine.workflow import deadlines
 from engine.workflow.model import (FIELD_TYPES, RETURN, SCOPES, FieldSpec, NamedRef, RoleScope, State, Transition,
                                    WorkflowDefinition, default_scope)
 
 NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 # Each schema maps a key to the kind of its value; "!" marks a required key; "node" values are read later.
 TOP = {"name": "str!", "version": "node!", "label": "str", "initial": "node!", "roles": "node!", "states": "node!",
-       "transitions": "node!", "create_roles": "node"}
+       "transitions": "node!", "create_roles": "node", "supervision": "node"}
 ROLE = {"label": "str", "scope": "node", "overrides": "node"}  # or just the label: ``unit: 牵头单位``
-STATE = {"label": "str!", "final": "bool", "editable": "bool", "public": "bool", "description": "str"}
+STATE = {"label": "str!", "final": "bool", "editable": "bool", "public": "bool", "description": "str",
+         "deadline": "node", "supervision": "node"}
 TRANSITION = {"event": "node!", "label": "str", "from": "node!", "to": "node!", "roles": "node!", "fields": "node",
               "guards": "node", "actions": "node"}
 FIELD = {"type": "node!", "required": "bool", "label": "str", "choices": "list", "min": "number", "max": "number",
@@ -155,8 +157,10 @@ class _Parser:
             if (role := self.name(key_node, "role")) and role not in self.roles:
                 self.read_role(role, key_node, value_node)
         self.check_overrides()
+        supervision = deadlines.read_supervision(self, top.get("supervision"))
         for key_node, value_node in self.entries(top.get("states"), "states", MappingNode):
             self.read_state(key_node, value_node)
+        deadlines.check_supervised(self, supervision)
         initial = _scalar(top.get("initial")) or ""
         if "initial" in top and self.states and initial not in self.states:
             self.report(top["initial"], f"unknown initial state '{initial}'")
@@ -173,7 +177,7 @@ class _Parser:
         states = {key: state for key, (state, _) in self.states.items()}
         return WorkflowDefinition(top["name"], version, top.get("label") or top["name"], initial, states,
                                   tuple(edge[0] for edge in self.edges), dict(self.roles), creators,
-                                  role_scopes=dict(self.role_scopes))
+                                  role_scopes=dict(self.role_scopes), supervision=supervision)
 
     def compose(self, text: str) -> Node | None:
         try:
@@ -231,7 +235,11 @@ class _Parser:
         if name and name not in self.states:
             values = (self.read(node, STATE, f"state '{name}'") or ({}, {}))[0]
             flags = {key: bool(values.get(key)) for key in ("final", "editable", "public")}
-            state = State(name, values.get("label") or name, description=values.get("description") or "", **flags)
+            deadline = deadlines.read_deadline(self, name, values["deadline"]) if "deadline" in values else None
+            ladder = (deadlines.read_state_supervision(self, name, values["supervision"])
+                      if "supervision" in values else ())
+            state = State(name, values.get("label") or name, description=values.get("description") or "",
+                          deadline=deadline, ladder=ladder, **flags)
             self.states[name] = (state, key_node)
 
     # -- transitions -------------------------------------------------------------------------------------

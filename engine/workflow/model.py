@@ -53,6 +53,44 @@ class RoleScope:
     line: int = 0
 
 
+# The project date fields a state's deadline may name (``deadline: planned_end``).
+DEADLINE_FIELDS = ("planned_start", "planned_end")
+# Whom a supervision step addresses besides a role of the project's region: its responsible (lead) unit.
+LEAD_UNIT = "lead_unit"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When a project must leave a state: a project date ``field``, or ``duration`` text after entering it
+    (``"30 days"``, ``"10 working days"``, parsed by ``engine.workflow.durations``)."""
+
+    field: str | None = None
+    duration: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class LadderStep:
+    """One rung of an escalation ladder (督办): ``when`` is before/at/after the deadline by ``offset`` (duration
+    text, ``""`` for ``at``); ``to`` is ``lead_unit`` or a role name (that role in the project's region)."""
+
+    step: str
+    when: str  # before | at | after
+    offset: str
+    to: str = LEAD_UNIT
+    label: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Supervision:
+    """The workflow's escalation policy: the default ladder, and the ladder for rectification (整改) deadlines
+    (empty: rectifications are not supervised)."""
+
+    ladder: tuple[LadderStep, ...] = ()
+    rectifications: tuple[LadderStep, ...] = ()
+
+
 @dataclass(frozen=True)
 class State:
     name: str
@@ -61,6 +99,8 @@ class State:
     editable: bool = False  # project details may be edited in this state
     public: bool = False  # projects in this state are published: the public (no token) may read them
     description: str = ""
+    deadline: Deadline | None = None  # supervised by ``ladder`` (or the workflow's default ladder)
+    ladder: tuple[LadderStep, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,6 +133,11 @@ class WorkflowDefinition:
     path: str = ""
     checksum: str = ""  # sha256 of ``source``
     role_scopes: dict[str, RoleScope] = field(default_factory=dict)  # every declared role, defaults filled in
+    supervision: Supervision = Supervision()
+
+    def ladder_of(self, state: str) -> tuple[LadderStep, ...]:
+        """The escalation ladder supervising ``state``'s deadline: the state's own, else the workflow's."""
+        return self.states[state].ladder or self.supervision.ladder
 
     def transitions_from(self, state: str) -> list[Transition]:
         return [t for t in self.transitions if state in t.sources]

@@ -1,0 +1,28 @@
+"""Built-in plugin: supervision (督办) — deadlines, escalation ladders, supervision notices and the tick.
+
+Deadlines come from the workflow files (a state's ``deadline``, see ``engine.workflow.deadlines``) and from the
+inspection plugin's rectifications (整改); the ladders (``supervision: {ladder: [...]}``) say which notice each
+step issues and to whom. ``minsheng tick [--at DATE]`` and the server's background tick
+(``plugins.supervision.background``) run ``plugins.supervision.tick.run_tick``. Notices are read and moved
+through GraphQL (``plugins.supervision.graphql``), audited in the project's chain, pushed to subscribers and
+handed to the ``minsheng_notify`` hook.
+"""
+from __future__ import annotations
+
+from engine.api.extension import GraphQLExtension
+from engine.hookspecs import hookimpl
+from engine.migrations import Migration
+
+from plugins.supervision.tables import MIGRATIONS
+
+
+@hookimpl
+def minsheng_migrations() -> list[Migration]:
+    return list(MIGRATIONS)
+
+
+@hookimpl
+def minsheng_graphql() -> GraphQLExtension:
+    from plugins.supervision.graphql import extension
+
+    return extension()

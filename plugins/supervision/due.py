@@ -1,0 +1,136 @@
+"""Which (project, deadline, step) notices are due on a date: one SQL query per workflow deadline and step.
+
+A step is due on day ``on`` when ``on`` has reached its date: ``before N`` while the deadline is still ahead and at
+most N away, ``at 0`` from the deadline day, ``after N`` from N after it. Each query returns only what has no
+notice yet (``NOT EXISTS`` on the notices' unique key), so a tick costs little once everything is issued.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterator
+
+from engine.sql import Sql, to_date, to_datetime
+from engine.workflow.model import LadderStep, State
+
+from plugins.supervision.time import DAY, after, latest_start
+
+if TYPE_CHECKING:
+    from engine.core import Engine
+
+RECTIFICATION = "rectification"
+FIELD_LABELS = {"planned_end": "planned end", "planned_start": "planned start"}
+PROJECT_COLUMNS = "p.id, p.code, p.title, p.region_id, p.region_path, p.lead_unit_id, p.state"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A notice to issue: the project, which deadline (key, source, date), the step and whom it concerns."""
+
+    project_id: int
+    code: str
+    title: str
+    region_id: int
+    region_path: str
+    unit_id: int | None
+    state: str
+    deadline_key: str
+    source_id: int
+    due_on: dt.date
+    what: str  # names the deadline in the reason: "planned end", "rectification '…' deadline"
+    step: LadderStep
+    check: tuple[str, tuple[Any, ...], tuple[Any, ...]]  # SQL, params, the row it must still return
+
+
+def window(step: LadderStep, on: dt.date, calendar: Any) -> tuple[dt.date, dt.date | None]:
+    """Deadlines ``d`` for which ``step`` is due on ``on``: ``d <= upper`` and, if ``lower``, ``d > lower``."""
+    if step.when == "before":
+        return after(step.offset, on, calendar), on
+    if step.when == "at":
+        return on, None
+    return latest_start(step.offset, on, calendar), None
+
+
+def step_date(step: LadderStep, due: dt.date, calendar: Any) -> dt.date:
+    """The first day ``step`` is due for a deadline on ``due``."""
+    if step.when == "before":
+        return latest_start(step.offset, due - DAY, calendar) + DAY
+    return due if step.when == "at" else after(step.offset, due, calendar)
+
+
+def candidates(engine: Engine, sql: Sql, on: dt.date, calendar: Any) -> Iterator[Candidate]:
+    """Every notice due on ``on`` and not yet issued, over every workflow version's deadlines."""
+    for workflow_id, loaded in engine.workflows.by_id.items():
+        definition = loaded.definition
+        for state in definition.states.values():
+            if state.deadline is None:
+                continue
+            for step in definition.ladder_of(state.name):
+                upper, lower = window(step, on, calendar)
+                if state.deadline.field:
+                    yield from _field_due(sql, workflow_id, state, step, upper, lower)
+                else:
+                    yield from _duration_due(sql, workflow_id, state, step, upper, lower, calendar)
+        if definition.supervision.rectifications and has_rectifications(engine):
+            for step in definition.supervision.rectifications:
+                upper, lower = window(step, on, calendar)
+                yield from _rectifications_due(sql, workflow_id, step, upper, lower)
+
+
+def has_rectifications(engine: Engine) -> bool:
+    """Whether the inspection plugin's rectifications exist in this engine (the plugin may be disabled)."""
+    return any(entity._table_ == "inspection_rectification" for entity in engine.db.entities.values())
+
+
+NOT_ISSUED = ("NOT EXISTS (SELECT 1 FROM supervision_notice n WHERE n.project_id = p.id AND n.deadline_key = ?"
+              " AND n.source_id = {source} AND n.due_on = {due} AND n.step = ?)")
+
+
+def _field_due(sql: Sql, workflow_id: int, state: State, step: LadderStep, upper: dt.date,
+               lower: dt.date | None) -> Iterator[Candidate]:
+    column = f"p.{state.deadline.field}"  # a name from DEADLINE_FIELDS, checked by the loader
+    query = (f"SELECT {PROJECT_COLUMNS}, {column} FROM project p WHERE p.workflow_id = ? AND p.state = ?"
+             f" AND {column} IS NOT NULL AND {column} <= ?" + (f" AND {column} > ?" if lower else "") +
+             " AND " + NOT_ISSUED.format(source="0", due=column))
+    params = [workflow_id, state.name, upper, *([lower] if lower else []), state.name, step.step]
+    check = f"SELECT state, {state.deadline.field} FROM project WHERE id = ?"
+    for row in sql.all(query, params):
+        due = to_date(row[7])
+        yield Candidate(*row[:7], state.name, 0, due, FIELD_LABELS.get(state.deadline.field, state.deadline.field),
+                        step, (check, (row[0],), (state.name, due)))
+
+
+ENTERED = ("(SELECT MAX(a.at) FROM audit_record a WHERE a.project_id = p.id AND a.to_state = p.state"
+           " AND a.kind IN ('create', 'transition'))")
+
+
+def _duration_due(sql: Sql, workflow_id: int, state: State, step: LadderStep, upper: dt.date,
+                  lower: dt.date | None, calendar: Any) -> Iterator[Candidate]:
+    """Deadlines a duration after entering the state; issued notices count since the project entered it."""
+    limit = state.deadline.duration or ""
+    entered_by = dt.datetime.combine(latest_start(limit, upper, calendar) + DAY, dt.time())
+    query = (f"SELECT {PROJECT_COLUMNS}, e.entered FROM project p JOIN (SELECT p.id AS pid, {ENTERED} AS entered"
+             " FROM project p WHERE p.workflow_id = ? AND p.state = ?) e ON e.pid = p.id WHERE e.entered < ?"
+             " AND NOT EXISTS (SELECT 1 FROM supervision_notice n WHERE n.project_id = p.id AND n.deadline_key = ?"
+             " AND n.step = ? AND n.issued_at >= e.entered)")
+    check = "SELECT state FROM project WHERE id = ?"
+    for row in sql.all(query, (workflow_id, state.name, entered_by, state.name, step.step)):
+        due = after(limit, to_datetime(row[7]).date(), calendar)
+        if lower is None or due > lower:
+            yield Candidate(*row[:7], state.name, 0, due, f"time limit ({limit} in {state.label}/{state.name})",
+                            step, (check, (row[0],), (state.name,)))
+
+
+def _rectifications_due(sql: Sql, workflow_id: int, step: LadderStep, upper: dt.date,
+                        lower: dt.date | None) -> Iterator[Candidate]:
+    query = (f"SELECT {PROJECT_COLUMNS}, r.id, r.deadline, r.unit_id, r.description FROM inspection_rectification r"
+             " JOIN project p ON p.id = r.project_id WHERE r.status = 'open' AND p.workflow_id = ?"
+             " AND r.deadline <= ?" + (" AND r.deadline > ?" if lower else "") + " AND " +
+             NOT_ISSUED.format(source="r.id", due="r.deadline"))
+    params = [workflow_id, upper, *([lower] if lower else []), RECTIFICATION, step.step]
+    check = "SELECT status, deadline FROM inspection_rectification WHERE id = ?"
+    for row in sql.all(query, params):
+        due, unit_id = to_date(row[8]), row[9] if row[9] is not None else row[5]
+        what = f"rectification '{row[10][:60]}' deadline"
+        yield Candidate(row[0], row[1], row[2], row[3], row[4], unit_id, row[6], RECTIFICATION, row[7], due, what,
+                        step, (check, (row[7],), ("open", due)))
