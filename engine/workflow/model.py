@@ -99,6 +99,8 @@ class State:
     editable: bool = False  # project details may be edited in this state
     public: bool = False  # projects in this state are published: the public (no token) may read them
     description: str = ""
+    stops_clock: bool = False  # the schedule's clock stops here (暂缓): 序时进度 leaves these days out
+    done: bool = False  # the work is done (完工): 序时进度 shows the scheme's completed colour
     deadline: Deadline | None = None  # supervised by ``ladder`` (or the workflow's default ladder)
     ladder: tuple[LadderStep, ...] = ()
 
