@@ -186,3 +186,22 @@ def test_on_postgresql_a_tick_while_another_holds_the_lock_does_nothing_and_says
         assert len(run_tick(engine, dt.date(2024, 6, 28)).issued) == 1
     finally:
         other.close()
+
+
+SPRING_FESTIVAL = [  # 2025: holidays 01-28 … 02-04; make-up working days Sunday 01-26 and Saturday 02-08
+    ("2025-01-17", "warn", "planned end 2025-01-24 is in 5 working days"),
+    ("2025-01-24", "overdue", "planned end 2025-01-24 is today"),
+    ("2025-02-13", "escalate", "planned end 2025-01-24 passed 10 working days ago"),  # Mon–Fri counting: 02-07
+    ("2025-02-27", "summon", "planned end 2025-01-24 passed 20 working days ago"),
+]
+
+
+def test_working_day_steps_across_the_2025_spring_festival_and_its_make_up_days(engine, district, clock):
+    pid = started(engine, district, "2025-01-24")
+    issued_on = []
+    for day in days("2025-01-10", "2025-03-10"):
+        clock.set(dt.datetime.combine(day, dt.time(8)))
+        if run_tick(engine).issued:
+            issued_on.append(day.isoformat())
+    assert issued_on == [day for day, _, _ in SPRING_FESTIVAL]
+    assert [(row[4], row[3], row[5]) for row in stored(engine, pid)] == SPRING_FESTIVAL

@@ -1,9 +1,6 @@
-"""Dates for supervision: the engine's working-day calendar when it has one, else Monday–Friday arithmetic.
+"""Dates for supervision, from the engine's working-day calendar (``engine.calendar``: official holidays and 调休).
 
-Everything here is a pure function of the calendar. ``engine.calendar`` (the official calendar with holidays and
-调休) is used when the engine carries one (``engine.calendar``); otherwise ``WeekdayCalendar`` counts Monday to
-Friday, so the plugin runs before that module is deployed.
-"""
+Everything here is a pure function of the calendar."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,30 +11,9 @@ from engine.workflow.durations import parse_duration
 DAY = dt.timedelta(days=1)
 
 
-class WeekdayCalendar:
-    """Working days are Monday to Friday (no holidays): the fallback calendar."""
-
-    def is_working_day(self, d: dt.date) -> bool:
-        return d.weekday() < 5
-
-    def add_working_days(self, start: dt.date, n: int) -> dt.date:
-        day = start
-        while n == 0 and not self.is_working_day(day):
-            day += DAY
-        while n > 0:
-            day += DAY
-            n -= self.is_working_day(day)
-        return day
-
-    def working_days_between(self, a: dt.date, b: dt.date) -> int:
-        if b < a:
-            return -self.working_days_between(b, a)
-        return sum(1 for i in range(1, (b - a).days + 1) if self.is_working_day(a + i * DAY))
-
-
 def calendar_of(engine: Any) -> Any:
-    """The engine's working calendar, or the weekday fallback."""
-    return getattr(engine, "calendar", None) or WeekdayCalendar()
+    """The engine's working-day calendar (``engine.calendar``)."""
+    return engine.calendar
 
 
 def after(text: str, start: dt.date, calendar: Any) -> dt.date:
