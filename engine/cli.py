@@ -102,8 +102,8 @@ def _serve_command(commands: argparse._SubParsersAction) -> None:
 
 
 def _tick_command(commands: argparse._SubParsersAction) -> None:
-    tick = _with_db(commands.add_parser("tick", help="evaluate every deadline and escalation ladder once (督办); "
-                                                     "exit 3 when another tick is running"))
+    tick = _with_db(commands.add_parser("tick", help="the plugins' periodic work once: every deadline and escalation "
+                                                     "ladder (督办); exit 3 when another tick is running"))
     tick.add_argument("--at", type=_date, help="the day to evaluate (default: today)")
     tick.set_defaults(run=_tick)
 
@@ -119,16 +119,16 @@ def _date(value: str):  # -> datetime.date
 
 def _tick(args: argparse.Namespace) -> int:
     engine = _open(args)
-    if not engine.plugins.has_plugin("supervision"):
-        raise CliError("the supervision plugin is disabled (MINSHENG_DISABLE_PLUGINS): there is nothing to tick")
-    from plugins.supervision.tick import run_tick
-
-    result = run_tick(engine, args.at)
-    if result.busy:
-        print(f"tick {result.on}: another tick is running; nothing done")
-        return 3
-    print(f"tick {result.on}: {len(result.issued)} notice(s) issued")
-    return 0
+    if not engine.plugins.hook.minsheng_tick.get_hookimpls():
+        raise CliError("no plugin does periodic work (the supervision plugin is disabled: MINSHENG_DISABLE_PLUGINS): "
+                       "there is nothing to tick")
+    on = args.at or engine.clock.today()
+    reports = engine.tick(on)
+    for report in reports:
+        print(f"tick {on}: {report.summary}")
+        for problem in report.problems:
+            print(f"warning: {problem}", file=sys.stderr)
+    return 3 if any(r.busy for r in reports) else 0
 
 
 def _positive(value: str) -> int:

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from pathlib import Path
@@ -21,6 +22,7 @@ from engine.db import Target, db_url_from_env, new_database
 from engine.entities import CORE_MIGRATIONS, declare_core_entities
 from engine.generation import track_writes
 from engine.guards import GuardContext, with_defaults
+from engine.hookspecs import TickReport
 from engine.plugins import flatten, make_plugin_manager
 from engine.sql import Sql
 from engine.workflow.model import Transition
@@ -106,6 +108,20 @@ class Engine:
                 listener(record)
             except Exception:
                 log.exception("after-commit listener %r failed", listener)
+
+    def tick(self, on: dt.date | None = None) -> list[TickReport]:
+        """Every plugin's periodic work for ``on`` (default: the clock's today), one ``TickReport`` each; a plugin
+        that fails is logged, named and reported as a problem, and the others still run."""
+        day, reports = on or self.clock.today(), []
+        for impl in self.plugins.hook.minsheng_tick.get_hookimpls():
+            try:
+                report = impl.function(engine=self, on=day)
+            except Exception as exc:
+                log.exception("the tick of plugin '%s' failed", impl.plugin_name)
+                report = TickReport(impl.plugin_name, "failed", problems=(f"{type(exc).__name__}: {exc}",))
+            if report is not None:
+                reports.append(report)
+        return reports
 
     def close(self) -> None:
         """Close this thread's connection (other threads' connections close when their threads end)."""

@@ -9,6 +9,7 @@ Hooks are called with keyword arguments; a plugin's implementation may accept an
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pluggy
@@ -130,4 +131,27 @@ def minsheng_notify(notice: Any) -> None:
     ``plugins.supervision.notices.Notice`` (id, project code and title, step and its label, reason with figures,
     due date, addressed unit and addressee, status and the time of each step). The notice is already durable:
     an exception here is logged with the plugin's name and never undoes it; the return value is ignored.
+    """
+
+
+@dataclass(frozen=True)
+class TickReport:
+    """What one plugin's periodic work did (returned from ``minsheng_tick``): a one-line ``summary`` for people
+    ("3 notice(s) issued"), ``busy`` when another tick held the plugin's lock and nothing was done, and
+    ``problems`` it could not act on (each a sentence naming what to fix)."""
+
+    plugin: str
+    summary: str
+    busy: bool = False
+    problems: tuple[str, ...] = ()
+
+
+@hookspec
+def minsheng_tick(engine: Any, on: Any) -> Any:
+    """Do the plugin's periodic work for the day ``on`` (a ``datetime.date``): evaluate deadlines, issue notices.
+
+    Called by ``minsheng tick [--at DATE]`` and by the server every ``--tick-interval`` seconds, in a thread of its
+    own, and possibly in several processes at once: an implementation must be safe to run twice and concurrently
+    (it issues nothing twice) and must leave nothing half-done when killed. Return a ``TickReport`` (or ``None``
+    when there was nothing to do). An exception is logged with the plugin's name and the other plugins still run.
     """

@@ -41,8 +41,8 @@ def test_tick_refuses_a_bad_date_and_a_disabled_plugin(db_url, workflows_folder,
     assert "argument --at: expected a date as YYYY-MM-DD, got '2024-13-01'" in capsys.readouterr().err
     monkeypatch.setenv("MINSHENG_DISABLE_PLUGINS", "supervision")
     assert main(["tick", "--db", db_url]) == 2
-    assert capsys.readouterr().err == ("error: the supervision plugin is disabled (MINSHENG_DISABLE_PLUGINS): "
-                                       "there is nothing to tick\n")
+    assert capsys.readouterr().err == ("error: no plugin does periodic work (the supervision plugin is disabled: "
+                                       "MINSHENG_DISABLE_PLUGINS): there is nothing to tick\n")
 
 
 def test_serve_takes_the_tick_interval():
@@ -77,3 +77,18 @@ def test_tick_exits_3_while_another_tick_runs(engine, district, db_url, workflow
         assert stored(engine) == []
     finally:
         other.close()
+
+
+def test_a_step_the_calendar_cannot_date_is_skipped_and_said_the_rest_is_issued(
+        engine, district, db_url, workflows_folder, capsys):
+    """2026-12-28: a warning 5 working days ahead reaches 2027, which chinese-calendar does not know yet."""
+    if 2027 in engine.calendar.known_years():
+        pytest.skip("the calendar knows 2027 now: pick a year after its last")
+    late = started(engine, district, "2026-12-28")  # overdue today; a warning would look 5 working days ahead
+    assert main(["tick", "--db", db_url, "--at", "2026-12-28"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "tick 2026-12-28: 1 notice(s) issued\n"
+    assert [row[3] for row in stored(engine, late)] == ["overdue"]
+    assert "warning: step 'warn' (supervised v1, in_progress) skipped: the working-day calendar has no data for " \
+           "2027-01-" in captured.err
+    assert "an administrator adds a calendar file for 2027" in captured.err

@@ -207,6 +207,28 @@ def test_hook_minsheng_notify(notes_engine, notes, clock):
     assert [n[:3] for n in notes.notified] == [(issued, "overdue", "issued"), (issued, "overdue", "acknowledged")]
 
 
+def test_hook_minsheng_tick(notes_engine, notes, clock):
+    """``Engine.tick`` (``minsheng tick``, the server's background tick) runs every plugin's periodic work; a
+    plugin that fails is named in the reports and the others still run."""
+    from engine.hookspecs import TickReport, hookimpl
+
+    class Broken:
+        @hookimpl
+        def minsheng_tick(self, engine, on):
+            raise RuntimeError("the SMS gateway is down")
+
+    district, pid = notes_project(notes_engine)  # enters 'open' on 2024-03-01: due 10 days later
+    [report] = notes_engine.tick(clock.today().replace(day=11))
+    assert report == TickReport("supervision", "1 notice(s) issued")
+    notes_engine.plugins.register(Broken(), name="broken")
+    try:
+        reports = {r.plugin: r for r in notes_engine.tick(clock.today().replace(day=12))}
+    finally:
+        notes_engine.plugins.unregister(name="broken")
+    assert reports["supervision"] == TickReport("supervision", "0 notice(s) issued")
+    assert reports["broken"] == TickReport("broken", "failed", problems=("RuntimeError: the SMS gateway is down",))
+
+
 def test_hook_minsheng_workflow_files(notes_engine):
     assert notes_engine.workflows.named("notes").definition.states["closed"].label == "关闭"
 

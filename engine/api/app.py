@@ -22,6 +22,7 @@ from engine.api.graphiql import page_response as graphiql_page
 from engine.api.http import graphql_endpoint
 from engine.api.schema import build_schemas
 from engine.api.settings import ApiSettings
+from engine.api.ticker import start as start_ticking
 from engine.api.subscriptions import StreamView, project_event, still_valid
 
 if TYPE_CHECKING:
@@ -72,10 +73,9 @@ def _lifespan(engine: Engine, broker: Broker, settings: ApiSettings) -> Any:
 
 
 def _start_ticking(engine: Engine, settings: ApiSettings) -> Any:
-    """The supervision plugin's background tick in its own thread, when the plugin is on and an interval is set."""
-    if not settings.tick_seconds or not engine.plugins.has_plugin("supervision"):
+    """The plugins' periodic work (``minsheng_tick``) in its own thread, when a plugin does some and an interval
+    is set."""
+    if not settings.tick_seconds or not engine.plugins.hook.minsheng_tick.get_hookimpls():
         return lambda: None
-    from plugins.supervision.background import start
-
-    return start(engine, settings.tick_seconds)
+    return start_ticking(engine, settings.tick_seconds)
 

@@ -2,15 +2,17 @@
 
 Deadlines come from the workflow files (a state's ``deadline``, see ``engine.workflow.deadlines``) and from the
 inspection plugin's rectifications (整改); the ladders (``supervision: {ladder: [...]}``) say which notice each
-step issues and to whom. ``minsheng tick [--at DATE]`` and the server's background tick
-(``plugins.supervision.background``) run ``plugins.supervision.tick.run_tick``. Notices are read and moved
+step issues and to whom. ``minsheng tick [--at DATE]`` and the server's background tick call ``minsheng_tick``,
+which runs ``plugins.supervision.tick.run_tick``. Notices are read and moved
 through GraphQL (``plugins.supervision.graphql``), audited in the project's chain, pushed to subscribers and
 handed to the ``minsheng_notify`` hook.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from engine.api.extension import GraphQLExtension
-from engine.hookspecs import hookimpl
+from engine.hookspecs import TickReport, hookimpl
 from engine.migrations import Migration
 
 from plugins.supervision.tables import MIGRATIONS
@@ -26,3 +28,13 @@ def minsheng_graphql() -> GraphQLExtension:
     from plugins.supervision.graphql import extension
 
     return extension()
+
+
+@hookimpl
+def minsheng_tick(engine: Any, on: Any) -> TickReport:
+    from plugins.supervision.tick import run_tick
+
+    result = run_tick(engine, on)
+    if result.busy:
+        return TickReport("supervision", "another tick is running; nothing done", busy=True)
+    return TickReport("supervision", f"{len(result.issued)} notice(s) issued", problems=tuple(result.problems))

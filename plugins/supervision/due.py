@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
+from engine.calendar import CalendarError
 from engine.sql import Sql, to_date, to_datetime
 from engine.workflow.model import LadderStep, State
 
@@ -58,23 +59,40 @@ def step_date(step: LadderStep, due: dt.date, calendar: Any) -> dt.date:
     return due if step.when == "at" else after(step.offset, due, calendar)
 
 
-def candidates(engine: Engine, sql: Sql, on: dt.date, calendar: Any) -> Iterator[Candidate]:
-    """Every notice due on ``on`` and not yet issued, over every workflow version's deadlines."""
+def candidates(engine: Engine, sql: Sql, on: dt.date, calendar: Any,
+               problems: list[str] | None = None) -> Iterator[Candidate]:
+    """Every notice due on ``on`` and not yet issued, over every workflow version's deadlines. A step whose dates
+    the calendar cannot give (a year it has no data for) is skipped and said in ``problems``; the rest go on."""
     for workflow_id, loaded in engine.workflows.by_id.items():
         definition = loaded.definition
         for state in definition.states.values():
             if state.deadline is None:
                 continue
             for step in definition.ladder_of(state.name):
-                upper, lower = window(step, on, calendar)
-                if state.deadline.field:
-                    yield from _field_due(sql, workflow_id, state, step, upper, lower)
-                else:
-                    yield from _duration_due(sql, workflow_id, state, step, upper, lower, calendar)
+                yield from _guarded(problems, f"{definition.name} v{definition.version}, {state.name}", step,
+                                    lambda: _state_due(sql, workflow_id, state, step, on, calendar))
         if definition.supervision.rectifications and has_rectifications(engine):
             for step in definition.supervision.rectifications:
-                upper, lower = window(step, on, calendar)
-                yield from _rectifications_due(sql, workflow_id, step, upper, lower)
+                yield from _guarded(problems, f"{definition.name} v{definition.version}, rectifications", step,
+                                    lambda: _rectifications_due(sql, workflow_id, step, *window(step, on, calendar)))
+
+
+def _state_due(sql: Sql, workflow_id: int, state: State, step: LadderStep, on: dt.date,
+               calendar: Any) -> Iterator[Candidate]:
+    upper, lower = window(step, on, calendar)
+    if state.deadline.field:
+        return _field_due(sql, workflow_id, state, step, upper, lower)
+    return _duration_due(sql, workflow_id, state, step, upper, lower, calendar)
+
+
+def _guarded(problems: list[str] | None, where: str, step: LadderStep,
+             found: Callable[[], Iterator[Candidate]]) -> Iterator[Candidate]:
+    try:
+        yield from found()
+    except CalendarError as exc:
+        if problems is None:
+            raise
+        problems.append(f"step '{step.step}' ({where}) skipped: {exc.message}")
 
 
 def has_rectifications(engine: Engine) -> bool:

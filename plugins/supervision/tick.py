@@ -45,6 +45,7 @@ class TickResult:
     on: dt.date
     issued: list[int] = field(default_factory=list)
     busy: bool = False
+    problems: list[str] = field(default_factory=list)  # steps skipped (e.g. a year the calendar does not know)
 
 
 def run_tick(engine: Engine, on: dt.date | None = None) -> TickResult:
@@ -56,7 +57,8 @@ def run_tick(engine: Engine, on: dt.date | None = None) -> TickResult:
             return result
         calendar = calendar_of(engine)
         with orm.db_session:
-            found = sorted(due.candidates(engine, Sql(engine.db), result.on, calendar), key=lambda c: c.project_id)
+            found = sorted(due.candidates(engine, Sql(engine.db), result.on, calendar, result.problems),
+                           key=lambda c: c.project_id)
         by_project = [list(group) for _, group in groupby(found, key=lambda c: c.project_id)]
         for start in range(0, len(by_project), PROJECTS_PER_TRANSACTION):
             batch = [c for group in by_project[start:start + PROJECTS_PER_TRANSACTION] for c in group]

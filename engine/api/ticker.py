@@ -1,6 +1,6 @@
-"""The server's background tick: ``run_tick`` every ``interval`` seconds in its own thread (never on the event
-loop). The first tick runs one interval after start-up; a failing tick is logged and the next one runs on time.
-Several server processes may each run one: the tick's locks and unique key issue every notice once."""
+"""The server's background tick: ``Engine.tick`` (every plugin's ``minsheng_tick``) every ``interval`` seconds in
+its own thread, never on the event loop. The first tick runs one interval after start-up; a failing tick is logged
+and the next one runs on time. Several server processes may each run one: ticks are safe to run at once."""
 from __future__ import annotations
 
 import logging
@@ -10,22 +10,21 @@ from typing import TYPE_CHECKING, Callable
 if TYPE_CHECKING:
     from engine.core import Engine
 
-log = logging.getLogger("minsheng.supervision")
+log = logging.getLogger("minsheng.tick")
 
 
 def start(engine: Engine, interval: float) -> Callable[[], None]:
     """Start ticking; return the function that stops the thread (and waits for a running tick to end)."""
-    from plugins.supervision.tick import run_tick
-
     stopping = threading.Event()
 
     def loop() -> None:
         try:
             while not stopping.wait(interval):
                 try:
-                    result = run_tick(engine)
-                    log.info("tick %s: %d notice(s) issued%s", result.on, len(result.issued),
-                             " (another tick was running)" if result.busy else "")
+                    for report in engine.tick():
+                        log.info("tick (%s): %s", report.plugin, report.summary)
+                        for problem in report.problems:
+                            log.warning("tick (%s): %s", report.plugin, problem)
                 except Exception:
                     log.exception("the background tick failed; the next one runs in %s s", interval)
         finally:
