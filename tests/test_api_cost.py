@@ -61,6 +61,10 @@ def test_a_page_costs_the_fields_it_would_resolve(gql: Any, http: Any, district:
     assert cost["requested"] == 1 + 50 * 4
     assert cost["maximum"] == 25000
     assert cost["budget"]["capacity"] == 2000 * 50 and cost["budget"]["restorePerSecond"] == 2000
+    again = http.post("/graphql", json={"query": PAGE}).json()  # from the result cache: charged and reported alike
+    assert again["data"] == body["data"]
+    assert {**again["extensions"]["cost"], "budget": {}} == {**cost, "budget": {}}
+    assert again["extensions"]["cost"]["budget"]["remaining"] <= cost["budget"]["remaining"]
     # variables count: a page of 10 costs a fifth
     body = http.post("/graphql", json={"query": "query($n: Int!) { projects(first: $n) { edges { node { id } } } }",
                                        "variables": {"n": 10}}).json()
@@ -139,6 +143,28 @@ def test_a_request_over_the_time_limit_is_stopped_with_timeout(engine: Engine, d
         assert strict.status_code == 504
         monkeypatch.setattr(queries, "region_tree", slow_tree)
         assert http.post("/graphql", json={"query": "{ me { name } }"}).json()["data"] == {"me": {"name": "公众"}}
+
+
+def test_a_long_list_is_abandoned_at_the_deadline_not_finished(engine: Engine, district: District,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine import audit
+
+    for _ in range(20):
+        district.project()
+    read, calls = audit.iter_history, []
+
+    def slow_history(*args: Any) -> Any:
+        calls.append(1)
+        time.sleep(0.05)
+        return read(*args)
+
+    monkeypatch.setattr(audit, "iter_history", slow_history)
+    headers = {"Authorization": f"Bearer {district.tokens['county_office']}"}
+    with client(engine, timeout_seconds=0.12) as http:
+        body = http.post("/graphql", json={"query": "{ projects(first: 20) { edges { node { history { seq } } } } }"},
+                         headers=headers).json()
+    assert body["errors"][0]["extensions"] == {"code": "TIMEOUT"} and "data" not in body
+    assert 2 <= len(calls) < 10  # stopped at the list item after the deadline, not after all 20
 
 
 def test_two_operations_need_an_operation_name(http: Any, district: District) -> None:

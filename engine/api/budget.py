@@ -8,6 +8,9 @@ public, which gets a smaller one — and a caller whose bucket would overflow is
 """
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
 from typing import Any, Iterator
 
 from graphql import ExecutionResult, GraphQLError
@@ -36,6 +39,13 @@ class Budgets:
         bucket, key = self._bucket(actor, client)
         return bucket.take(key, max(1, cost))
 
+    def report_json(self, actor: ActorView, client: str | None, cost: int) -> bytes:
+        """``report`` as the JSON the response carries (formatted directly: this is on every cached answer)."""
+        bucket, key = self._bucket(actor, client)
+        return (b'{"cost":{"requested":%d,"maximum":%d,"budget":{"capacity":%d,"remaining":%d,"restorePerSecond":%d}}}'
+                % (cost, self.limits.max_cost, int(bucket.capacity), int(bucket.capacity - bucket.level(key)),
+                   int(bucket.rate)))
+
     def report(self, actor: ActorView, client: str | None, cost: int) -> dict[str, Any]:
         """``extensions.cost``: this request's cost and the caller's budget after it."""
         bucket, key = self._bucket(actor, client)
@@ -53,6 +63,30 @@ def refused(message: str, code: str) -> ExecutionResult:
     return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": code})])
 
 
+_costs: OrderedDict[tuple, int] = OrderedDict()  # (schema, query, operation, variables) → cost
+_costs_lock = threading.Lock()
+MAX_KEPT = 512
+
+
+def _cost(ec: Any) -> int:
+    """The operation's cost, from a bounded memo keyed by its text, name and variables (the page sizes)."""
+    try:
+        key = (id(ec.schema), ec.query, ec.operation_name, json.dumps(ec.variables, sort_keys=True, default=str))
+    except (TypeError, ValueError):
+        key = None
+    with _costs_lock:
+        kept = _costs.get(key) if key is not None else None
+    if kept is not None:
+        return kept
+    cost = operation_cost(ec.schema._schema, ec.graphql_document, ec.operation_name, ec.variables)
+    if key is not None:
+        with _costs_lock:
+            _costs[key] = cost
+            while len(_costs) > MAX_KEPT:
+                _costs.popitem(last=False)
+    return cost
+
+
 class CostLimit(SchemaExtension):
     """Estimates the operation's cost after validation and, over the limit or the caller's budget, answers in
     place of executing. The request context (``RequestContext.budgets``) holds the app's budgets; without them
@@ -63,8 +97,7 @@ class CostLimit(SchemaExtension):
         ctx = ec.context
         budgets: Budgets | None = getattr(ctx, "budgets", None)
         if budgets is not None and ec.graphql_document is not None:
-            ctx.cost = cost = operation_cost(ec.schema._schema, ec.graphql_document, ec.operation_name,
-                                             ec.variables)
+            ctx.cost = cost = _cost(ec)
             refusal = None
             if cost > budgets.limits.max_cost:
                 ec.result = refused(f"this request would cost {cost}, over the maximum of "

@@ -1,16 +1,17 @@
-"""A time limit per request: no operation holds a worker thread for longer than ``ApiSettings.timeout_seconds``.
+"""A time limit per request: no operation holds a worker thread for much longer than ``ApiSettings.timeout_seconds``.
 
-The worker thread that executes an operation carries a ``Deadline``; graphql-core's executor checks its
-``aborted`` flag at every field boundary (it is the executor's abort signal) and, once the time is up, abandons the
-operation, which is answered with one ``TIMEOUT`` error. A mutation's own transaction is never cut short: its root
-field runs to commit or rollback, and only the fields read after it are abandoned.
+The worker thread that executes an operation carries a ``Deadline``, graphql-core's abort signal: the executor
+checks it before the operation, between a mutation's root fields and at the end, and ``DeadlineExecutionContext``
+checks it at every item of every list it completes (lists are where the work of a large answer is). Once the time
+is up the rest is abandoned and the operation is answered with one ``TIMEOUT`` error. What cannot be cut short: one
+resolver's own work (a single SQL statement) and a mutation's own transaction, which runs to commit or rollback.
 """
 from __future__ import annotations
 
 import contextlib
 import threading
 import time
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -32,6 +33,14 @@ class Deadline:
     @property
     def aborted(self) -> bool:
         return time.monotonic() > self.at
+
+    def watch(self, items: Iterable[Any]) -> Iterator[Any]:
+        """``items``, one at a time, until the time is up (then ``RequestTimeout``)."""
+        at = self.at
+        for item in items:
+            if time.monotonic() > at:
+                raise self.reason
+            yield item
 
     @property
     def reason(self) -> RequestTimeout:
@@ -55,9 +64,16 @@ def current() -> Deadline | None:
 
 
 class DeadlineExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """The executor with this thread's deadline as its abort signal."""
+    """The executor with this thread's deadline as its abort signal, checked at every list item too."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.abort_signal is None:
             self.abort_signal = current()
+
+    def complete_iterable_value(self, item_type: Any, field_details_list: Any, info: Any, path: Any,
+                                items: Iterable[Any], position_context: Any) -> Any:
+        signal = self.abort_signal
+        if isinstance(signal, Deadline):
+            items = signal.watch(items)
+        return super().complete_iterable_value(item_type, field_details_list, info, path, items, position_context)

@@ -209,7 +209,7 @@ class GraphQLService:
         if refusal is not None:
             return Reply(encode(error_body(over_budget(refusal, cost), "THROTTLED")), 429,
                          {"Retry-After": str(refusal.retry_after)})
-        extensions = encode({"cost": self.budgets.report(context.actor, context.client, cost)})
+        extensions = self.budgets.report_json(context.actor, context.client, cost)
         return Reply(data[:-1] + b',"extensions":' + extensions + b"}")
 
     def _reply(self, body: dict[str, Any], context: RequestContext, media: str) -> Reply:
