@@ -49,11 +49,13 @@ def test_hand_over_opens_the_custody_record_for_three_years_and_its_maintenance_
     assert custody_of(clerks, "county_office", p) == {
         "custodian": "城区第一小学", "responsibleUnit": "县教育局", "duties": "日常巡查、定期维护",
         "yearlyFunds": "20000.00", "startsOn": "2024-03-01", "endsOn": "2027-03-01", "reviews": []}  # 上管三年
-    lines = clerks.call("county_finance", """query($id: ID!) { project(id: $id) { funding { planned
-        planLines { source label amount note } } } }""", {"id": p})["project"]["funding"]
-    assert lines["planLines"][-1] == {"source": "MAINTENANCE", "label": "管护经费", "amount": "60000.00",
-                                      "note": "年度管护经费 20,000.00 元 × 3 年（2024-03-01 至 2027-03-01）"}
-    assert lines["planned"] == "3060000.00"
+    funding = clerks.call("county_finance", """query($id: ID!) { project(id: $id) { funding { planned inPlaceRate
+        bySource { source planned } planLines { source label amount note } } } }""", {"id": p})["project"]["funding"]
+    assert funding["planLines"][-1] == {"source": "MAINTENANCE", "label": "管护经费", "amount": "60000.00",
+                                        "note": "年度管护经费 20,000.00 元 × 3 年（2024-03-01 至 2027-03-01）"}
+    assert {"source": "MAINTENANCE", "planned": "60000.00"} in funding["bySource"]
+    # the construction totals and 资金到位率 leave the custody's own money out
+    assert (funding["planned"], funding["inPlaceRate"]) == ("3000000.00", "33.33")
 
 
 def test_the_period_may_be_set_per_hand_over_and_no_funds_means_no_funding_line(clerks):
@@ -163,7 +165,8 @@ def test_custody_periods_about_to_end_listed_within_each_reader_s_reach(clerks, 
     district.engine.clock.set("2027-01-15T09:00:00")
     assert listed("county_office") == [county]
     assert listed("county_office", within="5 years") == [county, town]
-    assert listed("county_office", within="5 years", in_region=to_global_id("Region", district.regions["town_a"])) == [town]
+    town_a = to_global_id("Region", district.regions["town_a"])
+    assert listed("county_office", within="5 years", in_region=town_a) == [town]
     assert listed("edu_clerk", within="5 years") == [county, town]
     assert listed("housing_clerk", within="5 years") == []  # a unit sees its own projects only
     assert listed("town_a_office", within="5 years", in_region=None) == [town]
