@@ -19,6 +19,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "engine.core_guards",
     "plugins.funding",
     "plugins.inspection",
+    "plugins.custody",
     "plugins.satisfaction",
     "plugins.schedule",
     "plugins.supervision",

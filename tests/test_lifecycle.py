@@ -12,6 +12,9 @@ from engine.api.ids import to_global_id
 FIRE = """mutation($input: FireTransitionInput!) { fireTransition(input: $input) {
   fromState toState project { state { name label } version } userErrors { code message path } } }"""
 
+# the 回头看 checklist (plugins.custody), every item passed
+CHECKLIST_PASSED = {"still_in_use": True, "maintained": True, "signage": True, "satisfaction": "satisfied"}
+
 OPTIONS = """query($id: ID!) { project(id: $id) { state { name }
   availableTransitions { event allowed reasons } } }"""
 
@@ -124,10 +127,10 @@ def test_the_whole_default_lifecycle(clerks: Clerks):
                   {"projectId": p, "kind": "ACCEPTANCE", "date": "2024-03-01", "result": "PASS", "inspectors": ["王工"]})
     assert clerks.ok("county_office", p, "complete", completion_date="2024-03-01") == "completed"
     assert clerks.ok("edu_clerk", p, "hand_over", custodian="城区第一小学", maintenance_funding="20000") == "handed_over"
-    assert clerks.blocked("committee", p, "review") == [
+    assert clerks.blocked("committee", p, "review", **CHECKLIST_PASSED) == [
         "only 0 valid satisfaction responses (满意度测评), at least 30 required"]
     rate(clerks, p, 30)
-    assert clerks.ok("committee", p, "review", findings="运行良好") == "reviewed"
+    assert clerks.ok("committee", p, "review", findings="运行良好", **CHECKLIST_PASSED) == "reviewed"
     data = clerks.call("county_office", """query($id: ID!) { project(id: $id) { state { name label } version
         funding { rewarded } history { event } } }""", {"id": p})["project"]
     assert data["state"] == {"name": "reviewed", "label": "回头看"}
@@ -157,7 +160,8 @@ def test_failed_review_goes_back_to_management_after_rectification(clerks: Clerk
                   {"projectId": p, "kind": "ACCEPTANCE", "date": "2024-03-01", "result": "PASS"})
     clerks.ok("county_office", p, "complete", completion_date="2024-03-01")
     clerks.ok("edu_clerk", p, "hand_over", custodian="城区第一小学")
-    assert clerks.ok("committee", p, "fail_review", findings="照明损坏", deadline="2024-05-31") == "rectifying"
+    assert clerks.ok("committee", p, "fail_review", findings="照明损坏", deadline="2024-05-31",
+                     **CHECKLIST_PASSED) == "rectifying"
     close_rectifications(clerks, p)
     assert clerks.ok("county_office", p, "rectified", report="已修复") == "handed_over"
 

@@ -196,7 +196,7 @@ def test_setting_a_source_replaces_its_amount_and_keeps_who_and_when(engine: Eng
                                           "naming_rights (冠名)"),
     ("federal", None, ["input", "source"], "unknown value 'federal'; one of central (中央资金), provincial (省级资金), "
                                            "municipal (市级资金), county (县区配套), town (乡镇资金), social (社会资本), "
-                                           "other (其他资金)"),
+                                           "other (其他资金), maintenance (管护经费)"),
 ])
 def test_plan_sources_and_kinds_are_checked(engine: Engine, district: District, source: str, kind: str | None,
                                             path: list[str], message: str) -> None:

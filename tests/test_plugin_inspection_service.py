@@ -60,7 +60,8 @@ def test_invalid_inspection_names_every_problem_and_stores_nothing(engine, distr
                           finding("围栏", "2024-04-01", 999)))
     assert problems(caught) == [
         ("input.kind", "unknown inspection kind 'visit'; use one of npc_inspection (人大视察), supervision (督查), "
-                       "random_check (随机抽查), unannounced_visit (明察暗访), third_party (第三方评估), acceptance (验收)"),
+                       "random_check (随机抽查), unannounced_visit (明察暗访), third_party (第三方评估), acceptance (验收), "
+                       "custody (管护巡查)"),
         ("input.result", "unknown result 'ok'; use one of pass (通过), fail (未通过), findings_only (发现问题（不作结论）)"),
         ("input.date", "the inspection date 2024-03-02 is after today (2024-03-01)"),
         ("input.inspectors.1", "an inspector's name is empty"),

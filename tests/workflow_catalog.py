@@ -25,6 +25,7 @@ GUARD_PARAMS: dict[str, dict[str, Param]] = {
     "inspection.no_open_rectifications": {},
     "satisfaction.rated": {"min_responses": Param("int", min=1, default=30)},
     "satisfaction.above_bottom_grade": {"bands": Param("list")},
+    "custody.checklist_passed": {},
 }
 
 GUARDS: dict[str, GuardSpec] = {name: GuardSpec(name, _passes, params) for name, params in GUARD_PARAMS.items()}
@@ -35,4 +36,7 @@ ACTIONS: dict[str, ActionSpec] = {
     "satisfaction.grade": ActionSpec("satisfaction.grade", _does_nothing,
                                      {"reward_amount": Param("number", min=0), "bands": Param("list"),
                                       "rectification_days": Param("int", min=1)}),
+    "custody.open_custody": ActionSpec("custody.open_custody", _does_nothing, {"years": Param("int", min=1)}),
+    "custody.record_review": ActionSpec("custody.record_review", _does_nothing,
+                                        {"days": Param("int", min=1), "always_rectify": Param("bool")}),
 }

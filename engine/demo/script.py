@@ -102,6 +102,9 @@ def _later(step: Step, days: int) -> dt.date:
     return step.day + dt.timedelta(days=days)
 
 
+# the 回头看 checklist (plugins.custody): still in use, maintained, signage, residents' satisfaction
+CHECKLIST_PASSED = {"still_in_use": True, "maintained": True, "signage": True, "satisfaction": "satisfied"}
+
 FIELD_VALUES: dict[str, Callable[[Step], dict[str, Any]]] = {
     "assess": lambda s: {"opinion": f"{s.seed.title}群众需求迫切，建设条件具备，资金可以落实，建议列入{YEAR}年"
                                     "民生实事候选项目", "score": 78 + s.k % 20},
@@ -116,10 +119,11 @@ FIELD_VALUES: dict[str, Callable[[Step], dict[str, Any]]] = {
     "fail_acceptance": lambda s: {"findings": "验收发现部分点位施工质量不达标，档案资料不齐全",
                                   "deadline": _later(s, 21)},
     "rectified": lambda s: {"report": "已按要求完成整改，经督查室现场核验销号"},
-    "hand_over": lambda s: {"custodian": _custodian(s), "maintenance_funding": "50000.00",
-                            "rules": "建立日常巡查、定期维护和问题台账制度"},
-    "review": lambda s: {"findings": "设施运行良好，管护到位，群众满意"},
-    "fail_review": lambda s: {"findings": "回头看发现部分设施损坏未及时维修", "deadline": _later(s, 30)},
+    "hand_over": lambda s: {"custodian": _custodian(s), "responsible_unit": s.unit_name,
+                            "duties": "建立日常巡查、定期维护和问题台账制度", "maintenance_funding": "50000.00"},
+    "review": lambda s: {"findings": "设施运行良好，管护到位，群众满意", **CHECKLIST_PASSED},
+    "fail_review": lambda s: {"findings": "回头看发现部分设施损坏未及时维修", "deadline": _later(s, 30),
+                              **CHECKLIST_PASSED, "maintained": False},
     "suspend": lambda s: {"reason": "受汛期和用地手续影响，暂缓实施"},
     "resume": lambda s: {"decision_no": f"平人常〔{YEAR}〕{s.k + 20}号"},
     "terminate": lambda s: {"decision_no": f"平人常〔{YEAR}〕{s.k + 30}号",

@@ -77,6 +77,8 @@ def _receive_share(demo: Any, project: Any, share: Decimal, on: dt.date) -> None
             received[(r.source, r.kind)] = received.get((r.source, r.kind), Decimal(0)) + r.amount
     finance = demo.acting(("finance",), project)
     for n, line in enumerate(lines, start=1):
+        if line.source is Source.MAINTENANCE:
+            continue  # 管护经费 comes year by year during custody, not with the construction funds
         target = (line.amount * share).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
         missing = target - received.get((line.source, line.kind), Decimal(0))
         if missing > 0:

@@ -2,7 +2,9 @@
 
 资金到位率 (funds in place) = received / planned, may exceed 100%; 拨付率 (disbursement) = paid / received.
 Both are percentages with two places, ``None`` when the denominator is zero. Every figure of a scope — planned,
-received, paid and rewarded, per source — comes from ONE aggregate query over all the scope's projects.
+received, paid and rewarded, per source — comes from ONE aggregate query over all the scope's projects. The
+totals and rates are of the construction funds: 管护经费 (upkeep after the hand-over, ``Source.MAINTENANCE``) is
+listed by source only.
 """
 from __future__ import annotations
 
@@ -52,7 +54,8 @@ def figures(sql: Sql, scope: str, params: Sequence[object]) -> FundingFigures:
     totals: dict[str, int] = defaultdict(int)
     by_source: dict[tuple[str, str], int] = defaultdict(int)
     for figure, source, fen in sql.all(AMOUNTS.format(scope=scope), params):
-        totals[figure] += int(fen or 0)
+        if source != Source.MAINTENANCE.value:
+            totals[figure] += int(fen or 0)
         by_source[(figure, source)] += int(fen or 0)
     sources = [SourceFigures(s, yuan(by_source[("planned", s.value)]), yuan(by_source[("received", s.value)]),
                              rate(by_source[("received", s.value)], by_source[("planned", s.value)]))
@@ -68,9 +71,11 @@ def project_figures(sql: Sql, project_id: int) -> FundingFigures:
 
 
 def planned_and_received_fen(sql: Sql, project_id: int) -> tuple[int, int, int]:
-    """(planned fen, received fen, number of plan lines in force) of one project, for the guards."""
+    """(planned fen, received fen, number of plan lines in force) of one project's construction funds (管护经费
+    left out), for the guards."""
     planned, lines = sql.one("SELECT COALESCE(SUM(amount_fen), 0), COUNT(*) FROM funding_plan"
-                             " WHERE project_id = ? AND superseded_at IS NULL", (project_id,))
-    received = sql.scalar("SELECT COALESCE(SUM(amount_fen), 0) FROM funding_receipt WHERE project_id = ?",
-                          (project_id,))
+                             " WHERE project_id = ? AND superseded_at IS NULL AND source <> ?",
+                             (project_id, Source.MAINTENANCE.value))
+    received = sql.scalar("SELECT COALESCE(SUM(amount_fen), 0) FROM funding_receipt WHERE project_id = ?"
+                          " AND source <> ?", (project_id, Source.MAINTENANCE.value))
     return int(planned), int(received), int(lines)

@@ -52,13 +52,22 @@ def set_plan(engine: Engine, actor: ActorView, project_id: int, source: Any, amo
         fen = parse_amount(amount, ["input", "amount"], allow_zero=True)
         note_text = inputs.text(note, ["input", "note"], NOTE_LIMIT)
         now = engine.clock.now()
-        kind_code = knd.value if knd else ""
-        sql.execute("UPDATE funding_plan SET superseded_at = ? WHERE project_id = ? AND source = ? AND kind = ?"
-                    " AND superseded_at IS NULL", (now, project_id, src.value, kind_code))
-        line_id = sql.insert("INSERT INTO funding_plan (project_id, source, kind, amount_fen, note, set_by_id,"
-                             " set_by_name, set_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                             (project_id, src.value, kind_code, fen, note_text, actor.id, actor.name, now))
-    return PlanLine(line_id, project_id, src, knd, yuan(fen), note_text, actor.name, now)
+        line = put_plan_line(sql, actor, project_id, src, fen, note_text, now, knd)
+    return line
+
+
+def put_plan_line(sql: Sql, actor: ActorView, project_id: int, source: Source, fen: int, note: str,
+                  now: dt.datetime, kind: SocialKind | None = None) -> PlanLine:
+    """Replace the line in force for ``source`` (and ``kind``) inside the caller's transaction, without access
+    checks: for ``set_plan`` and for another plugin's workflow action (the 管护经费 line of a hand-over), whose
+    transition has already checked the actor. ``fen`` and ``note`` must already be valid."""
+    kind_code = kind.value if kind else ""
+    sql.execute("UPDATE funding_plan SET superseded_at = ? WHERE project_id = ? AND source = ? AND kind = ?"
+                " AND superseded_at IS NULL", (now, project_id, source.value, kind_code))
+    line_id = sql.insert("INSERT INTO funding_plan (project_id, source, kind, amount_fen, note, set_by_id,"
+                         " set_by_name, set_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         (project_id, source.value, kind_code, fen, note, actor.id, actor.name, now))
+    return PlanLine(line_id, project_id, source, kind, yuan(fen), note, actor.name, now)
 
 
 def plan_lines(sql: Sql, project_id: int, history: bool = False) -> list[PlanLine]:

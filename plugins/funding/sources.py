@@ -14,6 +14,7 @@ class Source(str, Enum):
     TOWN = "town"
     SOCIAL = "social"
     OTHER = "other"
+    MAINTENANCE = "maintenance"  # 管护经费: yearly upkeep after hand-over (移交管护), set by plugins.custody
 
     @property
     def label(self) -> str:
@@ -28,6 +29,7 @@ SOURCE_LABELS: dict[Source, str] = {
     Source.TOWN: "乡镇资金",
     Source.SOCIAL: "社会资本",
     Source.OTHER: "其他资金",
+    Source.MAINTENANCE: "管护经费",
 }
 
 

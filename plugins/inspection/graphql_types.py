@@ -18,7 +18,7 @@ from plugins.inspection import records
 from plugins.inspection.vocabulary import INSPECTION_KINDS, INSPECTION_RESULTS, RECTIFICATION_STATUSES
 
 
-@strawberry.enum(description="How a project was inspected: 人大视察, 督查, 随机抽查, 明察暗访, 第三方评估, 验收.")
+@strawberry.enum(description="How a project was inspected: 人大视察, 督查, 随机抽查, 明察暗访, 第三方评估, 验收, 管护巡查 (custody inspection, only during the custody period).")
 class InspectionKind(Enum):
     NPC_INSPECTION = "npc_inspection"
     SUPERVISION = "supervision"
@@ -26,6 +26,7 @@ class InspectionKind(Enum):
     UNANNOUNCED_VISIT = "unannounced_visit"
     THIRD_PARTY = "third_party"
     ACCEPTANCE = "acceptance"
+    CUSTODY = "custody"
 
 
 @strawberry.enum(description="What an inspection concluded: 通过, 未通过, or findings without a verdict.")

@@ -20,13 +20,14 @@ from engine.texts import normalize_newlines, text_problem
 from plugins.inspection import records
 from plugins.inspection.records import Inspection, Rectification
 from plugins.inspection.rectifications import insert_rectification, project_row
-from plugins.inspection.vocabulary import (INSPECTION_KINDS, INSPECTION_RESULTS, MAX_FINDINGS, MAX_INSPECTORS,
+from plugins.inspection.vocabulary import (CUSTODY, INSPECTION_KINDS, INSPECTION_RESULTS, MAX_FINDINGS, MAX_INSPECTORS,
                                            MAX_NAME_LENGTH, MAX_TEXT_LENGTH, RECORDING_ROLES, choices)
 
 if TYPE_CHECKING:
     from engine.core import Engine
 
 INPUT = "input"
+CUSTODY_TABLE = "custody_record"
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ def record_inspection(engine: Engine, actor: ActorView, project_id: int, new: Ne
                             "standing committee (人大常委会) or a third party (第三方) may record inspections",
                             path=[INPUT, "projectId"])
         checked = _validate(sql, new, row.view.lead_unit_id, engine.clock.today())
+        if new.kind == CUSTODY and checked.held_on is not None:
+            _check_custody_period(engine, sql, project_id, checked.held_on)
         now = engine.clock.now()
         inspection_id = _insert(sql, project_id, new, checked, actor, now)
         ids = [insert_rectification(sql, project_id, description, unit_id, deadline, actor.id, now,
@@ -115,6 +118,21 @@ def _validate(sql: Sql, new: NewInspection, lead_unit_id: int | None, today: dt.
     if checked.problems:
         raise InvalidInput(checked.problems)
     return checked
+
+
+def _check_custody_period(engine: Engine, sql: Sql, project_id: int, held_on: dt.date) -> None:
+    """A custody inspection (管护巡查) falls within the project's custody period (管护期, plugins.custody)."""
+    period = None
+    if any(entity._table_ == CUSTODY_TABLE for entity in engine.db.entities.values()):
+        from plugins.custody.records import period as custody_period
+
+        period = custody_period(sql, project_id)
+    if period is None:
+        raise InvalidInput([FieldProblem([INPUT, "kind"], f"project {project_id} has no custody period (管护期): "
+                                         "custody inspections (管护巡查) are recorded after its hand-over (移交管护)")])
+    if not period[0] <= held_on <= period[1]:
+        raise InvalidInput([FieldProblem([INPUT, "date"], f"the inspection date {held_on} is outside the custody "
+                                         f"period (管护期) from {period[0]} to {period[1]}")])
 
 
 def _date(checked: _Checked, value: Any, *path: str) -> dt.date | None:

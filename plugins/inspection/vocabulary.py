@@ -11,6 +11,7 @@ INSPECTION_KINDS: dict[str, str] = {
     "unannounced_visit": "明察暗访",
     "third_party": "第三方评估",
     "acceptance": "验收",
+    "custody": "管护巡查",
 }
 INSPECTION_RESULTS: dict[str, str] = {
     "pass": "通过",
@@ -18,6 +19,7 @@ INSPECTION_RESULTS: dict[str, str] = {
     "findings_only": "发现问题（不作结论）",
 }
 ACCEPTANCE = "acceptance"
+CUSTODY = "custody"  # only during the custody period (管护期) opened by the hand-over (plugins.custody)
 PASS = "pass"
 
 OPEN, DONE, VERIFIED = "open", "done", "verified"
