@@ -6,17 +6,19 @@ import threading
 
 
 class Clock:
-    """Wall-clock time in UTC, or a fixed instant when a test has frozen it."""
+    """Wall-clock time in UTC, or a fixed instant when a test has frozen it, or wall-clock time shifted so that it
+    runs on from a chosen instant (the demo server: ``run_from``)."""
 
     def __init__(self) -> None:
         self._frozen: dt.datetime | None = None
+        self._shift = dt.timedelta(0)
         self._lock = threading.Lock()
 
     def now(self) -> dt.datetime:
         frozen = self._frozen
         if frozen is not None:
             return frozen
-        return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+        return (_utc_now() + self._shift).replace(microsecond=0)
 
     def today(self) -> dt.date:
         return self.now().date()
@@ -38,8 +40,19 @@ class Clock:
             self._frozen += dt.timedelta(**delta)
 
     def unfreeze(self) -> None:
+        """Back to wall-clock time (without any shift ``run_from`` made)."""
         with self._lock:
-            self._frozen = None
+            self._frozen, self._shift = None, dt.timedelta(0)
+
+    def run_from(self, instant: dt.datetime) -> None:
+        """Let the clock run with real time from ``instant`` on: ``now()`` is ``instant`` plus the time elapsed
+        since this call (the demo server's clock starts on the demo's date and advances from there)."""
+        with self._lock:
+            self._frozen, self._shift = None, instant.replace(tzinfo=None) - _utc_now()
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 clock = Clock()

@@ -82,14 +82,16 @@ def test_every_role_has_an_actor_with_a_working_token(api, demo):
 def test_histories_are_real_and_dated_through_the_year(api, demo):
     project = demo.projects["PA-01"]  # 城区中小学运动场改造, 3.00 million, reviewed (simple: done via a pause)
     query = """query($id: ID!) { project(id: $id) { title budget state { name }
-      history(first: 20) { seq event actorName at fields } } }"""
+      history(first: 100) { seq event actorName at fields } } }"""
     data = api("office", query, {"id": to_global_id("Project", project.id)})["project"]
     assert (data["title"], data["budget"], data["state"]["name"]) == ("城区中小学运动场改造", "3000000.00", project.state)
-    history = list(reversed(data["history"]))
-    assert [h["event"] for h in history] == ["create", *project.events]
+    history = list(reversed(data["history"]))  # transitions, and the plugins' records between them (progress …)
+    assert [h["event"] for h in history if h["event"] in {"create", *project.events}] == ["create", *project.events]
     assert [h["at"] for h in history] == sorted(h["at"] for h in history)
     assert history[0]["at"].startswith("2023-11") and history[-1]["at"].startswith("2024-")
     approve = next(h for h in history if h["event"] == "approve")
+    assert next(h for h in history if h["event"] == "complete")["at"].startswith("2024-10-28")  # its scripted day
+    assert [h["at"][:10] for h in history if h["event"] == "report_progress"][:2] == ["2024-03-31", "2024-04-30"]
     assert approve["actorName"] == "平安区人大常委会 张华" and approve["fields"]
 
 
@@ -151,5 +153,88 @@ def test_the_default_workflow_demo_reaches_every_state_with_the_plugins_records(
             assert not audit.verify(sql)
             approved = sql.scalar("SELECT COUNT(*) FROM audit_record WHERE event = 'approve'")
         assert approved == sum("approve" in p.events for p in demo.projects.values()) > 0
+    finally:
+        engine.close()
+
+
+LAGGING = """{ laggingProjects(first: 100, minLag: "-100") { totalCount edges { node { code
+  progress { on expected reported lag status colour } } } } }"""
+PROGRESS = """query($id: ID!) { project(id: $id) { progress { on expected reported lag status colour }
+  targets { name unit targetValue baseline actual completion }
+  measures { title unitName role dueDate done doneOn doneBy }
+  progressReports(first: 20) { edges { node { reportedOn percent narrative } } }
+  notices { step stepLabel dueOn issuedOn addressee reason } } }"""
+
+
+def _project(api: Any, demo: DemoDistrict, code: str, username: str = "office") -> dict:
+    return api(username, PROGRESS, {"id": to_global_id("Project", demo.projects[code].id)})["project"]
+
+
+def test_on_the_demo_date_projects_under_way_show_every_colour_and_status(api):
+    """minLag -100 lists the projects ahead too (the default, 0, lists those on or behind schedule)."""
+    nodes = {e["node"]["code"]: e["node"]["progress"] for e in api("office", LAGGING)["laggingProjects"]["edges"]}
+    assert {p["on"] for p in nodes.values()} == {"2024-12-31"}
+    assert {p["colour"] for p in nodes.values()} == {"green", "yellow", "red"}
+    assert {p["status"] for p in nodes.values()} == {"AHEAD", "ON_SCHEDULE", "BEHIND"}
+    figures = {code: (p["expected"], p["reported"], p["lag"], p["status"], p["colour"]) for code, p in nodes.items()}
+    assert figures["PA-05"] == ("76.92", "92", "-15.08", "AHEAD", "green")  # 10 of 13 months; runs into 2025
+    assert figures["PA-16"] == ("100.00", "96", "4.00", "ON_SCHEDULE", "green")
+    assert figures["HX-01"][2:] == ("23.10", "BEHIND", "yellow")
+    assert figures["PA-03"] == ("100.00", "85", "15.00", "BEHIND", "yellow")
+    assert figures["PA-07"] == ("100.00", "60", "40.00", "BEHIND", "red")
+
+
+def test_finished_projects_report_100_percent_and_the_seed_targets_their_completion(api, demo):
+    five_g, charging = _project(api, demo, "PA-24"), _project(api, demo, "PA-13")
+    assert [(t["name"], t["unit"], t["targetValue"], t["actual"], t["completion"]) for t in five_g["targets"]] == [
+        ("5G基站", "个", "120", "453", "377.50")]
+    assert [(t["targetValue"], t["actual"], t["completion"]) for t in charging["targets"]] == [("100", "169", "169.00")]
+    assert five_g["progress"]["reported"] == "100" and five_g["progress"]["lag"] == "0.00"
+    assert all(m["done"] for m in five_g["measures"]) and len(five_g["measures"]) == 4
+    places = _project(api, demo, "PA-06")["targets"]  # approved, not started: targets without actuals
+    assert [(t["name"], t["targetValue"], t["actual"]) for t in places] == [("新增中小学学位", "15000", None),
+                                                                            ("寄宿床位", "20000", None)]
+
+
+def test_projects_under_way_have_monthly_reports_and_measures_with_cooperating_units(api, demo):
+    project = _project(api, demo, "PA-03")
+    reports = [e["node"] for e in reversed(project["progressReports"]["edges"])]
+    assert [r["reportedOn"] for r in reports] == [f"2024-{m:02d}-{d}" for m, d in (
+        (3, 31), (4, 30), (5, 31), (6, 30), (7, 31), (8, 31), (9, 30), (10, 31), (11, 30), (12, 31))]
+    percents = [r["percent"] for r in reports]
+    assert percents == sorted(percents) and percents[-1] == 85 and percents[0] > 0
+    roles = [(m["role"], m["done"]) for m in project["measures"]]
+    assert roles == [("LEAD", True), ("COOPERATING", True), ("LEAD", False), ("LEAD", False)]
+    pocket_parks = _project(api, demo, "PA-07", "unit")  # 教育局's clerk reads it as a cooperating unit
+    own = [m for m in pocket_parks["measures"] if m["unitName"] == "平安区教育局"]
+    assert own and own[0]["done"] and own[0]["doneBy"] == demo.actor("unit").name
+
+
+def test_the_tick_issued_a_notice_at_each_escalation_step_on_its_day(api, demo):
+    ladders = {code: [(n["step"], n["issuedOn"]) for n in _project(api, demo, code)["notices"]]
+               for code in ("PA-03", "PA-07", "PA-16", "HX-01", "PA-05")}
+    assert ladders["PA-03"] == [("warn", "2024-11-25"), ("overdue", "2024-11-30"), ("escalate", "2024-12-13"),
+                                ("summon", "2024-12-27")]  # planned end 30 November: 约谈 at 20 working days
+    assert [s for s, _ in ladders["PA-07"]] == ["warn", "overdue", "escalate"]  # 挂牌督办, not yet 约谈
+    assert ladders["PA-16"] == [("warn", "2024-12-24"), ("overdue", "2024-12-31")]  # due on the demo's date
+    assert ladders["HX-01"] == [("warn", "2024-12-27")]  # due 6 January 2025
+    five = _project(api, demo, "PA-05")["notices"]  # planned end next year: only its open rectification's ladder
+    assert five and all(n["reason"].startswith("rectification") for n in five)
+    page = api("office", "{ notices(first: 100) { pageInfo { hasNextPage } edges { node { step projectCode } } } }")
+    edges = page["notices"]["edges"]
+    assert {e["node"]["step"] for e in edges} == {"warn", "overdue", "escalate", "summon"}
+    assert not page["notices"]["pageInfo"]["hasNextPage"]
+    assert len(edges) == sum(len(v) for v in ladders.values()) + 4  # + PA-08's rectification after 验收未通过
+
+
+def test_the_demo_builds_fast(db_url):
+    import time
+
+    engine = Engine.open(db_url, disabled=[], clock=Clock(), entry_points=False)
+    try:
+        started = time.perf_counter()
+        build_demo(engine)
+        assert time.perf_counter() - started < 30  # about 1 s on SQLite here; CI and the quick start build it
+        assert engine.clock.now().isoformat() == "2024-12-31T17:00:00"
     finally:
         engine.close()

@@ -118,5 +118,5 @@ def _build_demo(engine: Engine, url: str, host: str, port: int) -> None:
         raise RuntimeError(f"--demo needs an empty database, and {url} already has {regions} region(s); "
                            "leave out --db to use a fresh minsheng-demo.db")
     demo = build_demo(engine)
-    engine.clock.unfreeze()
+    engine.clock.run_from(engine.clock.now())  # the demo's date, advancing with real time from here
     print(banner(demo, url, host, port), flush=True)

@@ -29,6 +29,8 @@ def banner(demo: DemoDistrict, db_url: str, host: str, port: int) -> str:
         ', filter: {state: "in_progress"}', "")
     lines = [f"minsheng demo: 平安区 with {len(demo.regions)} regions, {len(demo.units)} units and "
              f"{len(demo.projects)} projects on workflow '{demo.workflow}' in {db_url}", "",
+             f"Demo clock: today is {demo.clock.now():%Y-%m-%d %H:%M} (the end of the demo year), running on with "
+             "real time from there; 序时进度, laggingProjects and 督办 notices are as of that day.", "",
              "Bearer tokens, one demo actor per role (username, who, token):"]
     for username, token in demo.tokens.items():
         actor = demo.actors[username]

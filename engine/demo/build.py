@@ -9,6 +9,7 @@ plugins' ``minsheng_demo_data`` hook adds their own records inside one ``db_sess
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from pony import orm
@@ -39,7 +40,8 @@ def build_demo(engine: Engine, workflow: str | None = None) -> DemoDistrict:
     """Create the demo district in an empty database and return it (see ``DemoDistrict``).
 
     ``workflow`` defaults to ``minsheng`` when it is loaded, else ``simple``. Leaves ``engine.clock`` frozen at the
-    end of the demo year.
+    demo's date, the end of the demo year (``script.DEMO_END``), after running the engine's tick on every day of
+    the year (``_tick_through_the_year``).
     """
     name = workflow or ("minsheng" if engine.workflows.named("minsheng") else "simple")
     if name not in script.ROUTES or engine.workflows.named(name) is None:
@@ -56,7 +58,20 @@ def build_demo(engine: Engine, workflow: str | None = None) -> DemoDistrict:
     engine.clock.set(script.DEMO_END)
     with orm.db_session:
         engine.plugins.hook.minsheng_demo_data(db=engine.db, demo=demo)
+    _tick_through_the_year(engine)
     return demo
+
+
+def _tick_through_the_year(engine: Engine) -> None:
+    """Run the engine's tick on every day from ``script.TICKS_FROM`` to the demo's date, at the tick hour of each
+    day, so that the supervision notices (督办单) of each escalation step are issued on their own day, as the
+    server's background tick would have. Leaves the clock at ``script.DEMO_END``."""
+    day = script.TICKS_FROM
+    while day <= script.DEMO_END.date():
+        engine.clock.set(dt.datetime.combine(day, script.TICK_TIME))
+        engine.tick(day)
+        day += dt.timedelta(days=1)
+    engine.clock.set(script.DEMO_END)
 
 
 def _add_places(engine: Engine, demo: DemoDistrict) -> None:
@@ -101,9 +116,10 @@ def add_project(demo: DemoDistrict, seed: data.ProjectSeed, k: int, variant: int
 def _create(demo: DemoDistrict, seed: data.ProjectSeed) -> DemoProject:
     definition = _definition(demo)
     unit_id = demo.units[seed.unit]
+    end = data.PLANNED_ENDS.get(seed.code, f"{demo.year}-11-30")
     details = {"title": seed.title, "year": demo.year, "category": seed.category, "budget": seed.budget,
                "target": seed.target, "description": f"{REGION_NAME[seed.region]}{seed.title}：{seed.target}",
-               "planned_start": f"{demo.year}-03-01", "planned_end": f"{demo.year}-11-30", "lead_unit_id": unit_id}
+               "planned_start": f"{demo.year}-03-01", "planned_end": end, "lead_unit_id": unit_id}
     project = DemoProject(0, seed.code, seed.title, seed.region, demo.region_paths[seed.region], seed.unit, unit_id,
                           seed.budget, seed.stage, definition.initial)
     creator = demo.acting(definition.creators(), project)

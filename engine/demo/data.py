@@ -43,6 +43,7 @@ UNITS: tuple[tuple[str, str, str], ...] = (
     ("urban", "平安区城市管理局", "pingan"),
     ("civil", "平安区民政局", "pingan"),
     ("commerce", "平安区商务局", "pingan"),
+    ("industry", "平安区工业和信息化局", "pingan"),
     ("chengguan_gov", "城关街道办事处", "chengguan"),
     ("hexi_gov", "河西街道办事处", "hexi"),
     ("qingshi_gov", "青石镇人民政府", "qingshi"),
@@ -117,6 +118,14 @@ _ROWS = (
     ("TY-02", "taoyuan_village", "taoyuan_gov", "suspended", "水利", "55", "桃源村饮水工程", "受益农户480户"),
     ("TY-03", "shiqiao", "taoyuan_gov", "assessed", "城建", "28", "石桥村路灯安装", "安装太阳能路灯120盏"),
     ("TY-04", "shiqiao", "taoyuan_gov", "rectifying", "生态", "40", "石桥村垃圾分类收集点", "建设收集点16个"),
+    ("PA-24", "pingan", "industry", "completed", "通信", "1800", "5G基站建设", "新建5G基站120个"),
 )
+
+# Planned periods run 1 March – 30 November unless listed here: the projects still under way end on different
+# days, so that on the demo's date (31 December) they stand at different steps of the 督办 ladder — warned
+# (HX-01), due today (PA-16), escalated 挂牌督办 (PA-07), called in 约谈 (PA-03) — and one runs into next year
+# (PA-05: it can be ahead of 序时进度).
+PLANNED_ENDS: dict[str, str] = {"PA-05": "2025-03-31", "PA-07": "2024-12-13", "PA-16": "2024-12-31",
+                                "HX-01": "2025-01-06"}
 
 PROJECTS: tuple[ProjectSeed, ...] = tuple(ProjectSeed(*row) for row in _ROWS)

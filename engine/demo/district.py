@@ -38,7 +38,7 @@ class DemoProject:
 @dataclass
 class DemoDistrict:
     """The demo district: 平安区 (county level) under 临江市 under 东海省, with 4 towns/streets, 7 villages/
-    communities, 14 units, one actor per workflow role and 34 projects in every state of the workflow.
+    communities, 15 units, one actor per workflow role and 35 projects in every state of the workflow.
 
     Attributes (plugin authors: this is what your ``minsheng_demo_data(db, demo)`` hook receives):
 
@@ -46,7 +46,9 @@ class DemoDistrict:
     - ``workflow``: the workflow the projects run on: ``"minsheng"`` (default) or ``"simple"`` (core tests).
     - ``clock``: the engine's clock. ``build_demo`` moves it through the demo year so that histories carry
       realistic dates, and leaves it frozen at the end of the year (2024-12-31 17:00) while plugin hooks run:
-      date your records with ``demo.clock.now()`` / ``demo.clock.today()``.
+      date your records with ``demo.clock.now()`` / ``demo.clock.today()`` (a hook may move it to date a record
+      and must put it back). Then the engine's tick runs on every day of the year; the demo server's clock starts
+      at that instant, the demo's "today", and runs on with real time.
     - ``year``: the projects' year (2024).
     - ``regions``: region code → id, e.g. ``regions["pingan"]`` (the district), ``"qingshi"`` (a town),
       ``"liuwan"`` (a village of 青石镇); ``region_paths``: region code → path (``"/1/2/3/"``).

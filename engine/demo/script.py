@@ -52,7 +52,9 @@ EVENT_DAYS: dict[str, dt.date] = {event: dt.date.fromisoformat(day) for event, d
     "complete": "2024-10-28", "finish": "2024-10-28", "rectified": "2024-11-04", "hand_over": "2024-11-25",
     "fail_review": "2024-12-09", "review": "2024-12-18"}.items()}
 
-DEMO_END = dt.datetime(YEAR, 12, 31, 17, 0)
+DEMO_END = dt.datetime(YEAR, 12, 31, 17, 0)  # the demo's "today": the server's clock starts here
+TICKS_FROM = dt.date(YEAR, 3, 1)  # the first planned start: no deadline falls before it
+TICK_TIME = dt.time(17, 0)  # after the day's reports (16:00), so audit chains stay in order of time
 
 
 def route(workflow: str, stage: str, variant: int) -> tuple[str, ...]:

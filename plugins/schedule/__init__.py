@@ -30,3 +30,19 @@ def minsheng_graphql() -> GraphQLExtension:
     from plugins.schedule.graphql import extension
 
     return extension()
+
+
+@hookimpl
+def minsheng_demo_prepare(engine: Any, demo: Any, project: Any, event: str) -> None:
+    """Before the demo fires ``event``: the plan before the vote, the month-end progress reports due before it."""
+    from plugins.schedule.demo import prepare
+
+    prepare(demo, project, event)
+
+
+@hookimpl
+def minsheng_demo_data(db: Any, demo: Any) -> None:
+    """The progress reports and actuals of the demo's projects under way, up to the demo's date."""
+    from plugins.schedule.demo import add_demo_records
+
+    add_demo_records(demo)
