@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.api.extension import GraphQLExtension
-from engine.hookspecs import hookimpl
+from engine.hookspecs import TickReport, hookimpl
 from engine.migrations import Migration
 
 
@@ -30,3 +30,22 @@ def minsheng_graphql() -> GraphQLExtension:
     from plugins.schedule.graphql import extension
 
     return extension()
+
+
+@hookimpl
+def minsheng_transition(record: Any, engine: Any) -> None:
+    """A transition moves its project's maintained standing (state, under way, done colour) in its transaction."""
+    from engine.sql import Sql
+    from plugins.schedule.maintained import refresh
+
+    refresh(engine, Sql(engine.db), [record.project.id], record.at.date())
+
+
+@hookimpl
+def minsheng_tick(engine: Any, on: Any) -> TickReport:
+    """Daily: expected progress moves with the date, so every project's maintained standing is refreshed."""
+    from plugins.schedule.maintained import refresh_all
+
+    result = refresh_all(engine, on)
+    return TickReport("schedule", f"{result.projects} standing(s) refreshed for {on.isoformat()}, "
+                                  f"{result.changed} changed")
