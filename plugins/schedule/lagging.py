@@ -15,7 +15,7 @@ from typing import Any
 
 import strawberry
 
-from engine.access import read_scope_sql
+from engine.access import public_states_sql, reach, read_scope_sql
 from engine.api.access import readable_region
 from engine.api.context import RequestContext
 from engine.api.ids import from_global_id, to_global_id
@@ -30,6 +30,7 @@ from plugins.schedule.standing import Planned, standings
 
 MAX_PAGE = 100
 CURSOR = "lagging"
+FEW = 2000  # matching standings below which a page is read through the region index
 Key = tuple[int, int]  # (lag in hundredths of a point, project id)
 NAMES = "p.code, p.title, r.name, u.name"
 JOINS = " JOIN region r ON r.id = p.region_id LEFT JOIN unit u ON u.id = p.lead_unit_id"
@@ -45,41 +46,72 @@ def lagging(ctx: RequestContext, region: str | None, year: int | None, min_lag: 
         raise InvalidInput([FieldProblem(["minLag"], f"minLag must be a number of points, got {min_lag}")])
     key = _after(after)
     floor = math.ceil(min_lag * 100)
-    conditions, params = read_scope_sql(ctx.engine, ctx.actor, "p")
     path = None
     if region is not None:
         path = readable_region(ctx.engine, ctx.sql, ctx.actor, from_global_id(region, "Region", ["region"])).path
+    today = ctx.engine.clock.today()
+    if on is None and maintained.current(ctx.sql, today):
+        return _from_table(ctx, path, year, floor, key, first, today)
+    conditions, params = read_scope_sql(ctx.engine, ctx.actor, "p")
+    if path is not None:
         conditions.append("p.region_path >= ? AND p.region_path < ?")
-        params.extend([path, path[:-1] + "0"])  # the subtree: paths starting with path ('0' follows '/')
+        params.extend(_subtree(path))
     if year is not None:
         conditions.append("p.year = ?")
         params.append(year)
-    today = ctx.engine.clock.today()
-    if on is None and maintained.current(ctx.sql, today):
-        if path is not None:  # the same range on the standing's own copy, so its region index can serve it
-            conditions, params = ["s.region_path >= ? AND s.region_path < ?", *conditions], [path, path[:-1] + "0",
-                                                                                              *params]
-        return _from_table(ctx, conditions, params, floor, key, first, today)
     return _computed(ctx, conditions, params, floor, key, first, on or today)
 
 
-def _from_table(ctx: RequestContext, conditions: list[str], params: list[Any], floor: int, key: Key | None,
+def _subtree(path: str) -> list[str]:
+    """Bounds of the region paths starting with ``path`` ('0' follows '/'): a range any index can serve."""
+    return [path, path[:-1] + "0"]
+
+
+def _table_scope(ctx: RequestContext, path: str | None, year: int | None) -> tuple[list[str], list[Any], str]:
+    """Conditions on the standing ``s`` for what the actor reaches (and the region and year asked for), and the
+    join to the project a unit-bound or a resident's scope needs. Counting an office's or the public's projects
+    reads the standing's region index alone."""
+    scope = reach(ctx.engine, ctx.actor)
+    ranges = [p for p in (scope.region_path, path) if p is not None]
+    if len(ranges) == 2 and ranges[1].startswith(ranges[0]):
+        ranges = ranges[1:]
+    conditions = ["s.region_path >= ? AND s.region_path < ?" for _ in ranges]
+    params: list[Any] = [bound for p in ranges for bound in _subtree(p)]
+    if year is not None:
+        conditions.append("s.year = ?")
+        params.append(year)
+    if scope.unit_bound or scope.creator_id is not None:
+        more, more_params = read_scope_sql(ctx.engine, ctx.actor, "p")
+        return [*conditions, *more], [*params, *more_params], " JOIN project p ON p.id = s.project_id"
+    if scope.published_only:
+        published, published_params = public_states_sql(ctx.engine, "s")
+        conditions.append(published)
+        params.extend(published_params)
+    return conditions, params, ""
+
+
+def _from_table(ctx: RequestContext, path: str | None, year: int | None, floor: int, key: Key | None,
                 first: int, today: dt.date) -> LaggingProjectConnection:
+    conditions, params, join = _table_scope(ctx, path, year)
     where = " AND ".join(["s.under_way = ?", "s.lag_cents >= ?", *conditions])
     base = [True, floor, *params]
-    total = ctx.sql.scalar(f"SELECT COUNT(*) FROM schedule_standing s JOIN project p ON p.id = s.project_id "
-                           f"WHERE {where}", base)
+    ranged = ctx.sql.sqlite and "s.region_path" in where  # SQLite has no statistics: say which index serves
+    count_hint = " INDEXED BY idx_schedule_standing_region" if ranged else ""
+    total = int(ctx.sql.scalar(f"SELECT COUNT(*) FROM schedule_standing s{count_hint}{join} WHERE {where}",
+                               base) or 0)
     page_where, page_params = where, list(base)
     if key is not None:
         page_where += " AND (s.lag_cents < ? OR (s.lag_cents = ? AND s.project_id > ?))"
         page_params.extend([key[0], key[0], key[1]])
+    # few rows in a small region: read them by region and sort; many: walk the lag index until the page is full
+    hint = "" if not ranged else f" INDEXED BY idx_schedule_standing_{'region' if total <= FEW else 'lag'}"
     rows = ctx.sql.all(f"SELECT s.project_id, s.lag_cents, s.expected_cents, s.reported, s.reported_on, s.status, "
-                       f"s.colour, s.colour_label, {NAMES} FROM schedule_standing s JOIN project p ON "
+                       f"s.colour, s.colour_label, {NAMES} FROM schedule_standing s{hint} JOIN project p ON "
                        f"p.id = s.project_id{JOINS} WHERE {page_where} ORDER BY s.lag_cents DESC, s.project_id "
                        f"LIMIT ?", [*page_params, first + 1])
     basis = maintained.settings_key()[0]
     found = [((r[1], r[0]), r[8:], _progress(r, today, basis)) for r in rows[:first]]
-    return _connection(found, len(rows) > first, int(total or 0))
+    return _connection(found, len(rows) > first, total)
 
 
 def _progress(r: tuple, today: dt.date, basis: str) -> ScheduleProgress:

@@ -27,13 +27,13 @@ from plugins.schedule.standing import CHUNK, Planned, basis, standings
 if TYPE_CHECKING:
     from engine.core import Engine
 
-COLUMNS = ("project_id", "region_path", "under_way", "expected_cents", "reported", "reported_on", "lag_cents",
-           "status", "colour", "colour_label")
+COLUMNS = ("project_id", "region_path", "year", "workflow_id", "state", "under_way", "expected_cents", "reported",
+           "reported_on", "lag_cents", "status", "colour", "colour_label")
 UPSERT = (f"INSERT INTO schedule_standing ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)}) "
           f"ON CONFLICT (project_id) DO UPDATE SET " +
           ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:]))
-PROJECTS = ("SELECT id, workflow_id, state, planned_start, planned_end, region_path FROM project WHERE id IN ({marks})"
-            " ORDER BY id")
+PROJECTS = ("SELECT id, workflow_id, state, planned_start, planned_end, region_path, year FROM project"
+            " WHERE id IN ({marks}) ORDER BY id")
 BATCH = CHUNK
 
 
@@ -98,7 +98,7 @@ def refresh_all(engine: Engine, on: dt.date) -> RefreshResult:
 def _rows(engine: Engine, sql: Sql, rows: list[tuple], on: dt.date) -> dict[int, tuple]:
     planned = [Planned(r[0], r[1], r[2], _date(r[3]), _date(r[4])) for r in rows]
     found = standings(engine, sql, planned, on)
-    paths = {r[0]: r[5] for r in rows}
+    places = {r[0]: (r[5], int(r[6])) for r in rows}
     under_way = under_way_states(engine)
     result = {}
     for p in planned:
@@ -107,7 +107,8 @@ def _rows(engine: Engine, sql: Sql, rows: list[tuple], on: dt.date) -> dict[int,
             continue
         pace = s.pace
         result[p.project_id] = (
-            p.project_id, paths[p.project_id], (p.workflow_id, p.state) in under_way, _cents(pace.expected),
+            p.project_id, *places[p.project_id], p.workflow_id, p.state, (p.workflow_id, p.state) in under_way,
+            _cents(pace.expected),
             None if pace.reported is None else int(pace.reported), s.reported_on, _cents(pace.lag), pace.status,
             pace.colour, pace.colour_label)
     return result
@@ -121,8 +122,9 @@ def under_way_states(engine: Engine) -> set[tuple[int, str]]:
 
 def _normal(row: tuple) -> tuple:
     """A stored row in the form ``_rows`` builds (drivers give booleans and dates their own way)."""
-    return (row[0], row[1], bool(row[2]), int(row[3]), None if row[4] is None else int(row[4]),
-            None if row[5] is None else to_date(row[5]), int(row[6]), row[7], row[8], row[9])
+    return (row[0], row[1], int(row[2]), int(row[3]), row[4], bool(row[5]), int(row[6]),
+            None if row[7] is None else int(row[7]), None if row[8] is None else to_date(row[8]), int(row[9]),
+            *row[10:])
 
 
 def _prepared(sql: Sql, statement: str, rows: list[tuple]) -> tuple[str, list[list]]:
