@@ -59,13 +59,14 @@ def minsheng_actions() -> Any:
 
 
 @hookspec
-def minsheng_transition(record: Any, db: Any) -> None:
+def minsheng_transition(record: Any, db: Any, engine: Any) -> None:
     """Observe a transition inside its database transaction, after its audit record has been written.
 
     ``record`` is an ``engine.transition.TransitionRecord`` (project snapshot after the change, event, from, to,
     actor, fields, comment, audit sequence number). ``db`` is the pony ``Database``: the hook runs inside the
-    transition's ``db_session``, so what it writes commits or rolls back with the transition. Raising an
-    exception rolls the whole transition back and the caller sees an error. The return value is ignored.
+    transition's ``db_session``, so what it writes commits or rolls back with the transition. ``engine`` is the
+    ``engine.core.Engine`` (workflows, calendar, clock); an implementation may leave it out of its parameters.
+    Raising an exception rolls the whole transition back and the caller sees an error. The return value is ignored.
     """
 
 

@@ -183,7 +183,7 @@ def _commit_change(engine: Engine, sql: Sql, row: ProjectRow, transition: Transi
                               stored_fields, request.comment, entry.seq, ctx.now, digest, row.region_path)
     ctx.project, ctx.dest = after, dest
     engine.run_actions(transition, ctx)
-    engine.plugins.hook.minsheng_transition(record=record, db=engine.db)
+    engine.plugins.hook.minsheng_transition(record=record, db=engine.db, engine=engine)
     if request.idempotency_key:
         _remember(sql, ctx.actor, request, record)
     return record

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.api.extension import GraphQLExtension
-from engine.hookspecs import hookimpl
+from engine.hookspecs import TickReport, hookimpl
 from engine.migrations import Migration
 
 
@@ -46,3 +46,22 @@ def minsheng_demo_data(db: Any, demo: Any) -> None:
     from plugins.schedule.demo import add_demo_records
 
     add_demo_records(demo)
+
+
+@hookimpl
+def minsheng_transition(record: Any, engine: Any) -> None:
+    """A transition moves its project's maintained standing (state, under way, done colour) in its transaction."""
+    from engine.sql import Sql
+    from plugins.schedule.maintained import refresh
+
+    refresh(engine, Sql(engine.db), [record.project.id], record.at.date())
+
+
+@hookimpl
+def minsheng_tick(engine: Any, on: Any) -> TickReport:
+    """Daily: expected progress moves with the date, so every project's maintained standing is refreshed."""
+    from plugins.schedule.maintained import refresh_all
+
+    result = refresh_all(engine, on)
+    return TickReport("schedule", f"{result.projects} standing(s) refreshed for {on.isoformat()}, "
+                                  f"{result.changed} changed")

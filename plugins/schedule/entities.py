@@ -95,3 +95,15 @@ CREATE TABLE schedule_measure (id {pk}, project_id INTEGER NOT NULL, position IN
 CREATE INDEX idx_schedule_measure_project ON schedule_measure (project_id)
 """),
 ]
+MIGRATIONS.append(Migration("schedule", 2, "maintained standings (序时进度 for the current day) for laggingProjects", """
+CREATE TABLE schedule_standing (project_id INTEGER PRIMARY KEY REFERENCES project (id), region_path TEXT NOT NULL,
+    year INTEGER NOT NULL, workflow_id INTEGER NOT NULL, state TEXT NOT NULL, under_way {bool} NOT NULL,
+    expected_cents INTEGER NOT NULL, reported INTEGER, reported_on DATE, lag_cents INTEGER NOT NULL,
+    status TEXT NOT NULL, colour TEXT NOT NULL, colour_label TEXT NOT NULL);
+CREATE INDEX idx_schedule_standing_lag ON schedule_standing (under_way, lag_cents DESC, project_id, region_path,
+    year, workflow_id, state);
+CREATE INDEX idx_schedule_standing_region ON schedule_standing (region_path, under_way, lag_cents, year,
+    workflow_id, state);
+CREATE TABLE schedule_standing_day (id INTEGER PRIMARY KEY CHECK (id = 1), on_date DATE NOT NULL,
+    basis TEXT NOT NULL, scheme TEXT NOT NULL)
+"""))

@@ -3,7 +3,6 @@
 figures, not narratives."""
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from decimal import Decimal
 from enum import Enum
@@ -12,17 +11,9 @@ from typing import Any, Optional
 import strawberry
 from strawberry.types import Info
 
-from engine.access import read_scope_sql
-from engine.api.access import readable_region
 from engine.api.context import RequestContext
-from engine.api.ids import from_global_id, to_global_id
 from engine.api.queries import PageInfo
-from engine.errors import FieldProblem, InvalidInput
-from engine.texts import shown
 from plugins.schedule.standing import Planned, Standing, standings
-
-MAX_PAGE = 100
-CURSOR = "lagging"
 
 
 @strawberry.enum(description="超序时 / 按序时 / 慢序时: reported progress against expected, within the tolerance.")
@@ -99,60 +90,6 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _under_way(ctx: RequestContext) -> list[tuple[int, str]]:
-    return [(wid, s.name) for wid, w in ctx.engine.workflows.by_id.items() for s in w.definition.states.values()
-            if not (s.final or s.editable or getattr(s, "done", False))]
-
-
-def lagging(ctx: RequestContext, region: str | None, year: int | None, min_lag: Decimal, on: dt.date | None,
-            first: int, after: str | None) -> LaggingProjectConnection:
-    if not 1 <= first <= MAX_PAGE:
-        raise InvalidInput([FieldProblem(["first"], f"first must be between 1 and {MAX_PAGE}, got {first}")])
-    offset = _offset(after)
-    conditions, params = read_scope_sql(ctx.engine, ctx.actor, "p")
-    if region is not None:
-        path = readable_region(ctx.engine, ctx.sql, ctx.actor, from_global_id(region, "Region", ["region"])).path
-        conditions.append("p.region_path LIKE ?")
-        params.append(path + "%")
-    if year is not None:
-        conditions.append("p.year = ?")
-        params.append(year)
-    states = _under_way(ctx)
-    conditions.append("(" + (" OR ".join("(p.workflow_id = ? AND p.state = ?)" for _ in states) or "1 = 0") + ")")
-    params.extend(v for pair in states for v in pair)
-    rows = ctx.sql.all("SELECT p.id, p.workflow_id, p.state, p.planned_start, p.planned_end, p.code, p.title, "
-                       "r.name, u.name FROM project p JOIN region r ON r.id = p.region_id LEFT JOIN unit u ON "
-                       "u.id = p.lead_unit_id WHERE p.planned_start IS NOT NULL AND p.planned_end IS NOT NULL AND "
-                       + " AND ".join(conditions) + " ORDER BY p.id", params)
-    found = standings(ctx.engine, ctx.sql, [Planned(r[0], r[1], r[2], _date(r[3]), _date(r[4])) for r in rows],
-                      _today(ctx, on))
-    behind = sorted((r for r in rows if found[r[0]].pace.lag >= min_lag), key=lambda r: (-found[r[0]].pace.lag, r[0]))
-    page = behind[offset:offset + first]
-    edges = [LaggingProjectEdge(cursor=_cursor(offset + i + 1), node=LaggingProject(
-        project_id=strawberry.ID(to_global_id("Project", r[0])), code=r[5], title=r[6], region_name=r[7],
-        lead_unit_name=r[8], progress=ScheduleProgress.of(found[r[0]]))) for i, r in enumerate(page)]
-    more = offset + first < len(behind)
-    return LaggingProjectConnection(edges=edges, page_info=PageInfo(has_next_page=more,
-                                                                    end_cursor=edges[-1].cursor if edges else None),
-                                    total_count=len(behind))
-
-
-def _cursor(position: int) -> str:
-    return base64.b64encode(f"{CURSOR}:{position}".encode()).decode()
-
-
-def _offset(after: str | None) -> int:
-    if after is None:
-        return 0
-    try:
-        kind, _, raw = base64.b64decode(after.encode(), validate=True).decode().partition(":")
-        if kind == CURSOR and raw.isdigit() and len(raw) < 10:
-            return int(raw)
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise InvalidInput([FieldProblem(["after"], f"'{shown(after)}' is not a cursor from this API")])
-
-
 @strawberry.type
 class PaceQuery:
     @strawberry.field(description="Projects under way (not planned, final or done) that you may see, whose 序时进度 "
@@ -161,6 +98,8 @@ class PaceQuery:
     def lagging_projects(self, info: Info, region: Optional[strawberry.ID] = None, year: Optional[int] = None,
                          min_lag: Decimal = Decimal("0"), on: Optional[dt.date] = None, first: int = 20,
                          after: Optional[str] = None) -> LaggingProjectConnection:
+        from plugins.schedule.lagging import lagging
+
         return lagging(info.context, region, year, min_lag, on, first, after)
 
 

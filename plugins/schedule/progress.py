@@ -16,6 +16,7 @@ from engine import audit
 from engine.actors import ActorView
 from engine.sql import Sql, to_date, to_datetime
 from plugins.schedule import inputs
+from plugins.schedule.maintained import refresh
 from plugins.schedule.permissions import PROGRESS, locked_for_write, write_session
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ def report_progress(engine: Engine, actor: ActorView, project_id: int, given: Pr
             "report": report_id, "reported_on": on.isoformat(), "percent": percent,
             "previous_percent": previous.percent if previous else None, "narrative": texts[0],
             "problems": texts[1], "next_steps": texts[2], "reason": reason})
+        refresh(engine, sql, [project_id], engine.clock.today())
     return Report(report_id, project_id, on, percent, *texts, reason, actor.name, now)
 
 

@@ -71,10 +71,15 @@ def standings(engine: Engine, sql: Sql, projects: Sequence[Planned], on: dt.date
     stops = _stopped_intervals(sql, ids, stopping)
     chosen, colours = basis(), scheme()
     result = {}
+    known: dict[tuple, Decimal] = {}  # many projects share a plan: compute each (start, end, stops) once
     for p in planned:
         state = engine.workflows.get(p.workflow_id).definition.states[p.state]
-        expected = expected_progress(p.planned_start, p.planned_end, on, basis=chosen,  # type: ignore[arg-type]
-                                     stopped=stops.get(p.project_id, ()), calendar=engine.calendar)
+        stopped = tuple(stops.get(p.project_id, ()))
+        key = (p.planned_start, p.planned_end, stopped)
+        if key not in known:
+            known[key] = expected_progress(p.planned_start, p.planned_end, on,  # type: ignore[arg-type]
+                                           basis=chosen, stopped=stopped, calendar=engine.calendar)
+        expected = known[key]
         percent, reported_on = reports.get(p.project_id, (None, None))
         pace = assess(expected, None if percent is None else Decimal(percent), colours,
                       completed=getattr(state, "done", False))
@@ -88,12 +93,14 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
 
 
 def _latest_reports(sql: Sql, ids: Sequence[int]) -> dict[int, tuple[int, dt.date]]:
-    """project id → (percent, report date) of its latest report (by date, then as filed)."""
+    """project id → (percent, report date) of its latest report (by date, then as filed): one index probe per
+    project, not every report."""
     latest: dict[int, tuple[int, dt.date]] = {}
     for chunk in _chunks(ids):
         marks = ", ".join("?" for _ in chunk)
-        rows = sql.all(f"SELECT project_id, percent, reported_on FROM schedule_progress_report WHERE project_id IN "
-                       f"({marks}) ORDER BY project_id, reported_on, id", tuple(chunk))
+        rows = sql.all(f"SELECT r.project_id, r.percent, r.reported_on FROM schedule_progress_report r WHERE "
+                       f"r.project_id IN ({marks}) AND r.id = (SELECT l.id FROM schedule_progress_report l WHERE "
+                       f"l.project_id = r.project_id ORDER BY l.reported_on DESC, l.id DESC LIMIT 1)", tuple(chunk))
         for project_id, percent, reported_on in rows:
             latest[project_id] = (int(percent), to_date(reported_on))
     return latest
