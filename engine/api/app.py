@@ -77,5 +77,5 @@ def _start_ticking(engine: Engine, settings: ApiSettings) -> Any:
     is set."""
     if not settings.tick_seconds or not engine.plugins.hook.minsheng_tick.get_hookimpls():
         return lambda: None
-    return start_ticking(engine, settings.tick_seconds)
+    return start_ticking(engine, settings.tick_seconds, settings.tick_at_start)
 

@@ -42,7 +42,7 @@ def serve(args: argparse.Namespace) -> int:
     settings = ApiSettings(graphiql=args.graphiql or args.demo, introspection=args.graphiql or args.demo,
                            threads=args.threads, cache_results=not getattr(args, "no_result_cache", False),
                            timeout_seconds=args.timeout or None, cost_limits=limits,
-                           tick_seconds=getattr(args, "tick_interval", 3600.0) or None)
+                           tick_seconds=getattr(args, "tick_interval", 3600.0) or None, tick_at_start=True)
     engine = Engine.open(url)  # migrations run here, once, before any worker starts
     if args.demo:
         _build_demo(engine, url, args.host, args.port)

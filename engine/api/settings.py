@@ -17,4 +17,5 @@ class ApiSettings:
     allowed_origins: tuple[str, ...] = ()
     timeout_seconds: float | None = 5.0  # the longest one operation may hold a worker thread (None: no limit)
     cost_limits: CostLimits = CostLimits()  # the most one request may cost, and each caller's budget over time
-    tick_seconds: float | None = 3600.0  # the supervision tick (督办) runs this often in the background (None: never)
+    tick_seconds: float | None = 3600.0  # the plugins' periodic work (督办, 序时进度) runs this often (None: never)
+    tick_at_start: bool = False  # also once at start-up (``minsheng serve`` does: today's figures at once)
