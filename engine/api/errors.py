@@ -7,11 +7,18 @@ from __future__ import annotations
 from typing import Any, Callable, TypeVar
 
 import strawberry
+from graphql import AbortedGraphQLExecutionError, GraphQLError
 from starlette.responses import JSONResponse
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from engine.errors import DomainError
 
 P = TypeVar("P")
+
+# What is expected of a request and answered as such (never masked, never logged with a traceback): domain errors,
+# documents that do not parse or validate, a wrong operation type, a request stopped at its deadline.
+EXPECTED = (DomainError, GraphQLError, InvalidOperationTypeError, CannotGetOperationTypeError,
+            AbortedGraphQLExecutionError)
 
 
 @strawberry.type(description="Why an operation was refused: a stable code, a sentence, and the input path.")

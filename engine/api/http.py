@@ -26,7 +26,7 @@ from engine.api.body_limit import too_large_body
 from engine.api.budget import Budgets, over_budget
 from engine.api.context import RequestContext
 from engine.api.credentials import UNAUTHENTICATED, authenticate, bearer_token, client_address
-from engine.api.errors import error_body, error_response
+from engine.api.errors import EXPECTED, error_body, error_response
 from engine.api.deadline import deadline
 from engine.api.json_input import BadJson, parse_json
 from engine.api.result_cache import ResultCache, cache_key
@@ -55,8 +55,6 @@ class ExpectedErrors(logging.Filter):
         return original is not None and not isinstance(original, EXPECTED)
 
 
-EXPECTED = (DomainError, GraphQLError, InvalidOperationTypeError, CannotGetOperationTypeError,
-            AbortedGraphQLExecutionError)
 EXPECTED_ERRORS = ExpectedErrors()
 
 

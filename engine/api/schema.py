@@ -14,21 +14,20 @@ import logging
 
 import pluggy
 import strawberry
-from graphql import AbortedGraphQLExecutionError, GraphQLError
+from graphql import GraphQLError
 from pony import orm
 from strawberry.extensions import MaskErrors, MaxTokensLimiter, ParserCache, SchemaExtension
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from engine.api.budget import CostLimit
 from engine.api.deadline import DeadlineExecutionContext
+from engine.api.errors import EXPECTED
 from engine.api.extension import GraphQLExtension
 from engine.api.project_type import ProjectBase
 from engine.api.roots import core_roots
 from engine.api.subscriptions import StreamSchema, Subscription
 from engine.api.validation import MAX_TOKENS, cached_validation
-from engine.errors import DomainError
 from engine.plugins import PluginLoadError, flatten
 
 log = logging.getLogger("minsheng.api")
@@ -77,8 +76,6 @@ class MaskUnexpected(MaskErrors):
                             extensions={"code": "INTERNAL_SERVER_ERROR"})
 
 
-EXPECTED = (DomainError, GraphQLError, InvalidOperationTypeError, CannotGetOperationTypeError,
-            AbortedGraphQLExecutionError)
 
 
 def _should_mask(error: GraphQLError) -> bool:

@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from engine.api.context import RequestContext
 from engine.api.queries import PageInfo
+from engine.sql import to_date
 from plugins.schedule.standing import Planned, Standing, standings
 
 
@@ -79,15 +80,10 @@ def project_progress(ctx: RequestContext, project: Any, on: dt.date | None) -> S
                       (project.database_id,))
     if row is None:
         return None
-    planned = Planned(project.database_id, row[0], row[1], _date(row[2]), _date(row[3]))
+    planned = Planned(project.database_id, row[0], row[1], to_date(row[2]), to_date(row[3]))
     found = standings(ctx.engine, ctx.sql, [planned], _today(ctx, on)).get(project.database_id)
     return None if found is None else ScheduleProgress.of(found)
 
-
-def _date(value: Any) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 @strawberry.type

@@ -22,6 +22,7 @@ from engine.api.ids import from_global_id, to_global_id
 from engine.api.queries import PageInfo
 from engine.errors import FieldProblem, InvalidInput
 from engine.texts import shown
+from engine.sql import to_date
 from plugins.schedule import maintained
 from plugins.schedule.graphql_pace import (LaggingProject, LaggingProjectConnection, LaggingProjectEdge, PaceStatus,
                                            ScheduleProgress)
@@ -117,7 +118,7 @@ def _from_table(ctx: RequestContext, path: str | None, year: int | None, floor: 
 def _progress(r: tuple, today: dt.date, basis: str) -> ScheduleProgress:
     return ScheduleProgress(on=today, basis=basis, expected=_points(r[2]),
                             reported=None if r[3] is None else Decimal(int(r[3])),
-                            reported_on=None if r[4] is None else _date(r[4]), lag=_points(r[1]),
+                            reported_on=None if r[4] is None else to_date(r[4]), lag=_points(r[1]),
                             status=PaceStatus(r[5]), status_label=STATUS_LABELS[r[5]], colour=r[6],
                             colour_label=r[7])
 
@@ -131,7 +132,7 @@ def _computed(ctx: RequestContext, conditions: list[str], params: list[Any], flo
     rows = ctx.sql.all(f"SELECT p.id, p.workflow_id, p.state, p.planned_start, p.planned_end, {NAMES} FROM project p"
                        f"{JOINS} WHERE p.planned_start IS NOT NULL AND p.planned_end IS NOT NULL AND "
                        + " AND ".join(conditions) + " ORDER BY p.id", params)
-    found = standings(ctx.engine, ctx.sql, [Planned(r[0], r[1], r[2], _date(r[3]), _date(r[4])) for r in rows], on)
+    found = standings(ctx.engine, ctx.sql, [Planned(r[0], r[1], r[2], to_date(r[3]), to_date(r[4])) for r in rows], on)
     behind = sorted((((_cents(found[r[0]].pace.lag), r[0]), r[5:], ScheduleProgress.of(found[r[0]])) for r in rows
                      if _cents(found[r[0]].pace.lag) >= floor), key=lambda f: (-f[0][0], f[0][1]))
     start = 0 if key is None else next((i for i, f in enumerate(behind) if (-f[0][0], f[0][1]) > (-key[0], key[1])),
@@ -170,8 +171,3 @@ def _points(cents: Any) -> Decimal:
 def _cents(value: Decimal) -> int:
     return int((value * 100).to_integral_value())
 
-
-def _date(value: Any) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
