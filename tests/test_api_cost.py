@@ -156,12 +156,12 @@ def test_a_long_list_is_abandoned_at_the_deadline_not_finished(engine: Engine, d
 
     def slow_history(*args: Any) -> Any:
         calls.append(1)
-        time.sleep(0.05)
+        time.sleep(0.1)
         return read(*args)
 
     monkeypatch.setattr(audit, "iter_history", slow_history)
     headers = {"Authorization": f"Bearer {district.tokens['county_office']}"}
-    with client(engine, timeout_seconds=0.12) as http:
+    with client(engine, timeout_seconds=0.3) as http:
         body = http.post("/graphql", json={"query": "{ projects(first: 20) { edges { node { history { seq } } } } }"},
                          headers=headers).json()
     assert body["errors"][0]["extensions"] == {"code": "TIMEOUT"} and "data" not in body
