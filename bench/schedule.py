@@ -41,11 +41,11 @@ from dataclasses import dataclass  # noqa: E402
 
 from pony import orm  # noqa: E402
 
-from engine.admin import add_actor  # noqa: E402
+from engine.directory.admin import add_actor  # noqa: E402
 from engine.api.ids import to_global_id  # noqa: E402
 from engine.clock import Clock  # noqa: E402
 from engine.core import Engine  # noqa: E402
-from engine.sql import Sql, _pg, _sqlite_value  # noqa: E402
+from engine.storage.sql import Sql, _pg, _sqlite_value  # noqa: E402
 
 CITIES, COUNTIES, TOWNS, UNITS = 16, 8, 10, 5
 TODAY = dt.date.today()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from engine.errors import Conflict
-from engine.sql import Sql, to_datetime
+from engine.storage.sql import Sql, to_datetime
 
 GENESIS = "0" * 64
 KINDS = ("create", "transition", "edit", "progress", "notice")

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 from pony import orm
 
-from engine import access
-from engine.actors import ActorView
-from engine.sql import Sql
+from engine.directory import access
+from engine.directory.actors import ActorView
+from engine.storage.sql import Sql
 from engine.transition import evaluate_guards, guard_context, locate, role_reason
 from engine.workflow.model import FieldSpec
 

@@ -14,17 +14,17 @@ from typing import Any, Callable, Iterable, Sequence
 import pluggy
 from pony import orm
 
-from engine import migrations
+from engine.storage import migrations
 from engine.calendar import WorkingCalendar
-from engine.catalog import Catalog, gather
+from engine.workflow.catalog import Catalog, gather
 from engine.clock import Clock, clock as default_clock
-from engine.db import Target, db_url_from_env, new_database
-from engine.entities import CORE_MIGRATIONS, declare_core_entities
-from engine.generation import track_writes
-from engine.guards import GuardContext, with_defaults
+from engine.storage.db import Target, db_url_from_env, new_database
+from engine.storage.entities import CORE_MIGRATIONS, declare_core_entities
+from engine.storage.generation import track_writes
+from engine.workflow.guards import GuardContext, with_defaults
 from engine.hookspecs import TickReport
 from engine.plugins import flatten, make_plugin_manager
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.workflow.model import Transition
 from engine.workflow.registry import WorkflowRegistry
 

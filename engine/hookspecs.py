@@ -31,7 +31,7 @@ def minsheng_entities(db: Any) -> None:
 
 @hookspec
 def minsheng_migrations() -> Any:
-    """Return the plugin's schema migrations: a list of ``engine.migrations.Migration``.
+    """Return the plugin's schema migrations: a list of ``engine.storage.migrations.Migration``.
 
     Called when the database is upgraded (``minsheng db upgrade`` and at start-up). Each migration belongs to a
     component (the plugin's name) and has a number; migrations of a component run in number order, each once,
@@ -41,7 +41,7 @@ def minsheng_migrations() -> Any:
 
 @hookspec
 def minsheng_guards() -> Any:
-    """Return the named guards this plugin provides: a list of ``engine.guards.GuardSpec``.
+    """Return the named guards this plugin provides: a list of ``engine.workflow.guards.GuardSpec``.
 
     Called once when the engine starts. Workflow files refer to guards by name (``funding.funds_in_place``) and
     are validated against what all plugins return here: an unknown name or bad parameters stop the file from
@@ -51,7 +51,7 @@ def minsheng_guards() -> Any:
 
 @hookspec
 def minsheng_actions() -> Any:
-    """Return the named actions this plugin provides: a list of ``engine.guards.ActionSpec``.
+    """Return the named actions this plugin provides: a list of ``engine.workflow.guards.ActionSpec``.
 
     Called once when the engine starts. A transition's ``actions`` run in file order inside the transition's
     database transaction, after the state has changed; an action that raises rolls the transition back.

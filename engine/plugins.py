@@ -16,7 +16,7 @@ log = logging.getLogger("minsheng.plugins")
 ENTRY_POINT_GROUP = "minsheng"
 
 DEFAULT_PLUGINS: tuple[str, ...] = (
-    "engine.core_guards",
+    "engine.workflow.core_guards",
     "plugins.funding",
     "plugins.inspection",
     "plugins.custody",

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any, Mapping
 from pony import orm
 
 from engine import audit
-from engine.actors import ActorView
+from engine.directory.actors import ActorView
 from engine.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
-from engine.fields import coerce_fields, jsonable_fields
-from engine.sql import Sql, to_date, to_decimal
+from engine.workflow.fields import coerce_fields, jsonable_fields
+from engine.storage.sql import Sql, to_date, to_decimal
 from engine.texts import text_problem
 from engine.transition import locate
 from engine.workflow.model import FieldSpec

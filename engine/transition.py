@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from pony import orm
 
-from engine import access, audit
-from engine.actors import ActorView
+from engine.directory import access
+
+from engine import audit
+from engine.directory.actors import ActorView
 from engine.errors import Conflict, FieldProblem, Forbidden, GuardFailed, InvalidEvent, InvalidInput, NotFound
-from engine.fields import coerce_fields, jsonable_fields
-from engine.guards import GuardContext, ProjectView, reasons_of, with_defaults
-from engine.project_rows import ProjectRow, read
-from engine.sql import Sql, to_decimal
+from engine.workflow.fields import coerce_fields, jsonable_fields
+from engine.workflow.guards import GuardContext, ProjectView, reasons_of, with_defaults
+from engine.storage.project_rows import ProjectRow, read
+from engine.storage.sql import Sql, to_decimal
 from engine.texts import normalize_newlines, text_problem
 from engine.workflow.model import Transition
 
@@ -111,7 +113,7 @@ def _check_comment(comment: str) -> None:
 
 def locate(engine: Engine, sql: Sql, actor: ActorView, project_id: int, lock: bool = False,
            cooperating: bool = False) -> ProjectRow:
-    """The project if the actor may act on it (``engine.access.can_act``: a unit clerk, only where its unit
+    """The project if the actor may act on it (``engine.directory.access.can_act``: a unit clerk, only where its unit
     leads; with ``cooperating``, ``can_read``: also where it cooperates, for a caller that checks the record
     itself); anything else answers exactly like a missing project."""
     row = read(sql, project_id, engine.workflow_names, lock=lock)

@@ -7,12 +7,12 @@ from typing import Any
 
 from pony import orm
 
-from engine import actors
-from engine.actors import ActorView
-from engine.admin import add_actor, add_region_by_code, add_unit
+from engine.directory import actors
+from engine.directory.actors import ActorView
+from engine.directory.admin import add_actor, add_region_by_code, add_unit
 from engine.core import Engine
 from engine.projects import NewProject, create_project
-from engine.sql import Sql
+from engine.storage.sql import Sql
 
 ACTORS = {
     # username: (roles, region, unit)

@@ -1,4 +1,4 @@
-"""The one read/write rule (engine.access) over HTTP: a unit clerk with another role (unit,resident; unit,deputy)
+"""The one read/write rule (engine.directory.access) over HTTP: a unit clerk with another role (unit,resident; unit,deputy)
 reaches only its unit's projects in reads, core and plugin mutations and subscriptions; a resident reads exactly
 what the public reads plus what it submitted itself; workflow files that disagree on a role's scope do not load."""
 from __future__ import annotations
@@ -9,9 +9,9 @@ from typing import Any, Iterator
 
 import pytest
 
-from engine.access import AccessPolicy
-from engine.actors import ActorView
-from engine.admin import add_actor
+from engine.directory.access import AccessPolicy
+from engine.directory.actors import ActorView
+from engine.directory.admin import add_actor
 from engine.api.ids import to_global_id
 from engine.clock import Clock
 from engine.core import Engine

@@ -13,7 +13,7 @@ from pony import orm
 
 from engine.api.ids import to_global_id
 from engine.core import Engine
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from tests.district import District
 
 Gql = Callable[..., dict]

@@ -7,7 +7,7 @@ import pytest
 from pony import orm
 
 from engine.api.ids import to_global_id
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.transition import TransitionRequest, fire_transition
 from tests.conftest import backend
 

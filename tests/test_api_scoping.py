@@ -4,7 +4,7 @@ and the answer for an out-of-scope project is byte-identical to the one for an i
 Actors: the county office (sees the whole county), the office of another town (town B), a lead unit's clerk
 (edu_clerk: only projects the education bureau leads, within its area), the same clerk holding a second role
 (edu_deputy: unit,deputy, still only its unit's projects; edu_resident: unit,resident, only its unit's published
-ones: roles combine by the narrowest, engine.access) and the public (only published projects, no history details,
+ones: roles combine by the narrowest, engine.directory.access) and the public (only published projects, no history details,
 no available transitions, no changes: every core mutation answers FORBIDDEN)."""
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from pony import orm
 
-from engine.admin import add_actor
+from engine.directory.admin import add_actor
 from engine.api.ids import to_global_id
 from engine.api.mutations import PUBLIC_REFUSAL
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.transition import TransitionRequest, fire_transition
 from tests.district import District
 

@@ -9,11 +9,11 @@ import pytest
 from pony import orm
 from starlette.testclient import TestClient
 
-from engine import actors
+from engine.directory import actors
 from engine.api.app import ApiSettings, create_app
 from engine.api.ids import to_global_id
 from engine.clock import Clock
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from tests.conftest import backend
 from tests.district import District
 from tests.test_api_subscriptions import (SUBSCRIBE, approve, engine, fire, open_engine,  # noqa: F401 - fixture

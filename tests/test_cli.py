@@ -5,9 +5,9 @@ from pathlib import Path
 
 from pony import orm
 
-from engine import actors
+from engine.directory import actors
 from engine.cli import main
-from engine.sql import Sql
+from engine.storage.sql import Sql
 
 TESTS = Path(__file__).parent
 

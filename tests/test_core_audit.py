@@ -5,7 +5,7 @@ import pytest
 from pony import orm
 
 from engine.cli import main
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.transition import TransitionRequest, fire_transition
 
 
@@ -92,7 +92,7 @@ def test_rehashed_forgery_breaks_the_link_to_the_next_record(engine, district, d
         sql = Sql(engine.db)
         row = sql.one("SELECT project_id, seq, kind, event, from_state, to_state, actor_id, actor_name, at, fields,"
                       " comment, prev_hash FROM audit_record WHERE project_id = ? AND seq = 2", (first,))
-        from engine.sql import to_datetime
+        from engine.storage.sql import to_datetime
         forged = AuditEntry(*row[:8], to_datetime(row[8]), '{"decision_no":"forged"}', row[10], row[11])
     tamper(engine, "UPDATE audit_record SET fields = ?, hash = ? WHERE project_id = ? AND seq = 2",
            (forged.fields, forged.digest(), first))

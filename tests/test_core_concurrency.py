@@ -7,7 +7,7 @@ import pytest
 from pony import orm
 
 from engine.errors import Conflict, InvalidEvent
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.transition import TransitionRequest, fire_transition
 
 THREADS = 8

@@ -6,7 +6,7 @@ import logging
 import pytest
 from pony.orm import dbapiprovider
 
-from engine import sql as sql_module
+from engine.storage import sql as sql_module
 from engine.hookspecs import hookimpl
 from engine.transition import TransitionRequest, fire_transition
 from tests.test_core_transitions import snapshot

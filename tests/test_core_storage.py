@@ -6,13 +6,13 @@ import hashlib
 import pytest
 from pony import orm
 
-from engine import migrations
+from engine.storage import migrations
 from engine.cli import main
 from engine.core import Engine
-from engine.db import new_database, parse_url
-from engine.entities import CORE_MIGRATIONS
+from engine.storage.db import new_database, parse_url
+from engine.storage.entities import CORE_MIGRATIONS
 from engine.errors import InvalidDefinition
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from tests.conftest import SIMPLE_WORKFLOW
 
 ROWS = [

@@ -8,7 +8,7 @@ from pony import orm
 
 from engine.availability import available_transitions
 from engine.errors import Conflict, Forbidden, GuardFailed, InvalidEvent, InvalidInput, NotFound
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.transition import TransitionRequest, fire_transition
 
 

@@ -20,7 +20,7 @@ from engine.clock import Clock
 from engine.core import Engine
 from engine.demo import DemoDistrict, build_demo
 from engine.hookspecs import hookimpl
-from engine.sql import Sql
+from engine.storage.sql import Sql
 
 TESTS = Path(__file__).parent
 REGIONS = "{ regions { name level children { name level children { name level } } } }"

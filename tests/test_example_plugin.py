@@ -30,7 +30,7 @@ from engine.clock import Clock
 from engine.core import Engine
 from engine.hookspecs import hookimpl
 from engine.plugins import PluginLoadError, make_plugin_manager, plugin_names
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from tests.conftest import SIMPLE_WORKFLOW
 from tests.district import District, build_district
 

@@ -16,9 +16,9 @@ from pony import orm
 from engine.clock import Clock
 from engine.core import Engine
 from engine.errors import DomainError, Forbidden, GuardFailed, InvalidDefinition, InvalidInput, NotFound
-from engine.guards import ActionSpec, GuardContext, Param, ProjectView
+from engine.workflow.guards import ActionSpec, GuardContext, Param, ProjectView
 from engine.hookspecs import hookimpl
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.transition import TransitionRequest, fire_transition, locate
 from plugins.funding import ledger, plan, rewards, rollup
 from plugins.funding.sources import Source
@@ -78,7 +78,7 @@ def _top_grade(ctx: GuardContext, reward: float) -> None:
 
 def minsheng_loadable() -> bool:
     """Whether every guard and action the default workflow names is registered (all built-in plugins exist)."""
-    from engine.catalog import gather
+    from engine.workflow.catalog import gather
     from engine.plugins import make_plugin_manager
     from engine.workflow.loader import load_definition
 
@@ -285,7 +285,7 @@ def test_receipts_are_checked(engine: Engine, district: District, amount: str, o
 
 
 def test_unit_clerks_record_funds_only_for_projects_their_unit_leads(engine: Engine, district: District) -> None:
-    from engine.admin import add_actor
+    from engine.directory.admin import add_actor
 
     pid = new_project(district)  # led by edu
     add_actor(engine, "housing_deputy", "住建局干部兼人大代表", ["unit", "deputy"], "county", "housing")
@@ -446,7 +446,7 @@ def test_rollup_counts_only_the_year_asked_for(engine: Engine, district: Distric
 
 def test_the_public_rolls_up_published_projects_only_and_must_name_a_region(engine: Engine,
                                                                              district: District) -> None:
-    from engine.actors import PUBLIC
+    from engine.directory.actors import PUBLIC
 
     finance, county = district.actor("county_finance"), district.regions["county"]
     published, draft = new_project(district, budget="100"), new_project(district, budget="100")

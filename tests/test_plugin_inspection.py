@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from engine.errors import NotFound, GuardFailed
-from engine.guards import ActionSpec, GuardSpec
+from engine.workflow.guards import ActionSpec, GuardSpec
 from plugins import inspection
 from plugins.inspection import graphql as inspection_graphql
 from plugins.inspection.rectifications import mark_done, verify

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pony import orm
 
 from engine.demo import DemoDistrict, DemoProject, build_demo
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from plugins import inspection
 from plugins.inspection import overdue
 from tests.test_plugin_inspection_support import engine, fire, rectifications, started, state_of  # noqa: F401

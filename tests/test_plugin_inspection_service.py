@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 from pony import orm
 
-from engine.admin import add_actor
+from engine.directory.admin import add_actor
 from engine.errors import Forbidden, InvalidInput, NotFound
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from plugins.inspection import overdue
 from plugins.inspection.rectifications import mark_done, verify
 from tests.test_plugin_inspection_support import (engine, finding, inspect, rectifications,  # noqa: F401

@@ -13,14 +13,14 @@ from typing import Any, Callable, Iterator
 import pytest
 from pony import orm
 
-from engine.catalog import gather
+from engine.workflow.catalog import gather
 from engine.clock import Clock
 from engine.core import Engine
 from engine.errors import InvalidDefinition
-from engine.guards import ActionSpec, GuardContext
+from engine.workflow.guards import ActionSpec, GuardContext
 from engine.hookspecs import hookimpl
 from engine.plugins import make_plugin_manager
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.transition import TransitionRecord, TransitionRequest, fire_transition
 from engine.workflow.loader import load_definition
 from plugins.inspection import records

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from pony import orm
 
-from engine.actors import PUBLIC
+from engine.directory.actors import PUBLIC
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from plugins.satisfaction.ratings import RatingRequest, rate_project
 from plugins.satisfaction.votes import votes_of
 from tests.test_plugin_satisfaction_support import DEVICE, OTHER_DEVICE, Survey, survey, table, tally, vote

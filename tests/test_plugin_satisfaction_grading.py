@@ -9,8 +9,8 @@ import pytest
 from pony import orm
 
 from engine.errors import GuardFailed
-from engine.guards import Param
-from engine.sql import Sql
+from engine.workflow.guards import Param
+from engine.storage.sql import Sql
 from plugins import satisfaction
 from tests.test_plugin_satisfaction_support import Survey, add_answers, grade_row, record_calls, survey, table, vote
 

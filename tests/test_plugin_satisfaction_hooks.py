@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from pony import orm
 
-from engine.actors import PUBLIC
+from engine.directory.actors import PUBLIC
 from engine.errors import NotFound
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from plugins import satisfaction
 from plugins.satisfaction.summary import rollup
 from tests.test_plugin_satisfaction_support import Survey, add_answers, grade_row, survey, table

@@ -15,10 +15,10 @@ from typing import Any, Iterable
 import pytest
 from pony import orm
 
-from engine.admin import add_actor
+from engine.directory.admin import add_actor
 from engine.core import Engine
-from engine.guards import ActionSpec, GuardContext, Param
-from engine.sql import Sql
+from engine.workflow.guards import ActionSpec, GuardContext, Param
+from engine.storage.sql import Sql
 from plugins.satisfaction import tokens
 from plugins.satisfaction.summary import GradeView, ProjectTally, latest_grade, project_tally
 from plugins.satisfaction.votes import VoteRequest, VoteView, record_deputy_vote

@@ -13,7 +13,7 @@ from pony import orm
 from engine.api.ids import to_global_id
 from engine.cli import main
 from engine.core import Engine
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.transition import TransitionRequest, fire_transition
 from plugins.funding import plan
 from tests.district import District

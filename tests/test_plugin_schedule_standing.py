@@ -11,7 +11,7 @@ from pony import orm
 
 from engine.api.ids import to_global_id
 from engine.core import Engine
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.transition import TransitionRequest, fire_transition
 from tests.district import District
 from tests.test_plugin_schedule_progress_api import LAGGING, PROGRESS, at, report, started

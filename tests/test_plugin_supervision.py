@@ -9,9 +9,9 @@ import pytest
 from pony import orm
 
 from engine import audit
-from engine.catalog import gather
+from engine.workflow.catalog import gather
 from engine.plugins import make_plugin_manager
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.workflow.loader import load_definition
 from plugins.inspection.inspections import Finding, NewInspection, record_inspection
 from plugins.inspection.rectifications import mark_done

@@ -7,7 +7,7 @@ import datetime as dt
 from pony import orm
 
 from engine.api.ids import to_global_id
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from plugins.supervision.tick import run_tick
 from tests.test_api_subscriptions import subscribed
 from tests.test_plugin_supervision_support import engine, fire, notice_records, started, stored  # noqa: F401

@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from engine.api.app import ApiSettings, create_app
-from engine.cli import _parser, main
+from engine.cli.main import _parser, main
 from tests.conftest import backend
 from tests.test_plugin_supervision_support import WORKFLOWS, engine, started, stored  # noqa: F401
 

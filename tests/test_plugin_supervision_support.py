@@ -16,7 +16,7 @@ from pony import orm
 
 from engine.clock import Clock
 from engine.core import Engine
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.transition import TransitionRequest, fire_transition
 from tests.district import District
 

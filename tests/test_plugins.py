@@ -12,11 +12,11 @@ from engine import hookspecs
 from engine.api.extension import GraphQLExtension
 from engine.core import Engine
 from engine.errors import GuardFailed
-from engine.guards import ActionSpec, GuardSpec, Param
+from engine.workflow.guards import ActionSpec, GuardSpec, Param
 from engine.hookspecs import hookimpl
-from engine.migrations import Migration
+from engine.storage.migrations import Migration
 from engine.plugins import PluginLoadError, make_plugin_manager, plugin_names
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.transition import TransitionRequest, fire_transition
 from tests.conftest import SIMPLE_WORKFLOW
 from tests.district import build_district
@@ -295,7 +295,7 @@ def test_a_guard_registered_twice_is_refused(db_url, notes):
 def test_a_broken_builtin_plugin_is_named(monkeypatch):
     import engine.plugins as plugins
 
-    monkeypatch.setattr(plugins, "DEFAULT_PLUGINS", ("engine.core_guards", "plugins.does_not_exist"))
+    monkeypatch.setattr(plugins, "DEFAULT_PLUGINS", ("engine.workflow.core_guards", "plugins.does_not_exist"))
     with pytest.raises(PluginLoadError, match="plugin 'does_not_exist' failed to load: ModuleNotFoundError"):
         make_plugin_manager(entry_points=False)
 

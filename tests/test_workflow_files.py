@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from engine.errors import InvalidDefinition, InvalidInput
-from engine.fields import coerce_fields, jsonable_fields
+from engine.workflow.fields import coerce_fields, jsonable_fields
 from engine.workflow.diagram import mermaid
 from engine.workflow.loader import check_files, load_definition, parse_definition
 from engine.workflow.model import RETURN, FieldSpec, WorkflowDefinition

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.guards import ActionSpec, GuardSpec, Param
+from engine.workflow.guards import ActionSpec, GuardSpec, Param
 
 
 def _passes(ctx: Any, **params: Any) -> None:

@@ -1,15 +1,15 @@
-"""Looking up what a reader names (a project, a region) under the one rule in ``engine.access``: anything the
+"""Looking up what a reader names (a project, a region) under the one rule in ``engine.directory.access``: anything the
 reader may not read answers exactly like a missing object."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.access import can_read, is_public_state, reach
-from engine.actors import ActorView
+from engine.directory.access import can_read, is_public_state, reach
+from engine.directory.actors import ActorView
 from engine.errors import NotFound
-from engine.project_rows import ProjectRow, read
-from engine.regions import RegionView, get_region
-from engine.sql import Sql
+from engine.storage.project_rows import ProjectRow, read
+from engine.directory.regions import RegionView, get_region
+from engine.storage.sql import Sql
 
 if TYPE_CHECKING:
     from engine.core import Engine

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
 
 from pony import orm
 
-from engine.sql import Sql
+from engine.storage.sql import Sql
 
 if TYPE_CHECKING:
     from engine.core import Engine

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from engine.actors import ActorView
+from engine.directory.actors import ActorView
 from engine.api.shape import operation_cost
 from engine.api.throttle import CostLimits, LeakyBucket, Refusal
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from engine.actors import ActorView
-from engine.sql import Sql
+from engine.directory.actors import ActorView
+from engine.storage.sql import Sql
 
 if TYPE_CHECKING:
     from engine.core import Engine

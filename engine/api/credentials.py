@@ -5,9 +5,9 @@ from typing import TYPE_CHECKING, Any
 
 from pony import orm
 
-from engine import actors
-from engine.actors import PUBLIC, ActorView
-from engine.sql import Sql
+from engine.directory import actors
+from engine.directory.actors import PUBLIC, ActorView
+from engine.storage.sql import Sql
 
 if TYPE_CHECKING:
     from engine.core import Engine

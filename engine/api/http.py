@@ -21,7 +21,7 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType as Allowed
 
-from engine import generation as generations
+from engine.storage import generation as generations
 from engine.api.body_limit import too_large_body
 from engine.api.budget import Budgets, over_budget
 from engine.api.context import RequestContext
@@ -31,7 +31,7 @@ from engine.api.deadline import deadline
 from engine.api.json_input import BadJson, parse_json
 from engine.api.result_cache import ResultCache, cache_key
 from engine.errors import DomainError
-from engine.sql import Sql
+from engine.storage.sql import Sql
 
 if TYPE_CHECKING:
     from engine.api.settings import ApiSettings

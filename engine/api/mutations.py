@@ -21,7 +21,7 @@ from engine.api.ids import from_global_id
 from engine.api.project_type import project_after_write
 from engine.errors import Conflict, DomainError, FieldProblem, Forbidden, InvalidInput, NotFound
 from engine.projects import DETAILS, NewProject, create_project, update_project
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.transition import TransitionRequest, fire_transition
 
 
@@ -69,7 +69,7 @@ PUBLIC_REFUSAL = "sign in to make changes: without a token you can only read wha
 DETAIL_LABELS = {spec.name: spec.label for spec in DETAILS}
 REQUIRED_DETAILS = {spec.name for spec in DETAILS if spec.required}
 ID_KINDS = {"projectId": "project", "regionId": "region", "leadUnitId": "unit"}
-RACE_ERRORS = (orm.TransactionError, orm.IntegrityError)  # a concurrent writer won (engine.sql maps driver errors)
+RACE_ERRORS = (orm.TransactionError, orm.IntegrityError)  # a concurrent writer won (engine.storage.sql maps driver errors)
 
 
 def camel(name: str) -> str:

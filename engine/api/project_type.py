@@ -15,13 +15,13 @@ from pony import orm
 from strawberry.types import Info
 
 from engine import audit
-from engine.access import can_read_fields, reach
+from engine.directory.access import can_read_fields, reach
 from engine.api.ids import to_global_id
 from engine.api.types import FormField, HistoryEntry, Node, Region, State, TransitionOption, Unit
 from engine.availability import available_transitions
-from engine.project_rows import cooperating_units
-from engine.regions import RegionView
-from engine.sql import to_date, to_datetime, to_decimal
+from engine.storage.project_rows import cooperating_units
+from engine.directory.regions import RegionView
+from engine.storage.sql import to_date, to_datetime, to_decimal
 
 if TYPE_CHECKING:
     from engine.api.context import RequestContext

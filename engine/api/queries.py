@@ -6,15 +6,15 @@ from typing import Any, Optional
 
 import strawberry
 
-from engine.actors import ActorView
-from engine.access import read_scope_sql
+from engine.directory.actors import ActorView
+from engine.directory.access import read_scope_sql
 from engine.api.access import readable_region
 from engine.api.context import RequestContext
 from engine.api.ids import database_id_of, decode_pair, from_global_id, parse_global_id, to_global_id
 from engine.api.project_type import SELECT, load_project, project_from_row
 from engine.api.types import Me, Node, Region, Unit, Workflow
 from engine.errors import FieldProblem, InvalidInput, NotFound
-from engine.regions import RegionView, subtree
+from engine.directory.regions import RegionView, subtree
 from engine.texts import shown
 
 MAX_PAGE = 100
@@ -57,7 +57,7 @@ def _after(cursor: str) -> int:
 
 
 def scope_clause(ctx: RequestContext) -> tuple[list[str], list[Any]]:
-    """SQL conditions limiting projects (alias p) to what the actor may read (see ``engine.access``)."""
+    """SQL conditions limiting projects (alias p) to what the actor may read (see ``engine.directory.access``)."""
     return read_scope_sql(ctx.engine, ctx.actor, "p")
 
 

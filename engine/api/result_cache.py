@@ -1,5 +1,5 @@
 """Query results kept while nothing has changed: a repeated query (a dashboard's list page, a portal's project
-page) is answered from memory as long as the data generation (``engine.generation``) it was computed at is still
+page) is answered from memory as long as the data generation (``engine.storage.generation``) it was computed at is still
 current, for the same caller, the same document and variables, within the same minute of the engine's clock.
 
 Only successful query results are kept; mutations never are. Without a generation (PostgreSQL) nothing is kept.
@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from typing import Any, Hashable
 
-from engine.actors import ActorView
+from engine.directory.actors import ActorView
 
 MAX_ENTRIES = 512
 MAX_BYTES = 512 * 1024  # larger results are not kept

@@ -23,8 +23,8 @@ from starlette.applications import Starlette
 from engine.api.app import ApiSettings, create_app
 from engine.api.throttle import CostLimits
 from engine.core import Engine
-from engine.db import db_url_from_env, parse_url
-from engine.sql import Sql
+from engine.storage.db import db_url_from_env, parse_url
+from engine.storage.sql import Sql
 
 DEMO_DB_FILE = "minsheng-demo.db"
 SETTINGS_ENV = "MINSHENG_API_SETTINGS"

@@ -10,7 +10,7 @@ Transports (both served by ``StreamView``, a ``strawberry.asgi.GraphQL`` subclas
 Only subscription operations run here; queries and mutations go through ``POST /graphql``.
 
 What a subscriber sees (decided here, documented in the schema): events of the projects it reaches
-(``engine.access.reach``, the same rule as reading them), judged on the project as it is after the transition:
+(``engine.directory.access.reach``, the same rule as reading them), judged on the project as it is after the transition:
 - an actor: its area (its region and below), a unit clerk only its unit's projects, whatever its other roles;
 - the public (and a public-scope role such as resident): events whose project is, after the transition, in a
   state the workflow marks ``public`` (a project becoming public is announced; one leaving the public states is
@@ -43,8 +43,8 @@ from strawberry.types import Info
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
-from engine.access import Reach, reach
-from engine.actors import PUBLIC, ActorView, hash_token
+from engine.directory.access import Reach, reach
+from engine.directory.actors import PUBLIC, ActorView, hash_token
 from engine.api.access import readable_project, readable_region
 from engine.api.broker import Broker, Credential, Event, Matcher, SubscriberTooSlow, SubscriptionRevoked
 from engine.api.context import RequestContext
@@ -54,7 +54,7 @@ from engine.api.ids import from_global_id, to_global_id
 from engine.api.json_input import BadJson, parse_json
 from engine.api.stream_errors import coded_stream
 from engine.errors import DomainError
-from engine.sql import Sql
+from engine.storage.sql import Sql
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -104,7 +104,7 @@ def project_event(engine: Engine, record: Any) -> Event:
 
 @dataclass(frozen=True)
 class EventFilter:
-    reach: Reach  # the projects the subscriber reaches (engine.access), judged after the transition
+    reach: Reach  # the projects the subscriber reaches (engine.directory.access), judged after the transition
     region_path: str | None = None
     project_id: int | None = None
 

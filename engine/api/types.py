@@ -8,7 +8,7 @@ import strawberry
 
 from engine.api.ids import to_global_id
 from engine.api.shape import cost_hint
-from engine.regions import RegionView
+from engine.directory.regions import RegionView
 from engine.workflow.diagram import mermaid
 from engine.workflow.model import FieldSpec, WorkflowDefinition
 

@@ -1,6 +1,6 @@
 """Building the demo district through the engine's own functions, so histories and audit chains are real.
 
-Regions, units and actors go through ``engine.admin``; each project is created with
+Regions, units and actors go through ``engine.directory.admin``; each project is created with
 ``engine.projects.create_project`` and driven to its stage with ``engine.transition.fire_transition``, one event
 at a time, on the day ``engine.demo.script`` gives it. Before each event the plugins' ``minsheng_demo_prepare``
 hook (when some plugin declares it) adds what their guards ask for — a funding plan before the vote, funds in
@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 from pony import orm
 
-from engine import actors
-from engine.admin import add_actor, add_region_by_code, add_unit, known_roles
+from engine.directory import actors
+from engine.directory.admin import add_actor, add_region_by_code, add_unit, known_roles
 from engine.demo import data, script
 from engine.demo.district import DemoDistrict, DemoProject
 from engine.errors import DomainError
 from engine.projects import NewProject, create_project
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.transition import TransitionRequest, fire_transition
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Iterable
 
-from engine.actors import ActorView
+from engine.directory.actors import ActorView
 
 if TYPE_CHECKING:
     from engine.clock import Clock
@@ -53,7 +53,7 @@ class DemoDistrict:
     - ``regions``: region code → id, e.g. ``regions["pingan"]`` (the district), ``"qingshi"`` (a town),
       ``"liuwan"`` (a village of 青石镇); ``region_paths``: region code → path (``"/1/2/3/"``).
     - ``units``: unit code → id, e.g. ``units["edu"]`` (平安区教育局), ``"qingshi_gov"`` (青石镇人民政府).
-    - ``actors``: username → ``engine.actors.ActorView``. The username of each role's actor is the role name
+    - ``actors``: username → ``engine.directory.actors.ActorView``. The username of each role's actor is the role name
       (``"office"``, ``"committee"``, ``"finance"``, ``"unit"`` of 教育局, ``"supervisor"``, ``"deputy"``, …);
       ``"qingshi_office"`` is a town office clerk who sees only 青石镇 and its villages.
     - ``tokens``: username → bearer token for the API.

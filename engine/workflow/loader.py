@@ -16,8 +16,8 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine.errors import DefinitionProblem, InvalidDefinition
-from engine.fields import spec_problems
-from engine.guards import ActionSpec, GuardSpec, check_params
+from engine.workflow.fields import spec_problems
+from engine.workflow.guards import ActionSpec, GuardSpec, check_params
 from engine.workflow import deadlines
 from engine.workflow.model import (FIELD_TYPES, RETURN, SCOPES, FieldSpec, NamedRef, RoleScope, State, Transition,
                                    WorkflowDefinition, default_scope)

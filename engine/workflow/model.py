@@ -6,7 +6,7 @@ from typing import Any
 
 FIELD_TYPES = ("text", "string", "int", "decimal", "date", "enum", "bool")
 
-# How far a role reaches over projects (see ``engine.access``): ``area`` its region and below, ``unit`` the
+# How far a role reaches over projects (see ``engine.directory.access``): ``area`` its region and below, ``unit`` the
 # projects its unit leads within that area, ``public`` published states only plus what the actor created.
 SCOPES = ("area", "unit", "public")
 DEFAULT_SCOPES = {"unit": "unit", "resident": "public"}  # every other role: area

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from engine.catalog import Catalog
+from engine.workflow.catalog import Catalog
 from engine.clock import clock
 from engine.errors import DefinitionProblem, InvalidDefinition
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.workflow.loader import load_definition, parse_definition
 from engine.workflow.machine import StateMachine
 from engine.workflow.model import WorkflowDefinition
@@ -37,7 +37,7 @@ class WorkflowRegistry:
     def __init__(self) -> None:
         self.by_id: dict[int, LoadedWorkflow] = {}
         self.current: dict[str, LoadedWorkflow] = {}
-        self.access = AccessPolicy()  # every role's scope, from the workflow files (engine.access)
+        self.access = AccessPolicy()  # every role's scope, from the workflow files (engine.directory.access)
 
     def get(self, workflow_id: int) -> LoadedWorkflow:
         return self.by_id[workflow_id]

@@ -1,10 +1,10 @@
-"""Role scopes from the workflow files, and what one actor reaches by them (the rule itself: ``engine.access``)."""
+"""Role scopes from the workflow files, and what one actor reaches by them (the rule itself: ``engine.directory.access``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from engine.actors import ActorView
+from engine.directory.actors import ActorView
 from engine.errors import DefinitionProblem, InvalidDefinition
 from engine.workflow.model import RoleScope, WorkflowDefinition, default_scope
 

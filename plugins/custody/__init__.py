@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from engine.api.extension import GraphQLExtension
-from engine.guards import ActionSpec, GuardSpec
+from engine.workflow.guards import ActionSpec, GuardSpec
 from engine.hookspecs import hookimpl
-from engine.migrations import Migration
+from engine.storage.migrations import Migration
 
 from plugins.custody import actions, entities
 

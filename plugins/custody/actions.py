@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.calendar import Duration
-from engine.guards import ActionSpec, GuardContext, GuardSpec, Param
+from engine.workflow.guards import ActionSpec, GuardContext, GuardSpec, Param
 
 from plugins.custody.checklist import ITEMS, failed_items
 from plugins.funding.money import parse_amount, show

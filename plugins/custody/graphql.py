@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import strawberry
 
-from engine.access import reach, read_scope_sql
+from engine.directory.access import reach, read_scope_sql
 from engine.api.context import RequestContext
 from engine.api.ids import from_global_id, to_global_id
 from engine.api.extension import GraphQLExtension

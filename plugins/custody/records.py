@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Sequence
 
-from engine.sql import Sql, to_date, to_datetime
+from engine.storage.sql import Sql, to_date, to_datetime
 
 from plugins.funding.money import yuan
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from pony import orm
 
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from plugins.funding import ledger, plan
 from plugins.funding.money import yuan
 from plugins.funding.sources import SocialKind, Source

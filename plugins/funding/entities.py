@@ -10,7 +10,7 @@ import datetime as dt
 
 from pony import orm
 
-from engine.migrations import Migration
+from engine.storage.migrations import Migration
 
 
 def declare(db: orm.Database) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Sequence
 
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from plugins.funding.money import rate, yuan
 from plugins.funding.sources import Source
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from engine.guards import ActionSpec, GuardContext, GuardSpec, Param
+from engine.workflow.guards import ActionSpec, GuardContext, GuardSpec, Param
 from plugins.funding import inputs
 from plugins.funding.figures import planned_and_received_fen
 from plugins.funding.money import parse_amount, rate, show, show_ratio

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from pony import orm
 
-from engine.actors import ActorView
+from engine.directory.actors import ActorView
 from engine.errors import FieldProblem, InvalidInput
-from engine.sql import Sql, to_date, to_datetime
+from engine.storage.sql import Sql, to_date, to_datetime
 from plugins.funding import inputs
 from plugins.funding.money import parse_amount, show, yuan
 from plugins.funding.permissions import PAYMENT, RECEIPT, locked_for_write

@@ -1,6 +1,6 @@
 """Who may write which funding record: finance 财政 plans, records and rewards; the government office 政府办 also
 plans; a lead unit's clerk 牵头单位 records receipts and payments; the standing committee 人大常委会 grants rewards.
-Which projects an actor may write them for is the engine's one rule (``engine.access``, through ``locate``): a
+Which projects an actor may write them for is the engine's one rule (``engine.directory.access``, through ``locate``): a
 unit clerk reaches only its unit's projects, whatever other roles it holds. Reads follow the project's own read
 access."""
 from __future__ import annotations
@@ -8,14 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from engine.actors import ActorView
+from engine.directory.actors import ActorView
 from engine.errors import Forbidden, NotFound
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.transition import locate
 
 if TYPE_CHECKING:
     from engine.core import Engine
-    from engine.project_rows import ProjectRow
+    from engine.storage.project_rows import ProjectRow
 
 ROLE_LABELS = {"finance": "财政/发改/民生办", "office": "政府办/督查室", "unit": "牵头/责任单位",
                "committee": "人大常委会"}
@@ -46,7 +46,7 @@ def check_write(rule: WriteRule, actor: ActorView) -> None:
 def locked_for_write(engine: Engine, sql: Sql, actor: ActorView, project_id: int, rule: WriteRule) -> ProjectRow:
     """The project, row-locked for the rest of the transaction, once ``actor`` may write ``rule``'s record.
 
-    A project the actor does not reach (``engine.access``: outside its area; for a unit clerk, another unit's)
+    A project the actor does not reach (``engine.directory.access``: outside its area; for a unit clerk, another unit's)
     answers like a missing one, at ``input.projectId``.
     """
     try:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from pony import orm
 
-from engine.actors import ActorView
-from engine.sql import Sql, to_date, to_datetime
+from engine.directory.actors import ActorView
+from engine.storage.sql import Sql, to_date, to_datetime
 from plugins.funding import inputs
 from plugins.funding.money import parse_amount, yuan
 from plugins.funding.permissions import REWARD, locked_for_write

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 from pony import orm
 
-from engine.actors import ActorView
-from engine.access import read_scope_sql
+from engine.directory.actors import ActorView
+from engine.directory.access import read_scope_sql
 from engine.api.access import readable_project, readable_region
 from engine.errors import FieldProblem, InvalidInput
-from engine.sql import Sql, to_decimal
+from engine.storage.sql import Sql, to_decimal
 from plugins.funding.figures import FundingFigures, figures, project_figures
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from typing import Any
 
 from pony import orm
 
-from engine.sql import Sql
+from engine.storage.sql import Sql
 
 from plugins.inspection.inspections import Finding, NewInspection, record_inspection
 from plugins.inspection.records import rectifications_of_project

@@ -6,7 +6,7 @@ from typing import Any
 
 from pony import orm
 
-from engine.migrations import Migration
+from engine.storage.migrations import Migration
 
 
 def declare(db: Any) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import strawberry
 
-from engine.access import reach
+from engine.directory.access import reach
 from engine.api.context import RequestContext
 from engine.api.errors import payload
 from engine.api.extension import GraphQLExtension

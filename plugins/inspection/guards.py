@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from engine.guards import ActionSpec, GuardContext, GuardSpec, Param
+from engine.workflow.guards import ActionSpec, GuardContext, GuardSpec, Param
 
 from plugins.inspection.rectifications import insert_rectification
 from plugins.inspection.vocabulary import ACCEPTANCE, INSPECTION_RESULTS, PASS, VERIFIED

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from pony import orm
 
-from engine.actors import ActorView
+from engine.directory.actors import ActorView
 from engine.errors import FieldProblem, Forbidden, InvalidInput
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.texts import normalize_newlines, text_problem
 
 from plugins.inspection import records

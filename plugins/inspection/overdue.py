@@ -1,18 +1,18 @@
 """Overdue rectifications (逾期未整改): not verified and past their deadline by the engine's clock.
 
 Listed per project, per responsible unit and per region (the region and everything below it), each with ONE
-query, always inside the reader's area (``engine.access.reach``). The public, and a public-scope role such as
+query, always inside the reader's area (``engine.directory.access.reach``). The public, and a public-scope role such as
 resident, has no area: it sees overdue rectifications only through a published project.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.access import reach
-from engine.actors import ActorView
+from engine.directory.access import reach
+from engine.directory.actors import ActorView
 from engine.api.access import readable_project
 from engine.errors import FieldProblem, InvalidInput, NotFound
-from engine.sql import Sql
+from engine.storage.sql import Sql
 
 from plugins.inspection import records
 from plugins.inspection.records import Rectification

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Sequence
 
-from engine.sql import Sql, to_date, to_datetime
+from engine.storage.sql import Sql, to_date, to_datetime
 
 from plugins.inspection.vocabulary import VERIFIED
 

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from pony import orm
 
-from engine.access import is_public_state, reach
-from engine.actors import ActorView
+from engine.directory.access import is_public_state, reach
+from engine.directory.actors import ActorView
 from engine.errors import FieldProblem, Forbidden, InvalidInput, NotFound
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.texts import normalize_newlines, text_problem
 from engine.transition import locate
 
@@ -24,7 +24,7 @@ from plugins.inspection.vocabulary import DONE, MAX_TEXT_LENGTH, OFFICE, OPEN, U
 
 if TYPE_CHECKING:
     from engine.core import Engine
-    from engine.project_rows import ProjectRow
+    from engine.storage.project_rows import ProjectRow
 
 ID_PATH = ["input", "rectificationId"]
 NOTE_PATH = ["input", "note"]

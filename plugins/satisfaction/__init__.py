@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from engine.api.extension import GraphQLExtension
-from engine.guards import ActionSpec, GuardSpec
+from engine.workflow.guards import ActionSpec, GuardSpec
 from engine.hookspecs import hookimpl
-from engine.migrations import Migration
-from engine.sql import Sql
+from engine.storage.migrations import Migration
+from engine.storage.sql import Sql
 from plugins.satisfaction import config, demo as demo_data, entities, graphql, guards
 
 

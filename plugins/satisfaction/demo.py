@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pony import orm
 
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from plugins.satisfaction import device, tokens
 from plugins.satisfaction.scoring import deputies_verdict
 from plugins.satisfaction.summary import response_count

@@ -14,7 +14,7 @@ import os
 import re
 
 from engine.errors import FieldProblem, InvalidInput
-from engine.sql import Sql
+from engine.storage.sql import Sql
 
 MIN_LENGTH, MAX_LENGTH = 16, 128
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9._:\-]+")

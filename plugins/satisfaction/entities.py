@@ -14,8 +14,8 @@ from decimal import Decimal
 from pony import orm
 
 from engine.clock import clock
-from engine.migrations import Migration
-from engine.sql import Sql
+from engine.storage.migrations import Migration
+from engine.storage.sql import Sql
 
 
 def declare(db: orm.Database) -> None:

@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any, Mapping, Sequence
 
 from engine.errors import GuardFailed
-from engine.guards import ActionSpec, GuardContext, GuardSpec, Param
+from engine.workflow.guards import ActionSpec, GuardContext, GuardSpec, Param
 from plugins.satisfaction.ratings import RATER_KINDS
 from plugins.satisfaction.scoring import (BOTTOM, DEFAULT_BANDS, GRADE_LABELS, TOP, Tally, check_bands, grade_of,
                                           percent)

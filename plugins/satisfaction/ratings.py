@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 from pony import orm
 
-from engine.actors import ActorView
+from engine.directory.actors import ActorView
 from engine.api.access import is_public_state, readable_project
 from engine.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
-from engine.sql import Sql, to_datetime
+from engine.storage.sql import Sql, to_datetime
 from engine.transition import locate
 from plugins.satisfaction import device, throttling, tokens
 from plugins.satisfaction.scoring import SCORES, VERDICTS, verdict_of_score

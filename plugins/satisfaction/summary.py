@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from engine.actors import ActorView
-from engine.access import read_scope_sql
+from engine.directory.actors import ActorView
+from engine.directory.access import read_scope_sql
 from engine.api.access import readable_region
-from engine.sql import Sql, to_datetime, to_decimal
+from engine.storage.sql import Sql, to_datetime, to_decimal
 from plugins.satisfaction.ratings import RATER_KINDS
 from plugins.satisfaction.scoring import BASICALLY_SATISFIED, DISSATISFIED, SATISFIED, Tally
 

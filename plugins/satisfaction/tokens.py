@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from pony import orm
 
 from engine.errors import FieldProblem, InvalidInput
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from plugins.satisfaction import device, throttling
 from plugins.satisfaction.config import Settings
 

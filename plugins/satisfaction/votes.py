@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from pony import orm
 
-from engine.actors import ActorView
+from engine.directory.actors import ActorView
 from engine.errors import FieldProblem, Forbidden, InvalidInput, NotFound
-from engine.sql import Sql, to_date, to_datetime
+from engine.storage.sql import Sql, to_date, to_datetime
 from engine.transition import locate
 from plugins.satisfaction.scoring import deputies_verdict, quorum_met
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from engine.api.extension import GraphQLExtension
 from engine.hookspecs import TickReport, hookimpl
-from engine.migrations import Migration
+from engine.storage.migrations import Migration
 
 
 @hookimpl
@@ -51,7 +51,7 @@ def minsheng_demo_data(db: Any, demo: Any) -> None:
 @hookimpl
 def minsheng_transition(record: Any, engine: Any) -> None:
     """A transition moves its project's maintained standing (state, under way, done colour) in its transaction."""
-    from engine.sql import Sql
+    from engine.storage.sql import Sql
     from plugins.schedule.maintained import refresh
 
     refresh(engine, Sql(engine.db), [record.project.id], record.at.date())

@@ -16,7 +16,7 @@ from typing import Any
 
 from pony import orm
 
-from engine.sql import Sql, to_date, to_datetime
+from engine.storage.sql import Sql, to_date, to_datetime
 from plugins.schedule.measures import MeasureInput, mark_measure_done, measures, set_measures
 from plugins.schedule.progress import ProgressInput, latest, report_progress
 from plugins.schedule.targets import ActualInput, TargetInput, report_actuals, set_targets, targets

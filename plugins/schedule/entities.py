@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from pony import orm
 
-from engine.migrations import Migration
+from engine.storage.migrations import Migration
 
 
 def declare(db: orm.Database) -> None:

@@ -12,7 +12,7 @@ from typing import Any, Callable, Optional
 import strawberry
 from strawberry.types import Info
 
-from engine.access import reach
+from engine.directory.access import reach
 from engine.api.context import RequestContext
 from engine.api.errors import UserError, payload
 from engine.api.extension import GraphQLExtension

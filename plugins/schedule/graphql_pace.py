@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from engine.api.context import RequestContext
 from engine.api.queries import PageInfo
-from engine.sql import to_date
+from engine.storage.sql import to_date
 from plugins.schedule.standing import Planned, Standing, standings
 
 

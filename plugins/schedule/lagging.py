@@ -15,14 +15,14 @@ from typing import Any
 
 import strawberry
 
-from engine.access import public_states_sql, reach, read_scope_sql
+from engine.directory.access import public_states_sql, reach, read_scope_sql
 from engine.api.access import readable_region
 from engine.api.context import RequestContext
 from engine.api.ids import from_global_id, to_global_id
 from engine.api.queries import PageInfo
 from engine.errors import FieldProblem, InvalidInput
 from engine.texts import shown
-from engine.sql import to_date
+from engine.storage.sql import to_date
 from plugins.schedule import maintained
 from plugins.schedule.graphql_pace import (LaggingProject, LaggingProjectConnection, LaggingProjectEdge, PaceStatus,
                                            ScheduleProgress)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from pony import orm
 
-from engine.sql import Sql, to_date
+from engine.storage.sql import Sql, to_date
 from plugins.schedule.standing import CHUNK, Planned, basis, standings
 
 if TYPE_CHECKING:

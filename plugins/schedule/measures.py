@@ -10,9 +10,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Sequence
 
 from engine import audit
-from engine.actors import ActorView
+from engine.directory.actors import ActorView
 from engine.errors import FieldProblem, Forbidden, InvalidInput, NotFound
-from engine.sql import Sql, to_date
+from engine.storage.sql import Sql, to_date
 from plugins.schedule import inputs
 from plugins.schedule.permissions import MEASURE_DONE, MEASURES, leads, locked_for_write, write_session
 from plugins.schedule.units import cooperating

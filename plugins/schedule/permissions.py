@@ -1,6 +1,6 @@
 """Who may write which schedule record, and on which projects.
 
-Which projects: the engine's one rule (``engine.access``). The lead unit's clerk (牵头单位, role ``unit``) and the
+Which projects: the engine's one rule (``engine.directory.access``). The lead unit's clerk (牵头单位, role ``unit``) and the
 area's offices reach a project to plan and report; a cooperating unit's clerk (配合单位) reaches it to read and
 may only mark its own measures done (``MEASURE_DONE``, checked on the measure). Which roles: the rules below.
 A project in a final state (终止, 回头看 …) takes no more schedule records.
@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Iterator
 
 from pony import orm
 
-from engine import access
-from engine.actors import ActorView
+from engine.directory import access
+from engine.directory.actors import ActorView
 from engine.errors import Conflict, Forbidden, NotFound
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.transition import locate
 
 if TYPE_CHECKING:
     from engine.core import Engine
-    from engine.project_rows import ProjectRow
+    from engine.storage.project_rows import ProjectRow
 
 ROLE_LABELS = {"office": "政府办/督查室", "finance": "财政/发改/民生办", "unit": "牵头/责任单位"}
 PROJECT_PATH = ["input", "projectId"]

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine import audit
-from engine.actors import ActorView
-from engine.sql import Sql, to_date, to_datetime
+from engine.directory.actors import ActorView
+from engine.storage.sql import Sql, to_date, to_datetime
 from plugins.schedule import inputs
 from plugins.schedule.maintained import refresh
 from plugins.schedule.permissions import PROGRESS, locked_for_write, write_session

@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from engine.sql import Sql, to_date, to_datetime
+from engine.storage.sql import Sql, to_date, to_datetime
 from plugins.schedule.colours import ColourScheme
 from plugins.schedule.pace import BASES, Pace, assess, expected_progress
 

@@ -13,15 +13,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Sequence
 
 from engine import audit
-from engine.actors import ActorView
+from engine.directory.actors import ActorView
 from engine.errors import FieldProblem, Forbidden, InvalidInput
-from engine.sql import Sql, to_date
+from engine.storage.sql import Sql, to_date
 from plugins.schedule import inputs
 from plugins.schedule.permissions import ACTUALS, TARGETS, locked_for_write, write_session
 
 if TYPE_CHECKING:
     from engine.core import Engine
-    from engine.project_rows import ProjectRow
+    from engine.storage.project_rows import ProjectRow
 
 CHANGE_EVENTS = ("adjust",)  # 动态调整: after it, targets may change again
 MAX_TARGETS = 50

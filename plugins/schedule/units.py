@@ -1,14 +1,14 @@
 """A project's cooperating units 配合单位, kept in the core's ``project_unit`` table because the one access rule
-(``engine.access``) lets their clerks read the project. Changing them is an ``edit`` record in the audit chain."""
+(``engine.directory.access``) lets their clerks read the project. Changing them is an ``edit`` record in the audit chain."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
 from engine import audit
-from engine.actors import ActorView
+from engine.directory.actors import ActorView
 from engine.errors import FieldProblem, InvalidInput
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from plugins.schedule.permissions import COOPERATING, locked_for_write, write_session
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from typing import Any
 
 from engine.api.extension import GraphQLExtension
 from engine.hookspecs import TickReport, hookimpl
-from engine.migrations import Migration
+from engine.storage.migrations import Migration
 
 from plugins.supervision.tables import MIGRATIONS
 

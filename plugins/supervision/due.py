@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from engine.calendar import CalendarError
-from engine.sql import Sql, to_date, to_datetime
+from engine.storage.sql import Sql, to_date, to_datetime
 from engine.workflow.model import LadderStep, State
 
 from plugins.supervision.time import DAY, after, latest_start

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from pony import orm
 
 from engine import audit
-from engine.actors import ActorView
+from engine.directory.actors import ActorView
 from engine.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
-from engine.sql import Sql
+from engine.storage.sql import Sql
 from engine.texts import normalize_newlines, text_problem
 from engine.transition import locate
 

@@ -11,9 +11,9 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.access import read_scope_sql, reach
-from engine.actors import ActorView
-from engine.sql import Sql, to_date, to_datetime
+from engine.directory.access import read_scope_sql, reach
+from engine.directory.actors import ActorView
+from engine.storage.sql import Sql, to_date, to_datetime
 
 if TYPE_CHECKING:
     from engine.core import Engine

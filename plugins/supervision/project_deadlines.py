@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.sql import Sql, to_date, to_datetime
+from engine.storage.sql import Sql, to_date, to_datetime
 from engine.workflow.model import LadderStep
 
 from plugins.supervision import due

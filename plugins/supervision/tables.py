@@ -1,7 +1,7 @@
 """Tables of the supervision plugin (督办): supervision notices, one per (project, deadline, step)."""
 from __future__ import annotations
 
-from engine.migrations import Migration
+from engine.storage.migrations import Migration
 
 # Statuses of a notice, in order: issued by the tick, acknowledged (签收) and answered (反馈) by the addressed
 # unit, closed (办结) by the office.

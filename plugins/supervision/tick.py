@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pony import orm
 
 from engine import audit
-from engine.sql import Sql, to_date
+from engine.storage.sql import Sql, to_date
 
 from plugins.supervision import due, notices
 from plugins.supervision.tables import ISSUED

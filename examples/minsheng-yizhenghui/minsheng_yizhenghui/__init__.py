@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.api.extension import GraphQLExtension
-from engine.guards import GuardSpec
+from engine.workflow.guards import GuardSpec
 from engine.hookspecs import hookimpl
-from engine.migrations import Migration
+from engine.storage.migrations import Migration
 
 from minsheng_yizhenghui import demo as demo_records, entities, guards
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from engine.sql import Sql, to_datetime
+from engine.storage.sql import Sql, to_datetime
 
 from minsheng_yizhenghui.resolutions import majority
 

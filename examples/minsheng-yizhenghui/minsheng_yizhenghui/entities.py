@@ -6,7 +6,7 @@ from typing import Any
 
 from pony import orm
 
-from engine.migrations import Migration
+from engine.storage.migrations import Migration
 
 COMPONENT = "yizhenghui"  # the name migrations are recorded under in ``schema_migrations``
 

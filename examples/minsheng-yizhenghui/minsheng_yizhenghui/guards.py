@@ -1,7 +1,7 @@
 """The guard a workflow file uses to require the town council's approval: ``yizhenghui.approved``."""
 from __future__ import annotations
 
-from engine.guards import GuardContext, GuardSpec
+from engine.workflow.guards import GuardContext, GuardSpec
 
 from minsheng_yizhenghui.resolutions import Resolution, majority, of_project
 

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 from pony import orm
 
-from engine.actors import ActorView
+from engine.directory.actors import ActorView
 from engine.errors import FieldProblem, Forbidden, InvalidInput
-from engine.sql import Sql, to_date, to_datetime
+from engine.storage.sql import Sql, to_date, to_datetime
 from engine.transition import locate
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """Actors (people acting through the engine), their roles and home region, and bearer tokens.
 
 Tokens are shown once when created and stored only as a sha256 hash. An actor's home region and everything below
-it is its "area"; which projects it reaches follows from its roles' scopes (``engine.access``). ``PUBLIC`` is the
+it is its "area"; which projects it reaches follows from its roles' scopes (``engine.directory.access``). ``PUBLIC`` is the
 anonymous reader with no roles.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from engine.errors import InvalidInput, FieldProblem, NotFound
-from engine.sql import Sql
+from engine.storage.sql import Sql
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class ActorView:
 
     def covers(self, region_path: str) -> bool:
         """Whether a region (by its path) lies in this actor's area (where it may create projects); which
-        projects it reaches there is ``engine.access.reach``."""
+        projects it reaches there is ``engine.directory.access.reach``."""
         return self.region_path is not None and region_path.startswith(self.region_path)
 
 

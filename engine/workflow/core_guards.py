@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.guards import GuardContext, GuardSpec, Param
+from engine.workflow.guards import GuardContext, GuardSpec, Param
 from engine.hookspecs import hookimpl
 
 
@@ -15,7 +15,7 @@ def _lead_unit_assigned(ctx: GuardContext) -> str | None:
 
 def _own_unit(ctx: GuardContext, roles: Any = ("unit",)) -> str | None:
     """An actor holding one of ``roles`` acts only on projects its unit leads, whatever other roles it holds
-    (roles never widen one another), unless the workflow lifts that role's scope (``overrides``, engine.access)."""
+    (roles never widen one another), unless the workflow lifts that role's scope (``overrides``, engine.directory.access)."""
     limiting = ctx.reach.limiting_roles if ctx.reach is not None else ctx.actor.roles
     if not limiting & set(roles):
         return None

@@ -11,11 +11,11 @@ from typing import Sequence
 from pony import orm
 
 from engine.api.throttle import CostLimits
-from engine.cli_errors import DEBUG_ENV, CliError, debug_from_env, fail
+from engine.cli.errors import DEBUG_ENV, CliError, debug_from_env, fail
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; a failure is one ``error:`` line on stderr and exit status 2 (see ``engine.cli_errors``)."""
+    """Run one command; a failure is one ``error:`` line on stderr and exit status 2 (see ``engine.cli.errors``)."""
     parser = _parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
@@ -35,7 +35,7 @@ def _version() -> str:
 
 
 def _db_url(args: argparse.Namespace) -> str:
-    from engine.db import db_url_from_env
+    from engine.storage.db import db_url_from_env
 
     if getattr(args, "demo", False) and not args.db:
         return "sqlite:///minsheng-demo.db"
@@ -150,7 +150,7 @@ def _open(args: argparse.Namespace):  # -> Engine
 
 
 def _workflow_check(args: argparse.Namespace) -> int:
-    from engine.catalog import gather
+    from engine.workflow.catalog import gather
     from engine.core import disabled_from_env
     from engine.plugins import make_plugin_manager
     from engine.workflow.loader import check_files
@@ -207,7 +207,7 @@ def _calendar_show(args: argparse.Namespace) -> int:
 
 def _bare(args: argparse.Namespace, create: bool = True):  # -> (db, target, migrations)
     from engine.core import all_migrations, disabled_from_env
-    from engine.db import db_url_from_env, new_database
+    from engine.storage.db import db_url_from_env, new_database
     from engine.plugins import make_plugin_manager
 
     db, target = new_database(db_url_from_env(args.db), create=create)
@@ -215,7 +215,7 @@ def _bare(args: argparse.Namespace, create: bool = True):  # -> (db, target, mig
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
-    from engine import migrations
+    from engine.storage import migrations
 
     db, target, known = _bare(args)
     ran = migrations.upgrade(db, target, known)
@@ -226,7 +226,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _db_status(args: argparse.Namespace) -> int:
-    from engine import migrations
+    from engine.storage import migrations
 
     db, target, known = _bare(args, create=False)
     done = migrations.applied(db, target)
@@ -239,7 +239,7 @@ def _db_status(args: argparse.Namespace) -> int:
 
 def _audit_verify(args: argparse.Namespace) -> int:
     from engine import audit
-    from engine.sql import Sql
+    from engine.storage.sql import Sql
 
     engine = _open(args)
     with orm.db_session:
@@ -266,7 +266,7 @@ def _actor_commands(group: argparse._SubParsersAction) -> None:
 
 
 def _actor_add(args: argparse.Namespace) -> int:
-    from engine.admin import add_actor
+    from engine.directory.admin import add_actor
 
     engine = _open(args)
     token = add_actor(engine, args.username, args.name, args.roles.split(","), args.region, args.unit)
@@ -275,8 +275,8 @@ def _actor_add(args: argparse.Namespace) -> int:
 
 
 def _actor_token(args: argparse.Namespace) -> int:
-    from engine import actors
-    from engine.sql import Sql
+    from engine.directory import actors
+    from engine.storage.sql import Sql
 
     engine = _open(args)
     with orm.db_session(immediate=True):
@@ -300,7 +300,7 @@ def _region_commands(group: argparse._SubParsersAction) -> None:
 
 
 def _region_add(args: argparse.Namespace) -> int:
-    from engine.admin import add_region_by_code
+    from engine.directory.admin import add_region_by_code
 
     region = add_region_by_code(_open(args), args.code, args.name, args.level, args.parent)
     print(f"region {region.code} (id {region.id}) added at {region.path}")
@@ -308,7 +308,7 @@ def _region_add(args: argparse.Namespace) -> int:
 
 
 def _unit_add(args: argparse.Namespace) -> int:
-    from engine.admin import add_unit
+    from engine.directory.admin import add_unit
 
     unit_id = add_unit(_open(args), args.code, args.name, args.region)
     print(f"unit {args.code} (id {unit_id}) added")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from engine.guards import ProjectView
-from engine.sql import Sql, to_decimal
+from engine.workflow.guards import ProjectView
+from engine.storage.sql import Sql, to_decimal
 
 COLUMNS = ("id, code, title, year, category, region_id, lead_unit_id, budget, state, version, workflow_id,"
            " region_path, previous_state, audit_seq, audit_head, created_by")

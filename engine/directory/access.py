@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.actors import ActorView
+from engine.directory.actors import ActorView
 from engine.workflow.scopes import AREA, PUBLIC_SCOPE, UNIT, AccessPolicy, Reach
 
 __all__ = ["AREA", "PUBLIC_SCOPE", "UNIT", "AccessPolicy", "Reach", "can_act", "can_read", "can_read_fields",
@@ -33,7 +33,7 @@ __all__ = ["AREA", "PUBLIC_SCOPE", "UNIT", "AccessPolicy", "Reach", "can_act", "
 
 if TYPE_CHECKING:
     from engine.core import Engine
-    from engine.project_rows import ProjectRow
+    from engine.storage.project_rows import ProjectRow
 
 def reach(engine: Engine, actor: ActorView) -> Reach:
     """What ``actor`` reaches under the engine's loaded workflows."""

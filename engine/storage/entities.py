@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from pony import orm
 
-from engine.generation import MIGRATION as GENERATION_MIGRATION
-from engine.migrations import Migration
+from engine.storage.generation import MIGRATION as GENERATION_MIGRATION
+from engine.storage.migrations import Migration
 
 REGION_LEVELS = ("province", "city", "county", "town", "village")  # 省 市 县区 乡镇街道 村社区
 
@@ -100,7 +100,7 @@ def declare_core_entities(db: orm.Database) -> None:
         orm.composite_key(project_id, seq)
 
     class ProjectUnit(db.Entity):
-        """A cooperating unit 配合单位 of a project: its clerks read the project (``engine.access``)."""
+        """A cooperating unit 配合单位 of a project: its clerks read the project (``engine.directory.access``)."""
         _table_ = "project_unit"
         project_id = orm.Required(int)
         unit_id = orm.Required(int, index=True)
@@ -166,7 +166,7 @@ POSTGRES_APPEND_ONLY = [
 
 
 def _append_only(db: orm.Database, provider: str) -> None:
-    from engine.sql import Sql
+    from engine.storage.sql import Sql
 
     sql = Sql(db)
     for statement in SQLITE_APPEND_ONLY if provider == "sqlite" else POSTGRES_APPEND_ONLY:

@@ -55,13 +55,13 @@ class ProjectView:
 class GuardContext:
     """What a guard or an action is given: the project, the actor, the transition and its submitted fields.
 
-    ``db`` is the pony ``Database`` and ``sql`` an ``engine.sql.Sql`` on the same connection: the guard or action
+    ``db`` is the pony ``Database`` and ``sql`` an ``engine.storage.sql.Sql`` on the same connection: the guard or action
     runs inside the transition's ``db_session`` and may query (an action may also write). ``preview`` is True when
     the engine is only explaining availability (no fields submitted, nothing will be written).
     """
 
     project: ProjectView
-    actor: Any  # engine.actors.ActorView
+    actor: Any  # engine.directory.actors.ActorView
     event: str
     source: str
     dest: str
@@ -73,7 +73,7 @@ class GuardContext:
     preview: bool = False
     actions: Mapping[str, "ActionSpec"] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
-    reach: Any = None  # engine.access.Reach of the actor (None when a caller built the context by hand)
+    reach: Any = None  # engine.directory.access.Reach of the actor (None when a caller built the context by hand)
 
     def run_action(self, name: str, **params: Any) -> None:
         """Run another named action (any plugin's) in the same transaction, e.g. a reward after a top grade."""

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.entities import REGION_LEVELS
+from engine.storage.entities import REGION_LEVELS
 from engine.errors import FieldProblem, InvalidInput, NotFound
-from engine.sql import Sql
+from engine.storage.sql import Sql
 
 
 @dataclass(frozen=True)

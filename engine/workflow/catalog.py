@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import pluggy
 
-from engine.guards import ActionSpec, GuardSpec
+from engine.workflow.guards import ActionSpec, GuardSpec
 from engine.plugins import PluginLoadError, flatten
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pony import orm
 
-from engine.db import Target
-from engine.migrations import Migration
-from engine.sql import Sql
+from engine.storage.db import Target
+from engine.storage.migrations import Migration
+from engine.storage.sql import Sql
 
 TABLE = "data_generation"
 UNTRACKED = {TABLE, "schema_migrations"}

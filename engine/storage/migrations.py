@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 from pony import orm
 
 from engine.clock import clock
-from engine.db import Target
+from engine.storage.db import Target
 
 DIALECT_TYPES = {
     "sqlite": {"pk": "INTEGER PRIMARY KEY AUTOINCREMENT", "ts": "TIMESTAMP", "money": "DECIMAL(16, 2)",

@@ -5,10 +5,10 @@ from typing import TYPE_CHECKING, Sequence
 
 from pony import orm
 
-from engine import actors, regions
+from engine.directory import actors, regions
 from engine.errors import FieldProblem, InvalidInput
-from engine.regions import RegionView
-from engine.sql import Sql
+from engine.directory.regions import RegionView
+from engine.storage.sql import Sql
 
 if TYPE_CHECKING:
     from engine.core import Engine

@@ -1,0 +1,6 @@
+"""``python -m engine.cli``: the same as the ``minsheng`` command."""
+import sys
+
+from engine.cli.main import main
+
+sys.exit(main())

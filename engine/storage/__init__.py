@@ -1,0 +1,1 @@
+"""Storage: the database connection, the core entities, numbered migrations, plain SQL and the data generation."""
