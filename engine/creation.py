@@ -11,7 +11,7 @@ is computed before its row is written and the rows go in by pages (``Sql.execute
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from pony import orm
@@ -122,11 +122,28 @@ def _check(engine: Engine, sql: Sql, actor: ActorView, new: NewProject, lookups:
     if not actor.roles & loaded.definition.creators():
         raise Forbidden("your roles may not create projects on this workflow")
     region_path = _region_in_area(sql, actor, new.region_id, lookups)  # access first, then the input
-    values = coerce_fields(DETAILS, new.details, path=())
-    check_code(new.code)
-    check_period(values.get("planned_start"), values.get("planned_end"))
-    _check_units(sql, actor, values.get("lead_unit_id"), new.cooperating_unit_ids, lookups)
+    values, problems = _details(new.details)
+    for check in (lambda: check_code(new.code),
+                  lambda: check_period(values.get("planned_start"), values.get("planned_end")),
+                  lambda: _check_units(sql, actor, values.get("lead_unit_id"), new.cooperating_unit_ids, lookups)):
+        try:
+            check()
+        except InvalidInput as exc:
+            problems.extend(exc.problems())
+    if problems:
+        raise InvalidInput(problems)
     return _Checked(new, values, region_path, loaded.id, loaded.definition.initial)
+
+
+def _details(details: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldProblem]]:
+    """The valid details, and the problems of the others (so the remaining rules are still checked)."""
+    try:
+        return coerce_fields(DETAILS, details, path=()), []
+    except InvalidInput as exc:
+        bad = {str(p.path[0]) for p in exc.problems() if p.path}
+        relaxed = [replace(spec, required=False) for spec in DETAILS]
+        rest = {k: v for k, v in details.items() if k not in bad}
+        return coerce_fields(relaxed, rest, path=()), exc.problems()
 
 
 def _region_in_area(sql: Sql, actor: ActorView, region_id: int, lookups: _Lookups) -> str:
