@@ -17,7 +17,7 @@ from engine.creation import BatchProblems, NewProject, Progress, create_projects
 from engine.directory.access import reach
 from engine.directory.actors import ActorView
 from engine.directory.regions import RegionView, get_region
-from engine.errors import Forbidden
+from engine.errors import FieldProblem, Forbidden, InvalidInput
 from engine.geo.location import WGS84
 from engine.sheets.columns import BY_FIELD
 from engine.sheets.drafts import Drafting, draft, region_names, unit_names
@@ -83,7 +83,10 @@ class ImportResult:
 def import_projects(engine: Engine, actor: ActorView, data: bytes, filename: str, region_id: int, year: int, *,
                     dry_run: bool = False, datum: str = WGS84, progress: Progress | None = None) -> ImportResult:
     """Import the list in ``data`` into the region ``region_id`` (which the caller has checked ``actor`` may
-    reach) for ``year``: all projects in one transaction, or nothing and every problem."""
+    reach) for ``year``: all projects in one transaction, or nothing and every problem. A year outside
+    2000–2100 is refused (``InvalidInput`` at ``year``) before the file is read."""
+    if not 2000 <= year <= 2100:
+        raise InvalidInput([FieldProblem(["year"], f"the year must be between 2000 and 2100, got {year}")])
     try:
         sheet = read_sheet(data)
     except SheetError as exc:
