@@ -117,12 +117,12 @@ def _field_path(exc: DomainError, problem: FieldProblem) -> list[str]:
 
 def _check(engine: Engine, sql: Sql, actor: ActorView, new: NewProject, lookups: _Lookups) -> _Checked:
     loaded = engine.workflows.named(new.workflow)
-    if loaded is None:
-        raise InvalidInput([FieldProblem(["workflow"], f"no workflow named '{new.workflow}'")])
-    if not actor.roles & loaded.definition.creators():
+    if loaded is not None and not actor.roles & loaded.definition.creators():
         raise Forbidden("your roles may not create projects on this workflow")
     region_path = _region_in_area(sql, actor, new.region_id, lookups)  # access first, then the input
     values, problems = _details(new.details)
+    if loaded is None:
+        problems.append(FieldProblem(["workflow"], f"no workflow named '{new.workflow}'"))
     for check in (lambda: check_code(new.code),
                   lambda: check_period(values.get("planned_start"), values.get("planned_end")),
                   lambda: _check_units(sql, actor, values.get("lead_unit_id"), new.cooperating_unit_ids, lookups)):
@@ -130,7 +130,7 @@ def _check(engine: Engine, sql: Sql, actor: ActorView, new: NewProject, lookups:
             check()
         except InvalidInput as exc:
             problems.extend(exc.problems())
-    if problems:
+    if problems or loaded is None:
         raise InvalidInput(problems)
     return _Checked(new, values, region_path, loaded.id, loaded.definition.initial)
 

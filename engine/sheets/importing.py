@@ -8,7 +8,7 @@ for the command line, the GraphQL upload and the benchmarks.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from pony import orm
@@ -86,7 +86,7 @@ def import_projects(engine: Engine, actor: ActorView, data: bytes, filename: str
     reach) for ``year``: all projects in one transaction, or nothing and every problem. A year outside
     2000–2100 is refused (``InvalidInput`` at ``year``) before the file is read."""
     if not 2000 <= year <= 2100:
-        raise InvalidInput([FieldProblem(["year"], f"the year must be between 2000 and 2100, got {year}")])
+        raise InvalidInput([FieldProblem(["year"], f"must be between 2000 and 2100, got {year}")])
     try:
         sheet = read_sheet(data)
     except SheetError as exc:
@@ -103,8 +103,7 @@ def import_projects(engine: Engine, actor: ActorView, data: bytes, filename: str
             problems.append(_at(filename, sheet, number, name, message))
 
         new = draft(row, context, problem)
-        if _new_code(new, number, seen, problem):
-            drafted.append((number, new))
+        drafted.append((number, new if _new_code(new, number, seen, problem) else replace(new, code=None)))
     result = ImportResult(len(sheet.rows), ignored_columns=sheet.ignored, dry_run=dry_run)
     news = [new for _, new in drafted]
     try:
