@@ -6,8 +6,9 @@ other public maps), Baidu's in BD-09 (an offset on top of GCJ-02); GPS receivers
 as GeoJSON (RFC 7946) requires, and converts what it receives.
 
 The GCJ-02 offset is the widely published approximation of the official algorithm (Krasovsky 1940 ellipsoid);
-it applies inside China only (a rough bounding box, as every implementation uses). Its inverse has no closed form:
-``gcj02_to_wgs84`` iterates the forward offset until it moves less than 1e-9 degrees (about 0.1 mm).
+it applies inside China only (a rough bounding box, as every implementation uses). Its inverse has no closed
+form: ``gcj02_to_wgs84`` iterates the forward offset until it moves less than 1e-9 degrees (about 0.1 mm). BD-09
+is converted with Baidu's widely published formulas, which invert each other to within decimetres.
 """
 from __future__ import annotations
 
