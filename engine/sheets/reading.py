@@ -1,7 +1,7 @@
 """Reading an office's list file into rows of cells under the column table (``engine.sheets.columns``).
 
-An ``.xlsx`` workbook (its first sheet) or a CSV file (UTF-8, with or without a byte-order mark, or GB18030 as
-Excel and WPS save it on Chinese Windows) is told by its content, not its name. The header row is the first of the
+An ``.xlsx`` workbook (its first sheet, read with python-calamine) or a CSV file (UTF-8, with or without a
+byte-order mark, or GB18030 as Excel and WPS save it on Chinese Windows) is told by its content, not its name. The header row is the first of the
 first ``HEADER_SEARCH`` rows naming 项目名称 and at least one other known column, so title rows above it (merged
 or not: "2025年平安县民生实事项目清单", "单位：万元") are passed over. Blank rows, group headings ("一、教育",
 "（二）卫生") and total rows (合计, 总计, 小计) below it are skipped. Row numbers are those a spreadsheet shows (CSV:
@@ -49,19 +49,18 @@ def read_sheet(data: bytes) -> Sheet:
 
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, tuple]]:
-    from openpyxl import load_workbook
+    """The first sheet's rows, numbered as the spreadsheet shows them (python-calamine: some ten times faster than
+    openpyxl at reading; date cells come as dates, numbers as floats)."""
+    from python_calamine import CalamineWorkbook
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+        first = sheet.start[0] + 1 if sheet.start else 1
+        rows = sheet.iter_rows()
+    except Exception as exc:  # a damaged file: calamine names what it could not read
         raise SheetError(f"cannot read the workbook: {type(exc).__name__}: {str(exc)[:120]}") from None
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some programs write a wrong size: read every row there is
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, values
-    finally:
-        workbook.close()
+    for number, values in enumerate(rows, start=first):
+        yield number, tuple(values)
 
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, tuple]]:
