@@ -21,23 +21,11 @@ sys.path.append(str(HERE))  # after the standard library: province.py
 
 import argparse  # noqa: E402
 import tempfile  # noqa: E402
-import uuid  # noqa: E402
 
 from province import populate  # noqa: E402
+from schedule import pg_schema_url  # noqa: E402
 
 TARGET_S = 60.0
-
-
-def fresh_schema(url: str) -> tuple[str, object]:
-    import psycopg2
-
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(url)
-    admin.autocommit = True
-    admin.cursor().execute(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in url else "?"
-    return (f"{url}{separator}options=-c%20search_path%3D{schema}",
-            lambda: admin.cursor().execute(f"DROP SCHEMA {schema} CASCADE"))
 
 
 def main() -> None:
@@ -49,7 +37,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="minsheng-import-"))
     url, cleanup = args.db or f"sqlite:///{folder / 'bench.db'}", None
     if url.startswith("postgres"):
-        url, cleanup = fresh_schema(url)
+        url, cleanup = pg_schema_url(url)
     try:
         t = populate(url, args.projects, args.format, folder)
     finally:

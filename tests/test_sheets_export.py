@@ -3,9 +3,7 @@ download answers each reader with what it may read."""
 from __future__ import annotations
 
 import io
-import uuid
 from decimal import Decimal
-from urllib.parse import quote
 
 import pytest
 
@@ -17,7 +15,7 @@ from engine.geo.datum import GCJ02
 from engine.projects import NewProject, create_project
 from engine.sheets.columns import COLUMNS
 from engine.transition import TransitionRequest, fire_transition
-from tests.conftest import DEFAULT_WORKFLOW, SIMPLE_WORKFLOW, TEST_DB, backend
+from tests.conftest import DEFAULT_WORKFLOW, SIMPLE_WORKFLOW, database_url
 from tests.district import build_district
 from tests.sheets_support import read_xlsx, table
 
@@ -29,20 +27,7 @@ PROJECT = ("SELECT p.code, p.title, p.year, p.category, p.budget, p.description,
 
 @pytest.fixture
 def second_db_url(tmp_path):
-    if backend() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'second.db'}"
-        return
-    import psycopg2
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(TEST_DB)
-    admin.autocommit = True
-    admin.cursor().execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{TEST_DB}{'&' if '?' in TEST_DB else '?'}options={quote(f'-c search_path={schema}')}"
-    finally:
-        admin.cursor().execute(f"DROP SCHEMA {schema} CASCADE")
-        admin.close()
+    yield from database_url(tmp_path, "second.db")
 
 
 def fill(engine: Engine, district) -> None:

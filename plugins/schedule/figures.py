@@ -43,9 +43,7 @@ def _computed(engine: Engine, sql: Sql, ids: Sequence[int], on: dt.date) -> dict
     rows = sql.all(f"SELECT id, workflow_id, state, planned_start, planned_end FROM project WHERE id IN ({marks})",
                    tuple(ids))
     planned = [Planned(r[0], r[1], r[2], to_date(r[3]), to_date(r[4])) for r in rows]
-    return {pid: ProjectProgress(s.pace.expected, s.pace.reported, s.pace.lag, s.pace.status, s.pace.status_label,
-                                 s.pace.colour, s.pace.colour_label)
-            for pid, s in standings(engine, sql, planned, on).items()}
+    return {pid: s.pace for pid, s in standings(engine, sql, planned, on).items()}
 
 
 def _points(cents: object) -> Decimal:
