@@ -10,6 +10,7 @@ Hooks are called with keyword arguments; a plugin's implementation may accept an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pluggy
@@ -155,4 +156,32 @@ def minsheng_tick(engine: Any, on: Any) -> Any:
     own, and possibly in several processes at once: an implementation must be safe to run twice and concurrently
     (it issues nothing twice) and must leave nothing half-done when killed. Return a ``TickReport`` (or ``None``
     when there was nothing to do). An exception is logged with the plugin's name and the other plugins still run.
+    """
+
+
+@dataclass(frozen=True)
+class ProjectProgress:
+    """Where one project stands against its schedule on a day (序时进度), as ``minsheng_project_progress`` gives
+    it: percentages with two places; ``reported`` is None before the first progress report; ``status`` is
+    ``ahead``, ``on_schedule`` or ``behind``; ``colour`` the deployment's flag (``green``, ``yellow``, ``red`` …)."""
+
+    expected: Decimal
+    reported: Decimal | None
+    lag: Decimal
+    status: str
+    status_label: str
+    colour: str
+    colour_label: str
+
+
+@hookspec(firstresult=True)
+def minsheng_project_progress(engine: Any, sql: Any, project_ids: Any, on: Any) -> Any:
+    """Return where each of ``project_ids`` stands against its schedule on the day ``on``: a dict of project id →
+    ``ProjectProgress`` (projects the plugin knows nothing about, e.g. without a planned period, are left out).
+
+    Called inside the caller's ``db_session`` (``sql`` is an ``engine.storage.sql.Sql`` on it) by the engine's
+    readers that show progress without knowing which plugin keeps schedules: ``projectsGeoJSON`` (each feature's
+    colour and progress) and the list export (实际进度, 序时进度, 进度颜色). The first plugin to return a dict
+    answers (the built-in ``schedule`` plugin); return ``None`` to let another answer. Without such a plugin those
+    figures are left empty. The ids have already been limited to what the caller may read.
     """

@@ -3,117 +3,40 @@ its creation, and every edit records what changed from what to what."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Mapping
 
 from pony import orm
 
 from engine import audit
+from engine.creation import BatchProblems, NewProject, create_one, create_projects
 from engine.directory.actors import ActorView
 from engine.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
-from engine.workflow.fields import coerce_fields, jsonable_fields
+from engine.geo.location import Location
+from engine.project_rules import DETAILS, MAX_CODE, check_period, unit_in_view
 from engine.storage.sql import Sql, to_date, to_decimal
-from engine.texts import text_problem
 from engine.transition import locate
+from engine.workflow.fields import coerce_fields
 from engine.workflow.model import FieldSpec
 
 if TYPE_CHECKING:
     from engine.core import Engine
 
-# The project's own details, validated like transition fields.
-DETAILS = (
-    FieldSpec("title", "string", "项目名称", required=True, max_length=200),
-    FieldSpec("year", "int", "年度", required=True, min=2000, max=2100),
-    FieldSpec("category", "string", "类别", required=True, max_length=60),
-    FieldSpec("budget", "decimal", "预算（元）", required=True, min=0, max=1e13),
-    FieldSpec("description", "text", "建设内容"),
-    FieldSpec("target", "string", "目标任务", max_length=200),
-    FieldSpec("planned_start", "date", "计划开工"),
-    FieldSpec("planned_end", "date", "计划完成"),
-    FieldSpec("lead_unit_id", "int", "牵头单位", min=1),
-)
-MAX_CODE = 40
-EDITABLE = tuple(f.name for f in DETAILS if f.name != "year")
+__all__ = ["DETAILS", "EDITABLE", "MAX_CODE", "BatchProblems", "NewProject", "create_project", "create_projects",
+           "update_project"]
 
-
-@dataclass(frozen=True)
-class NewProject:
-    region_id: int
-    details: Mapping[str, Any]
-    code: str | None = None
-    workflow: str = "minsheng"
+EDITABLE = (*(f.name for f in DETAILS if f.name != "year"), "location")
 
 
 def create_project(engine: Engine, actor: ActorView, new: NewProject) -> int:
-    """Create a project in its workflow's initial state; return its id."""
-    loaded = engine.workflows.named(new.workflow)
-    if loaded is None:
-        raise InvalidInput([FieldProblem(["workflow"], f"no workflow named '{new.workflow}'")])
-    if not actor.roles & loaded.definition.creators():
-        raise Forbidden("your roles may not create projects on this workflow")
-    now = engine.clock.now()
-    with orm.db_session(immediate=True):
-        sql = Sql(engine.db)
-        region_path = _region_in_area(sql, actor, new.region_id)  # access first, then the input
-        values = coerce_fields(DETAILS, new.details, path=())
-        _check_code(new.code)
-        _check_period(values.get("planned_start"), values.get("planned_end"))
-        _check_unit(sql, actor, values.get("lead_unit_id"))
-        project_id = _insert(sql, new, values, region_path, loaded.id, loaded.definition.initial, now, actor.id)
-        entry = audit.AuditEntry(project_id, 1, "create", "create", None, loaded.definition.initial, actor.id,
-                                 actor.name, now, audit.canonical_json(jsonable_fields(values)), None, audit.GENESIS)
-        digest = audit.append(sql, entry)
-        sql.execute("UPDATE project SET audit_head = ? WHERE id = ?", (digest, project_id))
-    return project_id
-
-
-def _insert(sql: Sql, new: NewProject, values: dict[str, Any], region_path: str, workflow_id: int,
-            state: str, now: dt.datetime, creator: int | None) -> int:
-    code = new.code or f"P{now:%Y%m%d%H%M%S%f}"
-    if sql.scalar("SELECT id FROM project WHERE code = ?", (code,)) is not None:
-        raise InvalidInput([FieldProblem(["code"], f"a project with code '{code}' already exists")])
-    columns = ["code", "region_id", "region_path", "workflow_id", "state", "version", "audit_seq", "audit_head",
-               "created_at", "updated_at", "created_by", *values]
-    params = [code, new.region_id, region_path, workflow_id, state, 1, 1, audit.GENESIS, now, now, creator,
-              *values.values()]
-    marks = ", ".join("?" for _ in columns)
-    project_id = sql.insert(f"INSERT INTO project ({', '.join(columns)}) VALUES ({marks})", params)
-    if new.code is None:
-        sql.execute("UPDATE project SET code = ? WHERE id = ?", (f"{values['year']}-{project_id:05d}", project_id))
-    return project_id
-
-
-def _check_code(code: str | None) -> None:
-    """A project code (e.g. ``PA-03``): one line of at most ``MAX_CODE`` printable characters."""
-    if not code:  # none given: one is generated
-        return
-    problem = "must not be blank" if not code.strip() else text_problem(code, MAX_CODE)
-    if problem is None and code != code.strip():
-        problem = "must not start or end with spaces"
-    if problem:
-        raise InvalidInput([FieldProblem(["code"], f"项目编号 {problem}")])
-
-
-def _check_period(start: dt.date | None, end: dt.date | None) -> None:
-    """The planned completion is not before the planned start (either may be unknown)."""
-    if start is not None and end is not None and end < start:
-        raise InvalidInput([FieldProblem(["planned_end"], f"must not be before 计划开工 ({start.isoformat()}), "
-                                                          f"got {end.isoformat()}")])
-
-
-def _region_in_area(sql: Sql, actor: ActorView, region_id: int) -> str:
-    path = sql.scalar("SELECT path FROM region WHERE id = ?", (region_id,))
-    if path is None or not actor.covers(path):
-        raise NotFound(f"region {region_id} does not exist", path=["regionId"])
-    return path
+    """Create a project in its workflow's initial state, with its ``create`` audit record and its cooperating
+    units; return its id. The rules are ``engine.creation``'s, which also creates a whole list at once."""
+    return create_one(engine, actor, new)
 
 
 def _check_unit(sql: Sql, actor: ActorView, unit_id: int | None) -> None:
-    if unit_id is None:
-        return
-    row = sql.one("SELECT r.path FROM unit u JOIN region r ON r.id = u.region_id WHERE u.id = ?", (unit_id,))
-    if row is None or not (actor.covers(row[0]) or (actor.region_path or "").startswith(row[0])):
+    if unit_id is not None and not unit_in_view(sql, actor, unit_id):
         raise NotFound(f"unit {unit_id} does not exist", path=["leadUnitId"])
 
 
@@ -124,16 +47,21 @@ def update_project(engine: Engine, actor: ActorView, project_id: int, changes: M
     if unknown:
         raise InvalidInput([FieldProblem([k], "this detail cannot be edited") for k in unknown])
     specs = [f for f in DETAILS if f.name in changes]
+    location = changes.get("location")
+    if location is not None and not isinstance(location, Location):
+        raise InvalidInput([FieldProblem(["location"], "must be a point or a line")])
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
         row = locate(engine, sql, actor, project_id, lock=True)  # access first, then the input
         _check_editable(engine, row, actor, expected_version)
-        values = coerce_fields([FieldSpec(**{**f.__dict__, "required": False}) for f in specs], changes,
-                               path=())
+        values = coerce_fields([FieldSpec(**{**f.__dict__, "required": False}) for f in specs],
+                               {k: v for k, v in changes.items() if k != "location"}, path=())
         if "planned_start" in values or "planned_end" in values:
             start, end = sql.one("SELECT planned_start, planned_end FROM project WHERE id = ?", (project_id,))
-            _check_period(values.get("planned_start", to_date(start)), values.get("planned_end", to_date(end)))
+            check_period(values.get("planned_start", to_date(start)), values.get("planned_end", to_date(end)))
         _check_unit(sql, actor, values.get("lead_unit_id"))
+        if "location" in changes:
+            values["location"] = location
         return _apply_edit(engine, sql, row, actor, values)
 
 
@@ -155,6 +83,11 @@ def _apply_edit(engine: Engine, sql: Sql, row: Any, actor: ActorView, values: di
     changed = {k: [_plain(old[k]), _plain(v)] for k, v in values.items() if _plain(old[k]) != _plain(v)}
     if not changed:
         return row.view.version
+    if "location" in changed:  # the record keeps the datum it was given in; the row keeps WGS-84 only
+        location = values.pop("location")
+        changed["location"] = [json.loads(old["location"]) if old["location"] else None,
+                               location.audit_value() if location else None]
+        values["location"], values["location_datum"] = (location.stored(), "WGS-84") if location else (None, None)
     now = engine.clock.now()
     entry = audit.AuditEntry(row.view.id, row.audit_seq + 1, "edit", "update", row.view.state, row.view.state,
                              actor.id, actor.name, now, audit.canonical_json(changed), None, row.audit_head)
@@ -167,6 +100,8 @@ def _apply_edit(engine: Engine, sql: Sql, row: Any, actor: ActorView, values: di
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, Location):
+        return value.stored()
     if isinstance(value, Decimal):
         return str(value.quantize(Decimal("0.01")))
     if isinstance(value, float):

@@ -24,10 +24,10 @@ def backend() -> str:
     return "postgres" if TEST_DB.startswith("postgres") else "sqlite"
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> Iterator[str]:
+def database_url(tmp_path: Path, name: str = "test.db") -> Iterator[str]:
+    """A database for one test: a temporary SQLite file, or a fresh PostgreSQL schema dropped afterwards."""
     if backend() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+        yield f"sqlite:///{tmp_path / name}"
         return
     import psycopg2
 
@@ -41,6 +41,11 @@ def db_url(tmp_path: Path) -> Iterator[str]:
     finally:
         admin.cursor().execute(f"DROP SCHEMA {schema} CASCADE")
         admin.close()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> Iterator[str]:
+    yield from database_url(tmp_path)
 
 
 @pytest.fixture

@@ -21,7 +21,8 @@ SCHEMA = f"""{{ __schema {{ mutationType {{ name }} types {{ name kind enumValue
   inputFields {{ name defaultValue type {{ {TYPE_REF} }} }} }} }} }}"""
 SCALARS = {"ID": lambda: to_global_id("Project", 999999), "String": lambda: "x", "Int": lambda: 1,
            "Float": lambda: 1.0, "Boolean": lambda: True, "Decimal": lambda: "1", "Date": lambda: "2024-03-01",
-           "DateTime": lambda: "2024-03-01T09:00:00", "JSON": lambda: {}}
+           "DateTime": lambda: "2024-03-01T09:00:00", "JSON": lambda: {},
+           "Upload": lambda: "a,b"}  # sent as JSON, not as a multipart file: refused with a userError
 
 
 @pytest.fixture

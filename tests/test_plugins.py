@@ -307,3 +307,38 @@ def test_hook_docs_cover_every_hook():
     documented = set(re.findall(r"^## (minsheng_\w+)", docs, flags=re.M))
     assert documented == set(HOOKS), "run: python -m engine.hookdocs"
     assert docs == render(), "docs/plugin_hooks.md is out of date: run python -m engine.hookdocs"
+
+
+def test_hook_minsheng_project_progress(engine, district, gql):
+    """The engine's readers that show progress (the map, the list export) take it from the first plugin that
+    answers: here a region's own plugin, registered after the schedule plugin and so asked first."""
+    from decimal import Decimal
+
+    from engine.geo.location import point
+    from engine.hookspecs import ProjectProgress, hookimpl
+    from engine.project_progress import project_progress
+
+    from engine.projects import NewProject, create_project
+
+    pid = create_project(engine, district.actor("county_office"), NewProject(
+        district.regions["county"], {"title": "村道", "year": 2024, "category": "交通", "budget": Decimal("1")},
+        location=point(118.0, 32.0)))
+    with orm.db_session:
+        sql = Sql(engine.db)
+        assert project_progress(engine, sql, [pid], engine.clock.today()) == {}  # no planned period: nothing
+
+    class Scorecard:
+        @hookimpl
+        def minsheng_project_progress(self, engine, sql, project_ids, on):
+            return {i: ProjectProgress(Decimal("50.00"), Decimal("20.00"), Decimal("30.00"), "behind", "慢序时",
+                                       "orange", "橙") for i in project_ids}
+
+    engine.plugins.register(Scorecard(), name="scorecard")
+    try:
+        body = gql("county_office", "{ projectsGeoJSON }")
+    finally:
+        engine.plugins.unregister(name="scorecard")
+    properties = body["data"]["projectsGeoJSON"]["features"][0]["properties"]
+    assert {k: properties[k] for k in ("progress", "expectedProgress", "lag", "status", "colour", "colourLabel")} == \
+        {"progress": "20.00", "expectedProgress": "50.00", "lag": "30.00", "status": "behind", "colour": "orange",
+         "colourLabel": "橙"}

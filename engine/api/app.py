@@ -1,5 +1,5 @@
-"""The Starlette application: /graphql (HTTP and WebSocket), /graphql/stream (graphql-sse), /healthz, and GraphiQL
-when enabled. The lifespan hooks the subscription broker to the engine's commits (and, on PostgreSQL, starts this
+"""The Starlette application: /graphql (HTTP and WebSocket), /graphql/stream (graphql-sse), /healthz, the list
+downloads /exports/projects.xlsx and .csv, and GraphiQL when enabled. The lifespan hooks the subscription broker to the engine's commits (and, on PostgreSQL, starts this
 process's LISTEN thread) and unhooks it on shutdown."""
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from engine.api.body_limit import BodyLimit
 from engine.api.broker import Broker, start_publishing
+from engine.api.downloads import export_routes
 from engine.api.graphiql import asset_routes as graphiql_assets
 from engine.api.graphiql import page_response as graphiql_page
 from engine.api.http import graphql_endpoint
@@ -45,11 +46,13 @@ def create_app(engine: Engine, settings: ApiSettings | None = None) -> Starlette
         return JSONResponse({"status": "ok"})
 
     routes = [Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]), WebSocketRoute("/graphql", stream),
-              Route("/graphql/stream", stream, methods=["POST"]), Route("/healthz", healthz)]
+              Route("/graphql/stream", stream, methods=["POST"]), Route("/healthz", healthz),
+              *export_routes(engine, endpoint.service.budgets)]
     if settings.graphiql:
         routes += graphiql_assets()
     app = Starlette(routes=routes, lifespan=_lifespan(engine, broker, settings),
-                    middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)])  # every route
+                    middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes,  # every route
+                                           upload_bytes=settings.max_upload_bytes, upload_paths=("/graphql",))])
     app.state.engine, app.state.schemas, app.state.settings = engine, schemas, settings
     app.state.broker = broker
     return app

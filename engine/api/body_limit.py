@@ -1,9 +1,12 @@
 """One request-body limit for every HTTP route: an ASGI middleware in front of the whole application.
 
-A body larger than ``max_bytes`` — declared by ``Content-Length`` or counted while it arrives (chunked, or a
+A body larger than the limit — declared by ``Content-Length`` or counted while it arrives (chunked, or a
 ``Content-Length`` that lies) — is answered 413 ``PAYLOAD_TOO_LARGE`` in the API's one error shape before any
 route sees it. A body within the limit is buffered (at most ``max_bytes``) and replayed to the route, so no route
 can read more than the limit, including routes added later. WebSocket and lifespan traffic pass through.
+
+The limit is ``max_bytes`` for every request but a file upload: a ``multipart/form-data`` POST to one of
+``upload_paths`` (``/graphql``, for ``importProjects``) may carry up to ``upload_bytes``, and nothing else may.
 """
 from __future__ import annotations
 
@@ -20,23 +23,40 @@ def too_large_body(max_bytes: int) -> dict[str, Any]:
 
 
 class BodyLimit:
-    """Refuses HTTP request bodies over ``max_bytes`` with 413; passes everything else to ``app`` unchanged."""
+    """Refuses HTTP request bodies over the limit with 413; passes everything else to ``app`` unchanged."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int | None = None,
+                 upload_paths: tuple[str, ...] = ()) -> None:
         self.app, self.max_bytes = app, max_bytes
+        self.upload_bytes, self.upload_paths = upload_bytes or max_bytes, upload_paths
+
+    def limit(self, scope: Scope) -> int:
+        """``upload_bytes`` for a multipart POST to an upload path, else ``max_bytes``."""
+        if scope.get("path") in self.upload_paths and scope.get("method") == "POST" and is_multipart(scope):
+            return self.upload_bytes
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if _declared_length(scope) > self.max_bytes:
-            await _refuse(send, self.max_bytes)
+        limit = self.limit(scope)
+        if _declared_length(scope) > limit:
+            await _refuse(send, limit)
             return
-        body, last = await _read(receive, self.max_bytes)
+        body, last = await _read(receive, limit)
         if body is None:
-            await _refuse(send, self.max_bytes)
+            await _refuse(send, limit)
             return
         await self.app(scope, _replay(body, last, receive), send)
+
+
+def is_multipart(scope: Scope) -> bool:
+    """Whether the request declares a ``multipart/form-data`` body."""
+    for name, value in scope.get("headers") or ():
+        if name == b"content-type":
+            return value.split(b";")[0].strip().lower() == b"multipart/form-data"
+    return False
 
 
 def _declared_length(scope: Scope) -> int:

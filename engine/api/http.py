@@ -22,7 +22,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType as Allowed
 
 from engine.storage import generation as generations
-from engine.api.body_limit import too_large_body
+from engine.api.body_limit import is_multipart, too_large_body
 from engine.api.budget import Budgets, over_budget
 from engine.api.context import RequestContext
 from engine.api.credentials import UNAUTHENTICATED, authenticate, bearer_token, client_address
@@ -30,6 +30,7 @@ from engine.api.errors import EXPECTED, error_body, error_response
 from engine.api.deadline import deadline
 from engine.api.json_input import BadJson, parse_json
 from engine.api.result_cache import ResultCache, cache_key
+from engine.api.uploads import read_upload_operation
 from engine.errors import DomainError
 from engine.storage.sql import Sql
 
@@ -161,7 +162,9 @@ class GraphQLService:
         self.budgets = Budgets(settings.cost_limits)
 
     def execute(self, data: dict[str, Any], token: str | None, client: str | None = None,
-                media: str = JSON) -> Reply:
+                media: str = JSON, upload: bool = False) -> Reply:
+        """Run one operation; ``upload``: it came as a multipart upload (a mutation only, with the upload
+        time limit, ``ApiSettings.upload_timeout_seconds``)."""
         actor = authenticate(self.engine, token)
         if actor is None:
             return Reply(encode(error_body(UNAUTHENTICATED, "UNAUTHENTICATED")), 401, {"WWW-Authenticate": "Bearer"})
@@ -171,10 +174,13 @@ class GraphQLService:
             return Reply(encode(error_body(problem, "BAD_REQUEST")), 400)
         if kind == OperationType.SUBSCRIPTION:
             return Reply(encode(error_body("subscriptions are served over WebSocket or SSE", "BAD_REQUEST")), 400)
+        if upload and kind != OperationType.MUTATION:
+            return Reply(encode(error_body("files are uploaded with a mutation (importProjects)", "BAD_REQUEST")), 400)
         context = RequestContext(self.engine, actor, project_type=self.schemas.project_type, client=client,
                                  budgets=self.budgets)
+        limit = self.settings.upload_timeout_seconds if upload else self.settings.timeout_seconds
         try:
-            with deadline(self.settings.timeout_seconds):
+            with deadline(limit):
                 if kind == OperationType.MUTATION:
                     result = self.schemas.mutation.execute_sync(query, data.get("variables"), context,
                                                                 operation_name=name,
@@ -272,10 +278,14 @@ def graphql_endpoint(engine: Engine, schemas: Schemas, settings: ApiSettings) ->
     service = GraphQLService(engine, schemas, settings)
 
     async def endpoint(request: Request) -> Response:
-        data = await read_operation(request, settings.max_body_bytes)
+        upload = request.method == "POST" and is_multipart(request.scope)
+        if upload:
+            data = await read_upload_operation(request, settings.max_body_bytes)
+        else:
+            data = await read_operation(request, settings.max_body_bytes)
         if isinstance(data, Response):
             return data
-        refusal = request_problem(request, data)
+        refusal = None if upload else request_problem(request, data)
         if refusal is not None:
             return refusal
         media = response_media_type(request)
@@ -283,7 +293,7 @@ def graphql_endpoint(engine: Engine, schemas: Schemas, settings: ApiSettings) ->
             return media
         try:
             reply = await run_in_threadpool(service.execute, data, bearer_token(request), client_address(request),
-                                            media)
+                                            media, upload)
         except Exception:  # a failure outside GraphQL execution (e.g. the database is down): same shape, masked
             log.exception("unexpected error serving a GraphQL request")
             return error_response("Unexpected error.", "INTERNAL_SERVER_ERROR", 500)

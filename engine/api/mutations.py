@@ -18,6 +18,7 @@ from pony import orm
 from engine.api.context import RequestContext
 from engine.api.errors import payload
 from engine.api.ids import from_global_id
+from engine.api.locations import LocationInput, location_of
 from engine.api.project_type import project_after_write
 from engine.errors import Conflict, DomainError, FieldProblem, Forbidden, InvalidInput, NotFound
 from engine.projects import DETAILS, NewProject, create_project, update_project
@@ -39,6 +40,7 @@ class CreateProjectInput:
     lead_unit_id: Optional[strawberry.ID] = None
     code: Optional[str] = None
     workflow: str = "minsheng"
+    location: Optional[LocationInput] = strawberry.field(default=None, description="A point or a line.")
 
 
 @strawberry.input(description="Only the fields given are changed.")
@@ -53,6 +55,8 @@ class UpdateProjectInput:
     planned_start: Optional[dt.date] = strawberry.UNSET
     planned_end: Optional[dt.date] = strawberry.UNSET
     lead_unit_id: Optional[strawberry.ID] = strawberry.UNSET
+    location: Optional[LocationInput] = strawberry.field(default=strawberry.UNSET,
+                                                         description="A point or a line; null removes it.")
 
 
 @strawberry.input
@@ -133,7 +137,8 @@ def create(ctx: RequestContext, data: CreateProjectInput, cls: type) -> Any:
         if unit is not None:
             details["lead_unit_id"] = unit
         region_id = from_global_id(data.region_id, "Region", ["input", "regionId"])
-        new = NewProject(region_id, details, data.code, data.workflow)
+        place = location_of(data.location, ["input", "location"]) if data.location is not None else None
+        new = NewProject(region_id, details, data.code, data.workflow, place)
         project_id = create_project(ctx.engine, ctx.actor, new)
         return {"project": project_after_write(ctx, project_id)}
 
@@ -147,6 +152,8 @@ def _changes(data: UpdateProjectInput) -> dict[str, Any]:
                if k not in ("project_id", "expected_version") and v is not strawberry.UNSET}
     problems = []
     for name, value in changes.items():
+        if name == "location":
+            continue  # null removes the location
         if name in REQUIRED_DETAILS and (value is None or (isinstance(value, str) and not value.strip())):
             problems.append(FieldProblem([name], "is required"))
         elif value is None:
@@ -163,6 +170,8 @@ def update(ctx: RequestContext, data: UpdateProjectInput, cls: type) -> Any:
         changes = _changes(data)
         if "lead_unit_id" in changes:
             changes["lead_unit_id"] = _unit_id(changes["lead_unit_id"], ["input", "leadUnitId"])
+        if changes.get("location") is not None:
+            changes["location"] = location_of(changes["location"], ["input", "location"])
         update_project(ctx.engine, ctx.actor, project_id, changes, data.expected_version)
         return {"project": project_after_write(ctx, project_id)}
 

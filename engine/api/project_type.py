@@ -17,6 +17,7 @@ from strawberry.types import Info
 from engine import audit
 from engine.directory.access import can_read_fields, reach
 from engine.api.ids import to_global_id
+from engine.api.locations import LocationType
 from engine.api.types import FormField, HistoryEntry, Node, Region, State, TransitionOption, Unit
 from engine.availability import available_transitions
 from engine.storage.project_rows import cooperating_units
@@ -28,8 +29,8 @@ if TYPE_CHECKING:
 
 SELECT = """SELECT p.id, p.code, p.title, p.year, p.category, p.budget, p.description, p.target, p.planned_start,
  p.planned_end, p.state, p.version, p.workflow_id, p.region_path, p.created_at, p.updated_at,
- r.id, r.code, r.name, r.level, r.parent_id, r.path, u.id, u.code, u.name, u.region_id, p.created_by
- FROM project p JOIN region r ON r.id = p.region_id LEFT JOIN unit u ON u.id = p.lead_unit_id"""
+ r.id, r.code, r.name, r.level, r.parent_id, r.path, u.id, u.code, u.name, u.region_id, p.created_by,
+ p.location FROM project p JOIN region r ON r.id = p.region_id LEFT JOIN unit u ON u.id = p.lead_unit_id"""
 
 
 @strawberry.type(description="Which workflow definition version a project runs on.")
@@ -57,6 +58,8 @@ class ProjectBase(Node):
     lead_unit: Optional[Unit]
     created_at: dt.datetime
     updated_at: dt.datetime
+    location: Optional[LocationType] = strawberry.field(description="Where it is: a point or a line (roads), "
+                                                                    "WGS-84; null when not given.")
     region_path: strawberry.Private[str]
     state_name: strawberry.Private[str]
     workflow_id: strawberry.Private[int]
@@ -117,7 +120,8 @@ def project_from_row(ctx: RequestContext, row: Sequence[Any]) -> ProjectBase:
         planned_start=to_date(row[8]), planned_end=to_date(row[9]),
         state=State(name=s.name, label=s.label, final=s.final, editable=s.editable, public=s.public),
         version=row[11], workflow=WorkflowRef(name=definition.name, version=definition.version), region=region,
-        lead_unit=unit, created_at=to_datetime(row[14]), updated_at=to_datetime(row[15]), region_path=row[13],
+        lead_unit=unit, created_at=to_datetime(row[14]), updated_at=to_datetime(row[15]),
+        location=LocationType.of(row[27]), region_path=row[13],
         state_name=row[10], workflow_id=row[12])
 
 

@@ -20,10 +20,12 @@ from strawberry.extensions import MaskErrors, MaxTokensLimiter, ParserCache, Sch
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
+from engine.api.annual_list import AnnualListMutation
 from engine.api.budget import CostLimit
 from engine.api.deadline import DeadlineExecutionContext
 from engine.api.errors import EXPECTED
 from engine.api.extension import GraphQLExtension
+from engine.api.map import MapQuery
 from engine.api.project_type import ProjectBase
 from engine.api.roots import core_roots
 from engine.api.subscriptions import StreamSchema, Subscription
@@ -109,8 +111,8 @@ def build_schemas(pm: pluggy.PluginManager, introspection: bool = True,
     project_type = strawberry.type(type("Project", (*project_mixins, ProjectBase), {}), name="Project",
                                    description=ProjectBase.__strawberry_definition__.description)
     roots = core_roots(project_type)
-    query_parts = [roots.Query, *[e.query for e in extensions if e.query]]
-    mutation_parts = [roots.Mutation, *[e.mutation for e in extensions if e.mutation]]
+    query_parts = [roots.Query, MapQuery, *[e.query for e in extensions if e.query]]
+    mutation_parts = [roots.Mutation, AnnualListMutation, *[e.mutation for e in extensions if e.mutation]]
     _check_collisions("Query", query_parts)
     _check_collisions("Mutation", mutation_parts)
     query, mutation = merge_types("Query", tuple(query_parts)), merge_types("Mutation", tuple(mutation_parts))

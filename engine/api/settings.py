@@ -12,6 +12,8 @@ class ApiSettings:
     graphiql: bool = False
     introspection: bool = False
     max_body_bytes: int = 64 * 1024
+    max_upload_bytes: int = 20 * 1024 * 1024  # a multipart upload to /graphql (importProjects: the annual list)
+    upload_timeout_seconds: float | None = 300.0  # an upload's operation (a large import) may run this long
     threads: int = 8  # worker threads per process = the most database connections it opens
     cache_results: bool = True  # keep query results while the data generation is unchanged (SQLite)
     allowed_origins: tuple[str, ...] = ()

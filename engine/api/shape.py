@@ -25,6 +25,7 @@ PAGE_ARGUMENT = "first"
 LIST_ESTIMATE = 10  # items assumed in a list field that takes no page size
 PAGED_CHILDREN = frozenset({"edges", "nodes"})
 LIST_SIZE = "minsheng.cost.list_size"
+ITEM_COST = "minsheng.cost.item"  # a page returned as one scalar (e.g. GeoJSON): what each of its items costs
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class Measure:
         size = self._page_size(node, definition)
         if size is not None:
             inner, factor = self.merged(children, get_named_type(field_type), paged=True), size
+            inner = Shape(inner.depth, inner.aliases, max(inner.cost, _metadata(definition).get(ITEM_COST, 0)))
         else:
             inner = self.merged(children, get_named_type(field_type) if field_type else None, paged=False)
             listed = is_list_type(get_nullable_type(field_type)) if field_type is not None else False
@@ -117,11 +119,21 @@ class Measure:
         return max(0, value)
 
 
+def _metadata(definition: GraphQLField | None) -> dict[str, Any]:
+    field = definition.extensions.get("strawberry-definition") if definition is not None else None
+    return getattr(field, "metadata", None) or {}
+
+
 def list_size(definition: GraphQLField | None) -> int:
     """The items a list field is assumed to hold: its declared ``LIST_SIZE`` (see ``cost_hint``), else
     ``LIST_ESTIMATE``."""
-    field = definition.extensions.get("strawberry-definition") if definition is not None else None
-    return getattr(field, "metadata", {}).get(LIST_SIZE, LIST_ESTIMATE)
+    return _metadata(definition).get(LIST_SIZE, LIST_ESTIMATE)
+
+
+def item_cost(cost: int) -> dict[str, int]:
+    """Field metadata for a paged field (taking ``first``) that returns its items as one scalar, such as a GeoJSON
+    FeatureCollection: each of the ``first`` items costs ``cost``."""
+    return {ITEM_COST: cost}
 
 
 def cost_hint(list_size: int) -> dict[str, int]:

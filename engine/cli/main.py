@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     _with_db(group.add_parser("verify", help="check every project's hash chain")).set_defaults(run=_audit_verify)
     _actor_commands(_group(commands, "actor", "actors and their tokens"))
     _region_commands(_group(commands, "region", "regions and units"))
+    from engine.cli.sheets import add_commands as sheet_commands
+
+    sheet_commands(commands, _with_db)
     group = _group(commands, "schema", "the GraphQL schema")
     export = group.add_parser("export", help="print the GraphQL schema (or write it to --output)")
     export.add_argument("--output", type=Path)

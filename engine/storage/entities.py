@@ -80,6 +80,8 @@ def declare_core_entities(db: orm.Database) -> None:
         created_at = orm.Required(dt.datetime)
         updated_at = orm.Required(dt.datetime)
         created_by = orm.Optional(int, nullable=True, index=True)  # the creating actor (read scope: own projects)
+        location = orm.Optional(str, nullable=True)  # a GeoJSON Point or LineString (engine.geo.location)
+        location_datum = orm.Optional(str, nullable=True)  # the datum of ``location``: always WGS-84
 
     class AuditRecord(db.Entity):
         _table_ = "audit_record"
@@ -186,4 +188,13 @@ CORE_MIGRATIONS.append(Migration("core", 6, "projects have cooperating units (é…
 CREATE TABLE project_unit (project_id INTEGER NOT NULL REFERENCES project (id), unit_id INTEGER NOT NULL,
     PRIMARY KEY (project_id, unit_id));
 CREATE INDEX idx_project_unit_unit ON project_unit (unit_id, project_id)
+"""))
+
+# Core migrations 7 and 8 belong to other branches of the same round (see the merge note of branch ``sheets``):
+# these placeholders only keep the numbering without gaps on this branch and are to be dropped when they merge.
+CORE_MIGRATIONS.append(Migration("core", 7, "reserved for another branch (placeholder)", ""))
+CORE_MIGRATIONS.append(Migration("core", 8, "reserved for another branch (placeholder)", ""))
+CORE_MIGRATIONS.append(Migration("core", 9, "projects may carry a location: a point or a line in WGS-84", """
+ALTER TABLE project ADD COLUMN location TEXT;
+ALTER TABLE project ADD COLUMN location_datum TEXT
 """))

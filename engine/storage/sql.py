@@ -7,12 +7,16 @@ pony stores them, so rows written here read back through pony entities unchanged
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Sequence
 
 from pony import orm
 from pony.utils import datetime2timestamp
+
+
+VALUES_LIST = re.compile(r"\s+VALUES\s*\(\s*\?(?:\s*,\s*\?)*\s*\)\s*\Z", re.IGNORECASE)
 
 
 @lru_cache(maxsize=512)
@@ -68,6 +72,24 @@ class Sql:
         except self.db.provider.dbapi_module.Error as exc:
             raise _pony_error(self.db.provider.dbapi_module, exc) from exc
         return cursor
+
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one writing statement for each row of parameters (bulk inserts), values converted as in
+        ``execute``; driver errors come out as pony's."""
+        if not rows:
+            return
+        cursor = self.cursor()
+        try:
+            if self.sqlite:
+                cursor.executemany(sql, [[_sqlite_value(v) for v in row] for row in rows])
+            elif VALUES_LIST.search(sql):  # one statement per page of rows, not one round trip per row
+                from psycopg2.extras import execute_values
+
+                execute_values(cursor, _pg(VALUES_LIST.sub(" VALUES ?", sql)), rows, page_size=1000)
+            else:
+                cursor.executemany(_pg(sql), [list(row) for row in rows])
+        except self.db.provider.dbapi_module.Error as exc:
+            raise _pony_error(self.db.provider.dbapi_module, exc) from exc
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         return self.execute(sql, params).fetchall()

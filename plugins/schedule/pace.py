@@ -19,12 +19,12 @@ Rules (also in this package's README, "序时进度"):
 from __future__ import annotations
 
 import calendar as gregorian
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Protocol, Sequence
 
+from engine.hookspecs import ProjectProgress
 from plugins.schedule.colours import ColourScheme
 
 BASES = ("month", "day", "working_day")
@@ -40,18 +40,10 @@ class WorkingDays(Protocol):
     def working_days_between(self, a: date, b: date) -> int: ...
 
 
-@dataclass(frozen=True)
-class Pace:
-    """A project's pace on a date. ``lag`` = expected − reported, in points (positive = behind); ``reported`` is
-    ``None`` when nothing was reported (lag, status and colour then count it as 0)."""
-
-    expected: Decimal
-    reported: Decimal | None
-    lag: Decimal
-    status: str
-    status_label: str
-    colour: str
-    colour_label: str
+# A project's pace on a date: ``lag`` = expected − reported, in points (positive = behind); ``reported`` is ``None``
+# when nothing was reported (lag, status and colour then count it as 0). The same figures the engine's readers ask
+# for through ``minsheng_project_progress``, so the hook's type is the pace itself.
+Pace = ProjectProgress
 
 
 def expected_progress(start: date, end: date, on: date, *, basis: str = "month",
