@@ -10,6 +10,7 @@ Hooks are called with keyword arguments; a plugin's implementation may accept an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pluggy
@@ -155,4 +156,59 @@ def minsheng_tick(engine: Any, on: Any) -> Any:
     own, and possibly in several processes at once: an implementation must be safe to run twice and concurrently
     (it issues nothing twice) and must leave nothing half-done when killed. Return a ``TickReport`` (or ``None``
     when there was nothing to do). An exception is logged with the plugin's name and the other plugins still run.
+    """
+
+
+@dataclass(frozen=True)
+class ProjectProgress:
+    """Where one project stands against its schedule on a day (序时进度), as ``minsheng_project_progress`` gives
+    it: percentages with two places; ``reported`` is None before the first progress report; ``status`` is
+    ``ahead``, ``on_schedule`` or ``behind``; ``colour`` the deployment's flag (``green``, ``yellow``, ``red`` …)."""
+
+    expected: Decimal
+    reported: Decimal | None
+    lag: Decimal
+    status: str
+    status_label: str
+    colour: str
+    colour_label: str
+
+
+@hookspec(firstresult=True)
+def minsheng_project_progress(engine: Any, sql: Any, project_ids: Any, on: Any) -> Any:
+    """Return where each of ``project_ids`` stands against its schedule on the day ``on``: a dict of project id →
+    ``ProjectProgress`` (projects the plugin knows nothing about, e.g. without a planned period, are left out).
+
+    Called inside the caller's ``db_session`` (``sql`` is an ``engine.storage.sql.Sql`` on it) by the engine's
+    readers that show progress without knowing which plugin keeps schedules: ``projectsGeoJSON`` (each feature's
+    colour and progress) and the list export (实际进度, 序时进度, 进度颜色). The first plugin to return a dict
+    answers (the built-in ``schedule`` plugin); return ``None`` to let another answer. Without such a plugin those
+    figures are left empty. The ids have already been limited to what the caller may read.
+    """
+
+
+@hookspec
+def minsheng_dashboard_figures(engine: Any, sql: Any, scope: Any) -> Any:
+    """Return this plugin's figures over a scope of projects, for the ``dashboard`` query, ``redBlackList`` and
+    the monthly bulletin: an ``engine.dashboard.figures.FigureSet`` (named figures with labels and units, and small
+    tables such as funds by source), a list of them, or ``None``.
+
+    Called inside the reader's ``db_session`` (``sql`` is an ``engine.storage.sql.Sql`` on it). ``scope`` is an
+    ``engine.dashboard.scope.FigureScope``:
+
+    - ``scope.where`` / ``scope.params``: a SQL condition on ``project p`` that already limits the projects to the
+      region's subtree, the year and filters asked for and what the reader may count — join your table to
+      ``project p`` and add it to your ``WHERE``;
+    - ``scope.group``: ``None``, or a SQL expression on ``p`` (by child region, lead unit or project). Select
+      ``scope.key`` (the expression, or a constant when not grouped), group by it, and return one set per value
+      with ``key`` set to that value;
+    - ``scope.on``: the day time-dependent figures are as of (today for the dashboard; a month's last day for
+      ``redBlackList`` and the bulletin);
+    - ``scope.redacted``: the reader is the public — return only figures the public may see, or ``None``;
+    - ``scope.detail``: the monthly bulletin asks — tables may also list items (each overdue rectification); the
+      bulletin writes each table on a sheet of its own.
+
+    Compute every figure with aggregate SQL, never by loading the projects one by one. Figures are named
+    ``<plugin>.<name>`` in the ranking rules (``engine/dashboard/rankings.yaml``), e.g. ``funding.in_place_rate``.
+    A regional plugin adds a figure to every dashboard by implementing this hook alone.
     """

@@ -65,3 +65,19 @@ def minsheng_tick(engine: Any, on: Any) -> TickReport:
     result = refresh_all(engine, on)
     return TickReport("schedule", f"{result.projects} standing(s) refreshed for {on.isoformat()}, "
                                   f"{result.changed} changed")
+
+
+@hookimpl
+def minsheng_project_progress(engine: Any, sql: Any, project_ids: Any, on: Any) -> Any:
+    """序时进度 for the engine's readers (the map's colours, the list export's progress columns)."""
+    from plugins.schedule.figures import progress_of
+
+    return progress_of(engine, sql, project_ids, on)
+
+
+@hookimpl
+def minsheng_dashboard_figures(engine: Any, sql: Any, scope: Any) -> Any:
+    """序时进度 figures for the dashboard, the 红黑榜 and the monthly bulletin (public: progress is published)."""
+    from plugins.schedule.dashboard import figures
+
+    return figures(engine, sql, scope)
