@@ -21,6 +21,7 @@ from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from engine.api.budget import CostLimit
+from engine.api.dashboard import DashboardQuery
 from engine.api.deadline import DeadlineExecutionContext
 from engine.api.errors import EXPECTED
 from engine.api.extension import GraphQLExtension
@@ -109,7 +110,7 @@ def build_schemas(pm: pluggy.PluginManager, introspection: bool = True,
     project_type = strawberry.type(type("Project", (*project_mixins, ProjectBase), {}), name="Project",
                                    description=ProjectBase.__strawberry_definition__.description)
     roots = core_roots(project_type)
-    query_parts = [roots.Query, *[e.query for e in extensions if e.query]]
+    query_parts = [roots.Query, DashboardQuery, *[e.query for e in extensions if e.query]]
     mutation_parts = [roots.Mutation, *[e.mutation for e in extensions if e.mutation]]
     _check_collisions("Query", query_parts)
     _check_collisions("Mutation", mutation_parts)
