@@ -12,6 +12,7 @@ from pony import orm
 
 from engine.api.throttle import CostLimits
 from engine.cli.errors import DEBUG_ENV, CliError, debug_from_env, fail
+from engine.cli.reports import add_commands as report_commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     _with_db(group.add_parser("verify", help="check every project's hash chain")).set_defaults(run=_audit_verify)
     _actor_commands(_group(commands, "actor", "actors and their tokens"))
     _region_commands(_group(commands, "region", "regions and units"))
+    report_commands(commands, _with_db)
     group = _group(commands, "schema", "the GraphQL schema")
     export = group.add_parser("export", help="print the GraphQL schema (or write it to --output)")
     export.add_argument("--output", type=Path)

@@ -46,10 +46,15 @@ class TableRow:
 
 @dataclass(frozen=True)
 class FigureTable:
+    """A table; ``sheet``: the monthly bulletin gives it a sheet of its own (funds by source, a listing) instead
+    of printing it on the summary sheet."""
+
     name: str
     label: str
     columns: tuple[Column, ...]
     rows: tuple[TableRow, ...]
+    sheet: bool = False
+    key_label: str = "名称"  # the heading of the rows' labels
 
 
 @dataclass(frozen=True)

@@ -30,4 +30,4 @@ def figure_set(f: FundingFigures, key: Any) -> FigureSet:
         Figure("paid", "拨付资金", f.paid, "元"), Figure("in_place_rate", "资金到位率", f.in_place_rate, "%"),
         Figure("disbursement_rate", "拨付率", f.disbursement_rate, "%"),
         Figure("rewarded", "奖补资金", f.rewarded, "元")),
-        (FigureTable("by_source", "资金来源", SOURCE_COLUMNS, rows),), key)
+        (FigureTable("by_source", "资金来源", SOURCE_COLUMNS, rows, sheet=True, key_label="资金来源"),), key)

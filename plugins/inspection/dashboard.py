@@ -44,4 +44,5 @@ def _overdue(sql: Sql, scope: FigureScope, end: dt.datetime) -> FigureTable:
     rows = sql.all(OVERDUE.format(where=scope.where), (*scope.params, scope.on, end, VERIFIED, end))
     return FigureTable("overdue_rectifications", "逾期整改", OVERDUE_COLUMNS, tuple(
         TableRow(code, code, (title, description, unit or "", to_date(deadline).isoformat(),
-                              (scope.on - to_date(deadline)).days)) for code, title, description, unit, deadline in rows))
+                              (scope.on - to_date(deadline)).days)) for code, title, description, unit, deadline in rows),
+        sheet=True, key_label="项目编号")

@@ -71,4 +71,5 @@ def _listed(sql: Sql, scope: FigureScope, end: dt.datetime) -> FigureTable:
     return FigureTable("open_notices", "未办结督办单", LISTED_COLUMNS, tuple(
         TableRow(code, code, (title, step, unit or "", to_date(due).isoformat(), to_date(issued).isoformat(),
                               STATUS_LABELS.get(status, status)))
-        for code, title, step, unit, due, issued, status in rows))
+        for code, title, step, unit, due, issued, status in rows), sheet=True,
+        key_label="项目编号")
