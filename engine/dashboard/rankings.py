@@ -8,6 +8,7 @@ plugin's figures for its group: two grouped aggregate queries per figure group (
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -16,15 +17,17 @@ from engine.dashboard.board import NO_UNIT, plugin_figures, unit_names
 from engine.dashboard.counts import Counts, count
 from engine.dashboard.figures import Figure, FigureSet, by_key, lookup
 from engine.dashboard.rules import OPERATORS, Condition, ListRule, Rules, describe, unknown_figures
+from engine.dashboard.rules import configured as rules_configured
 from engine.dashboard.scope import LEAD_UNIT, FigureScope, child_region_key, figure_scope
 from engine.directory.regions import RegionView
-from engine.errors import InvalidDefinition
+from engine.errors import DefinitionProblem
 from engine.workflow.scopes import Reach
 
 if TYPE_CHECKING:
     from engine.core import Engine
     from engine.storage.sql import Sql
 
+log = logging.getLogger("minsheng.dashboard")
 COMPARE = {"above": lambda a, b: a > b, "at_least": lambda a, b: a >= b, "below": lambda a, b: a < b,
            "at_most": lambda a, b: a <= b, "equals": lambda a, b: a == b}
 
@@ -71,10 +74,26 @@ def standings(engine: Engine, sql: Sql, reader: Reach, region: RegionView, year:
     scope = figure_scope(engine, reader, region, on, year)
     units = _entries(engine, sql, scope.grouped(LEAD_UNIT), "unit", _unit_names(sql))
     regions = _entries(engine, sql, scope.grouped(child_region_key(sql, region)), "region", _children(sql, region))
-    _check(engine, rules, list(empty_sets(engine, sql, scope).values()))
     units, regions = _ranked(_placed(units, rules), rules), _ranked(_placed(regions, rules), rules)
     lists = [(rule, [e for e in [*units, *regions] if e.list_name == rule.name]) for rule in rules.lists]
     return Standings(region, year, month, on, units, regions, lists)
+
+
+def check_rules(engine: Engine) -> list[DefinitionProblem]:
+    """Read the deployment's rules (``InvalidDefinition`` with file and line when the file is malformed) and
+    return the figures they name that no loaded plugin gives here, each with its line — logged as warnings at
+    start-up: a condition on such a figure never holds (a ladder without 挂牌督办 has no ``at_least_escalate``)."""
+    from pony import orm
+
+    from engine.storage.sql import Sql as PlainSql
+
+    found = rules_configured()
+    with orm.db_session:
+        empty = empty_sets(engine, PlainSql(engine.db), FigureScope("1 = 0", (), engine.clock.today()))
+    problems = unknown_figures(found, _known(engine, list(empty.values())))
+    for problem in problems:
+        log.warning("ranking rules: %s", problem)
+    return problems
 
 
 def _unit_names(sql: Sql) -> Any:
@@ -112,18 +131,15 @@ def empty_sets(engine: Engine, sql: Sql, scope: FigureScope) -> dict[str, Figure
     return {s.plugin: s for s in plugin_figures(engine, sql, nothing)}
 
 
-def _check(engine: Engine, rules: Rules, empty: list[FigureSet]) -> None:
-    """Refuse rules naming a figure no loaded plugin gives (file and line), before anything is judged; ``empty``:
-    every plugin's figures over no projects. A plugin that gives this reader nothing (the public) is not checked:
-    its figures have no value for it, so conditions on them do not hold."""
+def _known(engine: Engine, empty: list[FigureSet]) -> dict[str, set[str]]:
+    """Figure names by plugin: the core's, and each plugin's over no projects (a loaded plugin that gives the
+    reader nothing maps to an empty set)."""
     known: dict[str, set[str]] = {"core": {f.name for f in Counts().figure_set().figures}}
     for name, _ in engine.plugins.list_name_plugin():
         known.setdefault(name.rsplit(".", 1)[-1], set())
     for figure_set in empty:
         known.setdefault(figure_set.plugin, set()).update(f.name for f in figure_set.figures)
-    problems = unknown_figures(rules, known)
-    if problems:
-        raise InvalidDefinition(problems)
+    return known
 
 
 def _placed(entries: list[Entry], rules: Rules) -> list[Entry]:
