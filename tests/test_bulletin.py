@@ -3,7 +3,6 @@
 bulletins, bad input."""
 from __future__ import annotations
 
-import datetime as dt
 import io
 from decimal import Decimal
 from pathlib import Path

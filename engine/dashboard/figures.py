@@ -7,7 +7,7 @@ outside as ``<plugin>.<name>`` (``funding.in_place_rate``), the core's own as ``
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable
 

@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from engine.errors import DefinitionProblem, InvalidDefinition
+from engine.yaml_nodes import mapping
 
 RULES_ENV = "MINSHENG_RANKING_RULES"
 DEFAULT_RULES = Path(__file__).with_name("rankings.yaml")
@@ -136,18 +137,9 @@ class _Reader:
         return Rules(rank_by, lists, self.path)
 
     def keys(self, node: Node, allowed: dict[str, bool], where: str) -> dict[str, Node] | None:
-        if not isinstance(node, MappingNode):
-            self.problem(node, f"{where} must be a mapping")
-            return None
-        found: dict[str, Node] = {}
-        for key_node, value in node.value:
-            key = key_node.value if isinstance(key_node, ScalarNode) else "?"
-            if key not in allowed:
-                self.problem(key_node, f"{where}: unknown key '{key}' (expected: {', '.join(allowed)})")
-            elif key in found:
-                self.problem(key_node, f"{where}: '{key}' is given twice")
-            found.setdefault(key, value)
-        for key in (k for k, required in allowed.items() if required and k not in found):
+        """The mapping's values by key (unknown and repeated keys reported), each required key reported missing."""
+        found = mapping(node, allowed, where, self.problem)
+        for key in (k for k, required in allowed.items() if required and found is not None and k not in found):
             self.problem(node, f"{where}: '{key}' is missing")
         return found
 

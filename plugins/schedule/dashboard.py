@@ -8,7 +8,6 @@ pace is computed by ``standing.standings``, as ``laggingProjects(on:)`` does.
 """
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
