@@ -29,6 +29,9 @@ UNGROUPED = "(0 * p.year)"
 class FigureScope:
     """The projects to count (``where`` on ``project p``, with ``params``), as of the day ``on``.
 
+    Plugins read their tables from ``project p`` outwards (``FROM project p CROSS JOIN t WHERE t.project_id = p.id
+    AND …``: SQLite keeps that join order), so a small region's figures cost what it holds.
+
     ``group``: None for figures over all of them, else a SQL expression on ``p`` whose value keys one set of
     figures per group (``key`` is the expression, or one equal to 0 when not grouped). ``redacted``: the reader
     is the public (leave out what the public may not see). ``detail``: the caller (the monthly bulletin) also wants
@@ -74,7 +77,9 @@ def figure_scope(engine: Engine, reader: Reach, region: RegionView, on: dt.date,
     conditions = [c for c in conditions if c != "1 = 1"]
     conditions.append("p.region_path >= ? AND p.region_path < ?")
     params.extend(subtree_bounds(region.path))
-    for condition, value in (("p.year = ?", year), ("p.category = ?", category), ("p.lead_unit_id = ?", lead_unit_id)):
+    # ``+p.year``: no index on the year alone, so SQLite (without statistics) walks the region range instead of every
+    # project of the year — a town's figures cost what the town holds
+    for condition, value in (("+p.year = ?", year), ("p.category = ?", category), ("p.lead_unit_id = ?", lead_unit_id)):
         if value is not None:
             conditions.append(condition)
             params.append(value)

@@ -18,13 +18,17 @@ from engine.storage.sql import Sql
 from plugins.funding.money import rate, yuan
 from plugins.funding.sources import Source
 
-# Every funding amount of every project, labelled by figure; the plan counts only its lines in force.
-AMOUNTS = """SELECT {key}, f.figure, f.source, SUM(f.amount_fen) FROM (
-    SELECT 'planned' AS figure, project_id, source, amount_fen FROM funding_plan WHERE superseded_at IS NULL
-    UNION ALL SELECT 'received', project_id, source, amount_fen FROM funding_receipt
-    UNION ALL SELECT 'paid', project_id, '', amount_fen FROM funding_payment
-    UNION ALL SELECT 'rewarded', project_id, '', amount_fen FROM funding_reward
-) f JOIN project p ON p.id = f.project_id WHERE {scope} GROUP BY {key}, f.figure, f.source"""
+# Every funding amount of the projects in scope, labelled by figure; the plan counts only its lines in force. Each
+# part is read from the scope's projects outwards (by the funding tables' project index), so a town's figures cost
+# what the town holds.
+NO_SOURCE = "''"  # payments and rewards are not by source
+PARTS = (("planned", "funding_plan", True, " AND f.superseded_at IS NULL"), ("received", "funding_receipt", True, ""),
+         ("paid", "funding_payment", False, ""), ("rewarded", "funding_reward", False, ""))
+AMOUNTS = " UNION ALL ".join(
+    f"SELECT {{key}}, '{figure}', {'f.source' if by_source else NO_SOURCE}, SUM(f.amount_fen) FROM project p "
+    f"CROSS JOIN {table} f WHERE f.project_id = p.id{extra} AND {{scope}} "
+    f"GROUP BY {{key}}{', f.source' if by_source else ''}"
+    for figure, table, by_source, extra in PARTS)
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ def grouped_figures(sql: Sql, key: str, scope: str, params: Sequence[object]) ->
     """The figures of each group of the projects matching ``scope``, grouped by ``key`` (a SQL expression on
     ``project p``), in one query; groups without any funding record are left out."""
     rows: dict[Any, list[tuple[str, str, int]]] = defaultdict(list)
-    for group, figure, source, fen in sql.all(AMOUNTS.format(key=key, scope=scope), params):
+    for group, figure, source, fen in sql.all(AMOUNTS.format(key=key, scope=scope), [*params] * len(PARTS)):
         rows[group].append((figure, source, int(fen or 0)))
     return {group: _folded(found) for group, found in rows.items()}
 

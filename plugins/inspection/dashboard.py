@@ -13,11 +13,12 @@ from engine.storage.sql import Sql, to_date
 from plugins.inspection.vocabulary import VERIFIED
 
 OPEN_ON = ("r.opened_at < ? AND (r.status <> ? OR r.verified_at >= ?)")
-COUNTS = ("SELECT {key}, COUNT(*), SUM(CASE WHEN r.deadline < ? THEN 1 ELSE 0 END) FROM inspection_rectification r "
-          "JOIN project p ON p.id = r.project_id WHERE {where} AND " + OPEN_ON + " GROUP BY {key}")
-OVERDUE = ("SELECT p.code, p.title, r.description, u.name, r.deadline FROM inspection_rectification r "
-           "JOIN project p ON p.id = r.project_id LEFT JOIN unit u ON u.id = r.unit_id "
-           "WHERE {where} AND r.deadline < ? AND " + OPEN_ON + " ORDER BY r.deadline, r.id")
+COUNTS = ("SELECT {key}, COUNT(*), SUM(CASE WHEN r.deadline < ? THEN 1 ELSE 0 END) FROM project p "
+          "CROSS JOIN inspection_rectification r "
+          "WHERE r.project_id = p.id AND {where} AND " + OPEN_ON + " GROUP BY {key}")
+OVERDUE = ("SELECT p.code, p.title, r.description, u.name, r.deadline FROM project p "
+           "CROSS JOIN inspection_rectification r LEFT JOIN unit u ON u.id = r.unit_id "
+           "WHERE r.project_id = p.id AND {where} AND r.deadline < ? AND " + OPEN_ON + " ORDER BY r.deadline, r.id")
 OVERDUE_COLUMNS = (Column("title", "项目名称"), Column("description", "整改事项"), Column("unit", "责任单位"),
                    Column("deadline", "整改期限"), Column("days", "逾期天数", "天"))
 

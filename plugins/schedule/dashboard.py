@@ -26,7 +26,7 @@ TABLE = ("SELECT {key}, s.under_way, s.colour, s.colour_label, COUNT(*), SUM(s.e
          "SUM(CASE WHEN s.under_way = ? THEN COALESCE(s.reported, 0) * 100 ELSE 10000 END), "
          "SUM(CASE WHEN s.under_way = ? AND s.status = 'behind' THEN 1 ELSE 0 END), "
          "MAX(CASE WHEN s.under_way = ? THEN s.lag_cents END) "
-         "FROM schedule_standing s JOIN project p ON p.id = s.project_id WHERE {where} AND {counted} "
+         "FROM project p CROSS JOIN schedule_standing s WHERE s.project_id = p.id AND {where} AND {counted} "
          "GROUP BY {key}, s.under_way, s.colour, s.colour_label")
 
 
@@ -49,10 +49,13 @@ class Tally:
             self.max_lag = lag if self.max_lag is None else max(self.max_lag, lag)
         self.colours[colour] = self.colours.get(colour, 0) + n
 
+    def mean(self, total: int) -> Decimal | None:
+        """A sum of hundredths of a point as the mean over the tracked projects (None without any)."""
+        return (Decimal(total) / 100 / self.tracked).quantize(CENT) if self.tracked else None
+
     def figure_set(self, key: Any) -> FigureSet:
-        mean = (lambda total: (Decimal(total) / 100 / self.tracked).quantize(CENT)) if self.tracked else None
-        expected, actual = (mean(self.expected), mean(self.actual)) if mean else (None, None)
-        lag = None if expected is None or actual is None else (expected - actual)
+        expected, actual = self.mean(self.expected), self.mean(self.actual)
+        lag = None if expected is None or actual is None else expected - actual
         return FigureSet("schedule", "序时进度", (
             Figure("tracked", "纳入序时考核项目", self.tracked, "项"),
             Figure("expected", "平均序时进度", expected, "%"), Figure("actual", "平均实际进度", actual, "%"),

@@ -16,10 +16,11 @@ if TYPE_CHECKING:
     from engine.core import Engine
 
 OPEN_ON = "n.issued_on <= ? AND (n.closed_at IS NULL OR n.closed_at >= ?)"
-COUNTS = ("SELECT {key}, n.step, COUNT(*) FROM supervision_notice n JOIN project p ON p.id = n.project_id "
-          "WHERE {where} AND " + OPEN_ON + " GROUP BY {key}, n.step")
-LISTED = ("SELECT p.code, p.title, n.step_label, u.name, n.due_on, n.issued_on, n.status FROM supervision_notice n "
-          "JOIN project p ON p.id = n.project_id LEFT JOIN unit u ON u.id = n.unit_id WHERE {where} AND "
+COUNTS = ("SELECT {key}, n.step, COUNT(*) FROM project p CROSS JOIN supervision_notice n "
+          "WHERE n.project_id = p.id AND {where} AND " + OPEN_ON + " GROUP BY {key}, n.step")
+LISTED = ("SELECT p.code, p.title, n.step_label, u.name, n.due_on, n.issued_on, n.status FROM project p "
+          "CROSS JOIN supervision_notice n "
+          "LEFT JOIN unit u ON u.id = n.unit_id WHERE n.project_id = p.id AND {where} AND "
           + OPEN_ON + " ORDER BY n.issued_on, n.id")
 LISTED_COLUMNS = (Column("title", "项目名称"), Column("step", "督办等级"), Column("unit", "责任单位"),
                   Column("due_on", "期限"), Column("issued_on", "下发日期"), Column("status", "办理状态"))
