@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node, ScalarNode, SequenceNode
 
+from engine.yaml_nodes import mapping
 from engine.errors import DefinitionProblem, DomainError, FieldProblem, InvalidDefinition, InvalidInput
 
 CALENDARS_DIR = Path(__file__).resolve().parent.parent / "calendars"
@@ -280,19 +281,7 @@ class _FileReader:
         self.problems.append(DefinitionProblem(self.filename, line, message))
 
     def pairs(self, node: Node, keys: set[str], where: str) -> dict[str, Node] | None:
-        if not isinstance(node, MappingNode):
-            self.report(node, f"{where} must be a mapping")
-            return None
-        found: dict[str, Node] = {}
-        for key, value in node.value:
-            name = key.value if isinstance(key, ScalarNode) else "?"
-            if name not in keys:
-                self.report(key, f"unknown key '{name}' in {where} (expected {', '.join(sorted(keys))})")
-            elif name in found:
-                self.report(key, f"duplicate key '{name}' in {where}")
-            else:
-                found[name] = value
-        return found
+        return mapping(node, keys, where, self.report)
 
     def parse(self, text: str) -> CalendarYear | None:
         try:

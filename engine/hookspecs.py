@@ -185,3 +185,30 @@ def minsheng_project_progress(engine: Any, sql: Any, project_ids: Any, on: Any) 
     answers (the built-in ``schedule`` plugin); return ``None`` to let another answer. Without such a plugin those
     figures are left empty. The ids have already been limited to what the caller may read.
     """
+
+
+@hookspec
+def minsheng_dashboard_figures(engine: Any, sql: Any, scope: Any) -> Any:
+    """Return this plugin's figures over a scope of projects, for the ``dashboard`` query, ``redBlackList`` and
+    the monthly bulletin: an ``engine.dashboard.figures.FigureSet`` (named figures with labels and units, and small
+    tables such as funds by source), a list of them, or ``None``.
+
+    Called inside the reader's ``db_session`` (``sql`` is an ``engine.storage.sql.Sql`` on it). ``scope`` is an
+    ``engine.dashboard.scope.FigureScope``:
+
+    - ``scope.where`` / ``scope.params``: a SQL condition on ``project p`` that already limits the projects to the
+      region's subtree, the year and filters asked for and what the reader may count — join your table to
+      ``project p`` and add it to your ``WHERE``;
+    - ``scope.group``: ``None``, or a SQL expression on ``p`` (by child region, lead unit or project). Select
+      ``scope.key`` (the expression, or a constant when not grouped), group by it, and return one set per value
+      with ``key`` set to that value;
+    - ``scope.on``: the day time-dependent figures are as of (today for the dashboard; a month's last day for
+      ``redBlackList`` and the bulletin);
+    - ``scope.redacted``: the reader is the public — return only figures the public may see, or ``None``;
+    - ``scope.detail``: the monthly bulletin asks — tables may also list items (each overdue rectification); the
+      bulletin writes each table on a sheet of its own.
+
+    Compute every figure with aggregate SQL, never by loading the projects one by one. Figures are named
+    ``<plugin>.<name>`` in the ranking rules (``engine/dashboard/rankings.yaml``), e.g. ``funding.in_place_rate``.
+    A regional plugin adds a figure to every dashboard by implementing this hook alone.
+    """

@@ -235,3 +235,20 @@ def test_the_demo_builds_on_a_fresh_database_and_sets_the_demo_clock(db_url):
         assert engine.clock.now().isoformat() == "2024-12-31T17:00:00"
     finally:
         engine.close()
+
+
+def test_the_districts_dashboard_has_every_figure_and_both_lists(api, demo):
+    """The demo's dashboard is meaningful: projects at every stage, each plugin's figures non-trivial, units on
+    the 红榜 and the 黑榜 with their reasons."""
+    board = api("office", """{ dashboard(year: 2024) { planned started completed completionRate startRate
+        byRegion { name planned } figures { plugin figures { name value } } } }""")["dashboard"]
+    assert (board["planned"], board["started"], board["completed"]) == (25, 20, 13)
+    assert (board["completionRate"], board["startRate"]) == ("52.00", "80.00")
+    assert all(r["planned"] for r in board["byRegion"] if r["name"] != "河西街道") and len(board["byRegion"]) == 5
+    values = {f"{g['plugin']}.{f['name']}": f["value"] for g in board["figures"] for f in g["figures"]}
+    for name in ("funding.in_place_rate", "satisfaction.rate", "schedule.lagging", "inspection.overdue_rectifications",
+                 "supervision.at_least_escalate"):
+        assert values[name] not in (None, "0", "0.00"), name
+    lists = api("office", "{ redBlackList(year: 2024, month: 12) { lists { name entries { name reason } } } }")
+    found = {x["name"]: x["entries"] for x in lists["redBlackList"]["lists"]}
+    assert found["red"] and found["black"] and all(e["reason"] for e in found["red"] + found["black"])

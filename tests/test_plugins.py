@@ -29,7 +29,7 @@ initial: open
 create_roles: [office]
 roles: {office: 政府办}
 states:
-  open: {label: 开放, deadline: 10 days}
+  open: {label: 开放, deadline: 10 days, planned: true}
   closed: {label: 关闭, final: true}
 supervision:
   ladder:
@@ -111,6 +111,17 @@ class NotesPlugin:
     @hookimpl
     def minsheng_notify(self, notice):
         self.notified.append((notice.id, notice.step, notice.status, notice.reason))
+
+    @hookimpl
+    def minsheng_dashboard_figures(self, sql, scope):
+        from engine.dashboard.figures import Figure, FigureSet
+
+        rows = sql.all(f"SELECT {scope.key}, COUNT(*) FROM notes_note n JOIN project p ON p.id = n.project_id "
+                       f"WHERE {scope.where} GROUP BY {scope.key}", scope.params)
+        found = {key: n for key, n in rows}
+        keys = [None] if scope.group is None else list(found)
+        return [FigureSet("notes", "现场记录", (Figure("notes", "现场记录", int(found.get(k if k else 0, 0)), "条"),),
+                          key=k) for k in keys]
 
 
 @pytest.fixture
@@ -228,6 +239,56 @@ def test_hook_minsheng_tick(notes_engine, notes, clock):
         notes_engine.plugins.unregister(name="broken")
     assert reports["supervision"] == TickReport("supervision", "0 notice(s) issued")
     assert reports["broken"] == TickReport("broken", "failed", problems=("RuntimeError: the SMS gateway is down",))
+
+
+def test_hook_minsheng_dashboard_figures(notes_engine, notes, tmp_path, monkeypatch):
+    """A regional plugin adds a figure to the dashboard — and to the 红黑榜 rules — through this hook alone."""
+    from starlette.testclient import TestClient
+
+    from engine.api.app import ApiSettings, create_app
+    from engine.dashboard import rules
+
+    district, pid = notes_project(notes_engine)
+    other = district.project(region="town_b", workflow="notes", lead_unit_id=district.units["housing"])
+    for project, n in ((pid, 2), (other, 1)):
+        for _ in range(n):
+            add_note(notes_engine, project)
+    rule_file = tmp_path / "rules.yaml"
+    rule_file.write_text("lists:\n  - name: diligent\n    label: 记录榜\n    conditions:\n"
+                         "      - {figure: notes.notes, at_least: 2}\n", encoding="utf-8")
+    monkeypatch.setenv(rules.RULES_ENV, str(rule_file))
+    with TestClient(create_app(notes_engine, ApiSettings())) as http:
+        headers = {"Authorization": f"Bearer {district.tokens['county_office']}"}
+        body = http.post("/graphql", headers=headers, json={"query": """{ dashboard(year: 2024) {
+            figures { plugin label figures { name value unit } } }
+            redBlackList(year: 2024, month: 3) { lists { label entries { name reason } } } }"""}).json()
+        town_b = http.post("/graphql", headers={"Authorization": f"Bearer {district.tokens['town_b_office']}"},
+                           json={"query": "{ dashboard(year: 2024) { figures { plugin figures { value } } } }"}).json()
+    groups = {g["plugin"]: g for g in body["data"]["dashboard"]["figures"]}
+    assert groups["notes"] == {"plugin": "notes", "label": "现场记录",
+                               "figures": [{"name": "notes", "value": "3", "unit": "条"}]}
+    assert body["data"]["redBlackList"]["lists"] == [
+        {"label": "记录榜", "entries": [{"name": "县教育局", "reason": "现场记录 2条 ≥ 2"}]}]
+    assert [g["figures"] for g in town_b["data"]["dashboard"]["figures"] if g["plugin"] == "notes"] == [
+        [{"value": "1"}]]  # the scope's condition limits the plugin's query to the reader's region
+
+
+def test_hook_minsheng_project_progress_answered_by_the_schedule_plugin(notes_engine):
+    """The schedule plugin answers where projects stand (序时进度) for readers that do not know it."""
+    import datetime as dt
+
+    from tests.dashboard_support import add_projects
+
+    district = build_district(notes_engine)
+    [planned] = add_projects(notes_engine, district.regions["county"], [("approved", "draft", 1)], workflow="simple")
+    unplanned = district.project()
+    with orm.db_session:
+        found = notes_engine.plugins.hook.minsheng_project_progress(
+            engine=notes_engine, sql=Sql(notes_engine.db), project_ids=[planned, unplanned], on=dt.date(2024, 5, 31))
+    assert list(found) == [planned]
+    progress = found[planned]
+    assert (str(progress.expected), progress.reported, progress.status, progress.colour) == (
+        "41.67", None, "behind", "red")
 
 
 def test_hook_minsheng_workflow_files(notes_engine):

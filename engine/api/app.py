@@ -1,5 +1,6 @@
-"""The Starlette application: /graphql (HTTP and WebSocket), /graphql/stream (graphql-sse), /healthz, the list
-downloads /exports/projects.xlsx and .csv, and GraphiQL when enabled. The lifespan hooks the subscription broker to the engine's commits (and, on PostgreSQL, starts this
+"""The Starlette application: /graphql (HTTP and WebSocket), /graphql/stream (graphql-sse), /healthz, /dashboard,
+/reports/monthly.xlsx, the list downloads /exports/projects.xlsx and .csv, and GraphiQL when enabled. The lifespan
+hooks the subscription broker to the engine's commits (and, on PostgreSQL, starts this
 process's LISTEN thread) and unhooks it on shutdown."""
 from __future__ import annotations
 
@@ -17,14 +18,17 @@ from starlette.routing import Route, WebSocketRoute
 
 from engine.api.body_limit import BodyLimit
 from engine.api.broker import Broker, start_publishing
+from engine.api.dashboard_page import routes as dashboard_routes
 from engine.api.downloads import export_routes
 from engine.api.graphiql import asset_routes as graphiql_assets
 from engine.api.graphiql import page_response as graphiql_page
 from engine.api.http import graphql_endpoint
+from engine.api.reports import monthly_route
 from engine.api.schema import build_schemas
 from engine.api.settings import ApiSettings
 from engine.api.ticker import start as start_ticking
 from engine.api.subscriptions import StreamView, project_event, still_valid
+from engine.dashboard.rankings import check_rules
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
 
 def create_app(engine: Engine, settings: ApiSettings | None = None) -> Starlette:
     settings = settings or ApiSettings()
+    check_rules(engine)  # a bad ranking rules file stops start-up, naming its file and line
     schemas = build_schemas(engine.plugins, introspection=settings.introspection)
     endpoint = graphql_endpoint(engine, schemas, settings)
     broker = Broker(check=partial(still_valid, engine))  # subscriptions end when their token stops working
@@ -48,6 +53,7 @@ def create_app(engine: Engine, settings: ApiSettings | None = None) -> Starlette
     routes = [Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]), WebSocketRoute("/graphql", stream),
               Route("/graphql/stream", stream, methods=["POST"]), Route("/healthz", healthz),
               *export_routes(engine, endpoint.service.budgets)]
+    routes += [*dashboard_routes(), monthly_route(engine, endpoint.service.budgets)]
     if settings.graphiql:
         routes += graphiql_assets()
     app = Starlette(routes=routes, lifespan=_lifespan(engine, broker, settings),

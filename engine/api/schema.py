@@ -22,6 +22,7 @@ from strawberry.types import Info
 
 from engine.api.annual_list import AnnualListMutation
 from engine.api.budget import CostLimit
+from engine.api.dashboard import DashboardQuery
 from engine.api.deadline import DeadlineExecutionContext
 from engine.api.errors import EXPECTED
 from engine.api.extension import GraphQLExtension
@@ -111,7 +112,7 @@ def build_schemas(pm: pluggy.PluginManager, introspection: bool = True,
     project_type = strawberry.type(type("Project", (*project_mixins, ProjectBase), {}), name="Project",
                                    description=ProjectBase.__strawberry_definition__.description)
     roots = core_roots(project_type)
-    query_parts = [roots.Query, MapQuery, *[e.query for e in extensions if e.query]]
+    query_parts = [roots.Query, MapQuery, DashboardQuery, *[e.query for e in extensions if e.query]]
     mutation_parts = [roots.Mutation, AnnualListMutation, *[e.mutation for e in extensions if e.mutation]]
     _check_collisions("Query", query_parts)
     _check_collisions("Mutation", mutation_parts)

@@ -12,6 +12,7 @@ from pony import orm
 
 from engine.api.throttle import CostLimits
 from engine.cli.errors import DEBUG_ENV, CliError, debug_from_env, fail
+from engine.cli.reports import add_commands as report_commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     from engine.cli.sheets import add_commands as sheet_commands
 
     sheet_commands(commands, _with_db)
+    report_commands(commands, _with_db)
     group = _group(commands, "schema", "the GraphQL schema")
     export = group.add_parser("export", help="print the GraphQL schema (or write it to --output)")
     export.add_argument("--output", type=Path)

@@ -41,5 +41,9 @@ def banner(demo: DemoDistrict, db_url: str, host: str, port: int) -> str:
                   f'{{"Authorization": "Bearer {demo.tokens[office]}"}})',
               "", "Try it (as the district government office):",
               f"  curl -s {url} -H 'Authorization: Bearer {demo.tokens[office]}' "
-              f"-H 'Content-Type: application/json' -d {shlex.quote(body)}", ""]
+              f"-H 'Content-Type: application/json' -d {shlex.quote(body)}", "",
+              f"Dashboard: {url[:-len('/graphql')]}/dashboard  (paste a token above; without one: what the public sees)",
+              "Monthly bulletin (月通报) of December as an Excel workbook:",
+              f"  curl -s -o bulletin.xlsx '{url[:-len('/graphql')]}/reports/monthly.xlsx?region=pingan&month="
+              f"{demo.clock.now():%Y-%m}' -H 'Authorization: Bearer {demo.tokens[office]}'", ""]
     return "\n".join(lines)

@@ -29,7 +29,7 @@ from engine.directory.actors import ActorView
 from engine.workflow.scopes import AREA, PUBLIC_SCOPE, UNIT, AccessPolicy, Reach
 
 __all__ = ["AREA", "PUBLIC_SCOPE", "UNIT", "AccessPolicy", "Reach", "can_act", "can_read", "can_read_fields",
-           "is_public_state", "public_states_sql", "reach", "read_scope_sql"]
+           "is_public_state", "public_states_sql", "reach", "reach_scope_sql", "read_scope_sql"]
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -80,7 +80,12 @@ def public_states_sql(engine: Engine, alias: str = "") -> tuple[str, list[object
 def read_scope_sql(engine: Engine, actor: ActorView, alias: str = "p") -> tuple[list[str], list[object]]:
     """SQL conditions (and parameters) limiting projects (table alias ``alias``) to what ``actor`` reaches: the
     same rule as ``can_read``, for list pages and roll-ups (the region path range uses its index)."""
-    scope = reach(engine, actor)
+    return reach_scope_sql(engine, reach(engine, actor), alias)
+
+
+def reach_scope_sql(engine: Engine, scope: Reach, alias: str = "p") -> tuple[list[str], list[object]]:
+    """``read_scope_sql`` for a reach already computed (or narrowed by the caller, e.g. to published projects
+    only for a public figure)."""
     conditions: list[str] = []
     params: list[object] = []
     if scope.region_path is not None:

@@ -28,7 +28,8 @@ TOP = {"name": "str!", "version": "node!", "label": "str", "initial": "node!", "
        "transitions": "node!", "create_roles": "node", "supervision": "node"}
 ROLE = {"label": "str", "scope": "node", "overrides": "node"}  # or just the label: ``unit: 牵头单位``
 STATE = {"label": "str!", "final": "bool", "editable": "bool", "public": "bool", "description": "str",
-         "deadline": "node", "supervision": "node", "stops_clock": "bool", "done": "bool"}
+         "deadline": "node", "supervision": "node", "stops_clock": "bool", "done": "bool",
+         "planned": "bool", "started": "bool"}
 TRANSITION = {"event": "node!", "label": "str", "from": "node!", "to": "node!", "roles": "node!", "fields": "node",
               "guards": "node", "actions": "node"}
 FIELD = {"type": "node!", "required": "bool", "label": "str", "choices": "list", "min": "number", "max": "number",
@@ -234,7 +235,8 @@ class _Parser:
         name = self.name(key_node, "state")
         if name and name not in self.states:
             values = (self.read(node, STATE, f"state '{name}'") or ({}, {}))[0]
-            flags = {key: bool(values.get(key)) for key in ("final", "editable", "public", "stops_clock", "done")}
+            flags = {key: bool(values.get(key)) for key in ("final", "editable", "public", "stops_clock", "done",
+                                                             "planned", "started")}
             deadline = deadlines.read_deadline(self, name, values["deadline"]) if "deadline" in values else None
             ladder = (deadlines.read_state_supervision(self, name, values["supervision"])
                       if "supervision" in values else ())

@@ -100,7 +100,9 @@ class State:
     public: bool = False  # projects in this state are published: the public (no token) may read them
     description: str = ""
     stops_clock: bool = False  # the schedule's clock stops here (暂缓): 序时进度 leaves these days out
-    done: bool = False  # the work is done (完工): 序时进度 shows the scheme's completed colour
+    done: bool = False  # the work is done (完工): 序时进度 shows the scheme's completed colour; counts as started
+    planned: bool = False  # on the year's list (列入计划): the denominator of 完成率 and 开工率
+    started: bool = False  # work has started (开工): counts as planned; the numerator of 开工率
     deadline: Deadline | None = None  # supervised by ``ladder`` (or the workflow's default ladder)
     ladder: tuple[LadderStep, ...] = ()
 

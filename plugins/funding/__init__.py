@@ -59,3 +59,11 @@ def minsheng_demo_prepare(engine: Any, demo: Any, project: Any, event: str) -> N
     from plugins.funding.demo import prepare
 
     prepare(demo, project, event)
+
+
+@hookimpl
+def minsheng_dashboard_figures(sql: Any, scope: Any) -> Any:
+    """Funds planned, received and paid, 到位率, 拨付率 and funds by source, for dashboards and bulletins."""
+    from plugins.funding.dashboard import figures
+
+    return figures(sql, scope)

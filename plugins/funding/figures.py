@@ -11,19 +11,24 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Sequence
+from typing import Any, Sequence
 
+from engine.dashboard.scope import UNGROUPED
 from engine.storage.sql import Sql
 from plugins.funding.money import rate, yuan
 from plugins.funding.sources import Source
 
-# Every funding amount of every project, labelled by figure; the plan counts only its lines in force.
-AMOUNTS = """SELECT f.figure, f.source, SUM(f.amount_fen) FROM (
-    SELECT 'planned' AS figure, project_id, source, amount_fen FROM funding_plan WHERE superseded_at IS NULL
-    UNION ALL SELECT 'received', project_id, source, amount_fen FROM funding_receipt
-    UNION ALL SELECT 'paid', project_id, '', amount_fen FROM funding_payment
-    UNION ALL SELECT 'rewarded', project_id, '', amount_fen FROM funding_reward
-) f JOIN project p ON p.id = f.project_id WHERE {scope} GROUP BY f.figure, f.source"""
+# Every funding amount of the projects in scope, labelled by figure; the plan counts only its lines in force. Each
+# part is read from the scope's projects outwards (by the funding tables' project index), so a town's figures cost
+# what the town holds.
+NO_SOURCE = "''"  # payments and rewards are not by source
+PARTS = (("planned", "funding_plan", True, " AND f.superseded_at IS NULL"), ("received", "funding_receipt", True, ""),
+         ("paid", "funding_payment", False, ""), ("rewarded", "funding_reward", False, ""))
+AMOUNTS = " UNION ALL ".join(
+    f"SELECT {{key}}, '{figure}', {'f.source' if by_source else NO_SOURCE}, SUM(f.amount_fen) FROM project p "
+    f"CROSS JOIN {table} f WHERE f.project_id = p.id{extra} AND {{scope}} "
+    f"GROUP BY {{key}}{', f.source' if by_source else ''}"
+    for figure, table, by_source, extra in PARTS)
 
 
 @dataclass(frozen=True)
@@ -51,12 +56,25 @@ class FundingFigures:
 
 def figures(sql: Sql, scope: str, params: Sequence[object]) -> FundingFigures:
     """The figures of the projects matching ``scope`` (a condition on ``project p``), in one query."""
+    return grouped_figures(sql, UNGROUPED, scope, params).get(0) or _folded([])
+
+
+def grouped_figures(sql: Sql, key: str, scope: str, params: Sequence[object]) -> dict[Any, FundingFigures]:
+    """The figures of each group of the projects matching ``scope``, grouped by ``key`` (a SQL expression on
+    ``project p``), in one query; groups without any funding record are left out."""
+    rows: dict[Any, list[tuple[str, str, int]]] = defaultdict(list)
+    for group, figure, source, fen in sql.all(AMOUNTS.format(key=key, scope=scope), [*params] * len(PARTS)):
+        rows[group].append((figure, source, int(fen or 0)))
+    return {group: _folded(found) for group, found in rows.items()}
+
+
+def _folded(rows: list[tuple[str, str, int]]) -> FundingFigures:
     totals: dict[str, int] = defaultdict(int)
     by_source: dict[tuple[str, str], int] = defaultdict(int)
-    for figure, source, fen in sql.all(AMOUNTS.format(scope=scope), params):
+    for figure, source, fen in rows:
         if source != Source.MAINTENANCE.value:
-            totals[figure] += int(fen or 0)
-        by_source[(figure, source)] += int(fen or 0)
+            totals[figure] += fen
+        by_source[(figure, source)] += fen
     sources = [SourceFigures(s, yuan(by_source[("planned", s.value)]), yuan(by_source[("received", s.value)]),
                              rate(by_source[("received", s.value)], by_source[("planned", s.value)]))
                for s in Source]

@@ -52,3 +52,11 @@ def minsheng_demo_data(db: Any, demo: Any) -> None:
 def minsheng_demo_prepare(engine: Any, demo: Any, project: Any, event: str) -> None:
     """Before the demo fires ``event``: the acceptance inspections and closed rectifications its guards check."""
     demo_records.prepare(demo, project, event)
+
+
+@hookimpl
+def minsheng_dashboard_figures(sql: Any, scope: Any) -> Any:
+    """Open and overdue rectifications (and, for the bulletin, the overdue list); nothing for the public."""
+    from plugins.inspection.dashboard import figures
+
+    return figures(sql, scope)

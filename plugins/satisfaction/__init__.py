@@ -54,3 +54,11 @@ def minsheng_demo_data(db: Any, demo: Any) -> None:
 def minsheng_demo_prepare(engine: Any, demo: Any, project: Any, event: str) -> None:
     """Called by the demo builder before each event (a hook the builder uses when some plugin provides it)."""
     demo_data.prepare(engine, demo, project, event)
+
+
+@hookimpl
+def minsheng_dashboard_figures(sql: Any, scope: Any) -> Any:
+    """满意率, the mean score and the projects by grade, for dashboards and bulletins."""
+    from plugins.satisfaction.dashboard import figures
+
+    return figures(sql, scope)

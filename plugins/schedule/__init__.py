@@ -73,3 +73,11 @@ def minsheng_project_progress(engine: Any, sql: Any, project_ids: Any, on: Any) 
     from plugins.schedule.figures import progress_of
 
     return progress_of(engine, sql, project_ids, on)
+
+
+@hookimpl
+def minsheng_dashboard_figures(engine: Any, sql: Any, scope: Any) -> Any:
+    """序时进度 figures for the dashboard, the 红黑榜 and the monthly bulletin (public: progress is published)."""
+    from plugins.schedule.dashboard import figures
+
+    return figures(engine, sql, scope)

@@ -38,3 +38,11 @@ def minsheng_tick(engine: Any, on: Any) -> TickReport:
     if result.busy:
         return TickReport("supervision", "another tick is running; nothing done", busy=True)
     return TickReport("supervision", f"{len(result.issued)} notice(s) issued", problems=tuple(result.problems))
+
+
+@hookimpl
+def minsheng_dashboard_figures(engine: Any, sql: Any, scope: Any) -> Any:
+    """Open notices, by step and at each step or above (and, for the bulletin, the list); not for the public."""
+    from plugins.supervision.dashboard import figures
+
+    return figures(engine, sql, scope)
