@@ -37,7 +37,10 @@ log = logging.getLogger("minsheng.api")
 class ReadAfterWrite(SchemaExtension):
     """In mutations, the payload's nested fields read after the mutation's own transaction committed: they share
     one read ``db_session``, opened at the first nested field and closed before the next root mutation field
-    (which runs its own transaction) and at the end of the operation."""
+    (which runs its own transaction) and at the end of the operation. Plain fields (``engine.api.plain_fields``)
+    read no database and need not reach it."""
+
+    skips_plain_fields = True
 
     def __init__(self, *, execution_context: Any = None) -> None:
         super().__init__(execution_context=execution_context)
