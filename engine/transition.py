@@ -116,7 +116,12 @@ def locate(engine: Engine, sql: Sql, actor: ActorView, project_id: int, lock: bo
     """The project if the actor may act on it (``engine.directory.access.can_act``: a unit clerk, only where its unit
     leads; with ``cooperating``, ``can_read``: also where it cooperates, for a caller that checks the record
     itself); anything else answers exactly like a missing project."""
-    row = read(sql, project_id, engine.workflow_names, lock=lock)
+    return reachable(engine, actor, project_id, read(sql, project_id, engine.workflow_names, lock=lock), cooperating)
+
+
+def reachable(engine: Engine, actor: ActorView, project_id: int, row: ProjectRow | None,
+              cooperating: bool = False) -> ProjectRow:
+    """``row`` when the actor may act on it (with ``cooperating``: read it); else ``NotFound``, as if missing."""
     allowed = access.can_read if cooperating else access.can_act
     if row is None or not allowed(engine, actor, row):
         raise NotFound(f"project {project_id} does not exist", path=["projectId"])
