@@ -2,13 +2,15 @@
 transaction control (BEGIN, COMMIT, ROLLBACK) that costs a round trip too.
 
 ``watch_statements()`` patches pony's connection pools so that connections opened from then on report to one
-``Statements`` log: SQLite through ``sqlite3``'s trace callback, PostgreSQL through a psycopg2 connection class
-whose cursors count their ``execute`` calls (and the BEGIN psycopg2 sends before the first statement of a
-transaction). Open the engine after installing it, so that every connection is watched.
+``Statements`` log, through connection classes whose cursors record their ``execute`` calls: on SQLite (pony
+runs it in autocommit mode and sends BEGIN itself) the statements and the COMMIT or ROLLBACK; on PostgreSQL also
+the BEGIN psycopg2 sends before the first statement of a transaction. Statements run by triggers are not round
+trips and are not counted. Open the engine after installing it, so that every connection is watched.
 """
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -88,16 +90,48 @@ def _pg_connection_class(log: Statements) -> type:
     return CountingConnection
 
 
+def _sqlite_connection_class(log: Statements) -> type:
+    class CountingCursor(sqlite3.Cursor):
+        def execute(self, sql: str, parameters: Any = ()) -> Any:
+            log.record(sql)
+            return super().execute(sql, parameters)
+
+        def executemany(self, sql: str, seq_of_parameters: Any) -> Any:
+            rows = list(seq_of_parameters)
+            for _ in rows:
+                log.record(sql)
+            return super().executemany(sql, rows)
+
+    class CountingConnection(sqlite3.Connection):
+        def cursor(self, factory: Any = CountingCursor) -> Any:  # type: ignore[override]
+            return super().cursor(factory)
+
+        def execute(self, sql: str, parameters: Any = ()) -> Any:  # type: ignore[override]
+            return self.cursor().execute(sql, parameters)
+
+        def commit(self) -> None:
+            if self.in_transaction:
+                log.record("COMMIT")
+            super().commit()
+
+        def rollback(self) -> None:
+            if self.in_transaction:
+                log.record("ROLLBACK")
+            super().rollback()
+
+    return CountingConnection
+
+
 @contextlib.contextmanager
 def watch_statements() -> Iterator[Statements]:
     """Connections pony opens inside the block report every statement to the returned log."""
     log = Statements()
     real_sqlite, real_pg = sqlite.SQLitePool._connect, postgres.PGPool._connect
-    counting_class = None
+    counting_class, sqlite_class = None, _sqlite_connection_class(log)
 
     def sqlite_connect(pool: Any) -> None:
+        pool.kwargs["factory"] = sqlite_class
         real_sqlite(pool)
-        pool.con.set_trace_callback(log.record)
 
     def pg_connect(pool: Any) -> None:
         nonlocal counting_class

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from pony import orm
+from pony.orm.dbproviders.postgres import PGPool, PGProvider
 
 DEFAULT_DB_URL = "sqlite:///minsheng.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -73,5 +74,23 @@ def new_database(url: str, *, create: bool = True) -> tuple[orm.Database, Target
             cursor.execute("PRAGMA synchronous = FULL")
             cursor.execute("PRAGMA foreign_keys = ON")
 
-    db.bind(provider=target.provider, **target.options)
+    db.bind(provider=PostgresProvider if target.provider == "postgres" else target.provider, **target.options)
     return db, target
+
+
+class PostgresPool(PGPool):
+    """pony's PostgreSQL connection (one per thread), returned to the thread without ``DISCARD ALL``: pony sends
+    that after every ``db_session``, one more round trip per session that also drops the server's cached
+    plans, to undo session settings the engine never makes (its connection options are fixed at connect)."""
+
+    def release(self, con: Any) -> None:
+        try:
+            con.rollback()  # nothing is sent unless a transaction is open
+        except Exception:
+            self.drop(con)
+            raise
+
+
+class PostgresProvider(PGProvider):
+    def get_pool(self, *args: Any, **kwargs: Any) -> PostgresPool:
+        return PostgresPool(self.dbapi_module, *args, **kwargs)

@@ -30,11 +30,15 @@ def cooperating_units(sql: Sql, project_id: int) -> frozenset[int]:
 
 
 def read(sql: Sql, project_id: int, names: dict[int, tuple[str, int]], lock: bool = False) -> ProjectRow | None:
-    """Load one project with its cooperating units; ``names`` maps workflow ids to (name, version). ``lock``
-    takes the row lock."""
-    row = sql.one(f"SELECT {COLUMNS} FROM project WHERE id = ?" + (sql.for_update() if lock else ""),
+    """Load one project with its cooperating units, in one statement; ``names`` maps workflow ids to (name,
+    version). ``lock`` takes the row lock."""
+    units = ("(SELECT group_concat(unit_id) FROM project_unit WHERE project_id = project.id)" if sql.sqlite else
+             "(SELECT string_agg(unit_id::text, ',') FROM project_unit WHERE project_id = project.id)")
+    row = sql.one(f"SELECT {COLUMNS}, {units} FROM project WHERE id = ?" + (sql.for_update() if lock else ""),
                   (project_id,))
-    return None if row is None else _project_row(row, names, cooperating_units(sql, project_id))
+    if row is None:
+        return None
+    return _project_row(row, names, frozenset(int(u) for u in row[16].split(",")) if row[16] else frozenset())
 
 
 def read_many(sql: Sql, project_ids: Sequence[int], names: dict[int, tuple[str, int]]) -> dict[int, ProjectRow]:
