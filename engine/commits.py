@@ -65,6 +65,12 @@ class Commits:
         self._leading = False
         self._local = threading.local()  # .leading: this thread runs a batch (its after-commit work included)
 
+    @property
+    def queued(self) -> int:
+        """Writes waiting for a batch (the one being committed not included)."""
+        with self._lock:
+            return len(self._queue)
+
     def run(self, work: Work[R], after: After[R] | None = None) -> R:
         """``work``'s result once it is committed and ``after`` has run; its exception if it failed (nothing of
         it is then kept). Inside an open ``db_session`` the write joins that transaction instead; a write started

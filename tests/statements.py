@@ -23,6 +23,7 @@ class Statements:
     """The statements sent since the last ``clear``, first word upper-cased, in order."""
 
     sent: list[str] = field(default_factory=list)
+    connections: int = 0  # connections opened since the log began
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, statement: str) -> None:
@@ -132,6 +133,7 @@ def watch_statements() -> Iterator[Statements]:
     def sqlite_connect(pool: Any) -> None:
         pool.kwargs["factory"] = sqlite_class
         real_sqlite(pool)
+        log.connections += 1
 
     def pg_connect(pool: Any) -> None:
         nonlocal counting_class
@@ -139,6 +141,7 @@ def watch_statements() -> Iterator[Statements]:
         pool.con = pool.dbapi_module.connect(*pool.args, connection_factory=counting_class, **pool.kwargs)
         if "client_encoding" not in pool.kwargs:
             pool.con.set_client_encoding("UTF8")
+        log.connections += 1
 
     sqlite.SQLitePool._connect, postgres.PGPool._connect = sqlite_connect, pg_connect
     try:

@@ -73,6 +73,7 @@ def new_database(url: str, *, create: bool = True) -> tuple[orm.Database, Target
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = FULL")
             cursor.execute("PRAGMA foreign_keys = ON")
+            connection.text_factory = str  # sqlite3 decodes in C; pony's factory calls Python for every text value
 
     db.bind(provider=PostgresProvider if target.provider == "postgres" else target.provider, **target.options)
     return db, target
