@@ -1,7 +1,7 @@
 """HTTP throughput and latency of the real server (uvicorn, one worker, SQLite) against a bare Starlette endpoint.
 
     python bench/http.py [--requests 3000] [--concurrency 16] [--threads 8] [--workflows DIR] [--no-result-cache]
-                         [--no-group-commit]
+                         [--no-group-commit] [--db postgresql://…/test --workers 2]
 
 Builds the demo district in a temporary SQLite file, adds projects for the write test, starts ``minsheng serve``
 and a bare Starlette JSON app (same uvicorn settings: uvloop, httptools, no access log) as subprocesses on free
@@ -15,6 +15,9 @@ executes: the path filters, cursors and new callers take), and ``fireTransition`
 default on SQLite; ``--no-group-commit`` runs the server with ``MINSHENG_GROUP_COMMIT=0`` to compare), printed
 next to the engine function's own rate: ``fire_transition`` called in this process, one thread, on the same
 database before the servers start. Targets: fireTransition ≥ 1,500/s, the uncached page ≥ 500/s.
+
+With ``--db`` a PostgreSQL URL, everything runs in a fresh schema of that database (dropped afterwards) and the
+servers run ``--workers`` processes each.
 """
 from __future__ import annotations
 
@@ -240,6 +243,8 @@ def main() -> int:
                         help="run the server without its query result cache (every query executes)")
     parser.add_argument("--no-group-commit", action="store_true",
                         help="run the server with each transition in a transaction of its own")
+    parser.add_argument("--db", help="a PostgreSQL URL: run in a fresh schema of it instead of a SQLite file")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL only)")
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
@@ -252,7 +257,18 @@ def main() -> int:
 
 
 def run(args: argparse.Namespace, tmp: Path) -> int:
-    url = f"sqlite:///{tmp / 'bench.db'}"
+    if not args.db:
+        return measure_on(args, tmp, f"sqlite:///{tmp / 'bench.db'}")
+    from bench.transitions import pg_engine_url  # a fresh schema: (the URL that uses it, what drops it)
+
+    url, drop = pg_engine_url(args.db)
+    try:
+        return measure_on(args, tmp, url)
+    finally:
+        drop()
+
+
+def measure_on(args: argparse.Namespace, tmp: Path, url: str) -> int:
     workflow, token, ids, cycle = prepare(url, args.concurrency + 1)
     own_rate = engine_rate(url, workflow, cycle.pop())
     app_port, uncached_port, bare_port = free_port(), free_port(), free_port()
@@ -264,7 +280,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
 
     def serve(port: int, cache: list[str], log: str) -> subprocess.Popen:
         return start(["-m", "engine.cli", "serve", "--db", url, "--port", str(port), "--threads", str(args.threads),
-                      *cache, *budget], env, tmp / log)
+                      "--workers", str(args.workers), *cache, *budget], env, tmp / log)
 
     servers = [serve(app_port, ["--no-result-cache"] if args.no_result_cache else [], "server.log"),
                serve(uncached_port, ["--no-result-cache"], "uncached.log"),
@@ -274,10 +290,12 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         wait_ready(uncached_port, "/healthz", servers[1])
         wait_ready(bare_port, "/json", servers[2])
         todo = scenarios(app_port, uncached_port, bare_port, workflow, token, ids, cycle)
+        grouped = not args.no_group_commit and (not args.db or env.get("MINSHENG_GROUP_COMMIT") == "1")
         print(f"{len(ids)} projects on workflow '{workflow}', {args.requests} requests per scenario, "
               f"{args.concurrency} connections, server threads {args.threads}, {os.cpu_count()} CPUs, "
               f"result cache {'off' if args.no_result_cache else 'on'}, "
-              f"group commit {'off' if args.no_group_commit else 'on'}")
+              f"group commit {'on' if grouped else 'off'}, "
+              f"{'PostgreSQL' if args.db else 'SQLite'}, {args.workers} worker(s)")
         asyncio.run(measure(todo, args.requests, args.concurrency))
         report(todo)
         fire = next(s for s in todo if s.name == "fireTransition")
