@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from pony import orm
-from pony.orm.dbproviders.postgres import PGPool, PGProvider
 
 DEFAULT_DB_URL = "sqlite:///minsheng.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -75,23 +75,28 @@ def new_database(url: str, *, create: bool = True) -> tuple[orm.Database, Target
             cursor.execute("PRAGMA foreign_keys = ON")
             connection.text_factory = str  # sqlite3 decodes in C; pony's factory calls Python for every text value
 
-    db.bind(provider=PostgresProvider if target.provider == "postgres" else target.provider, **target.options)
+    db.bind(provider=postgres_provider() if target.provider == "postgres" else target.provider, **target.options)
     return db, target
 
 
-class PostgresPool(PGPool):
-    """pony's PostgreSQL connection (one per thread), returned to the thread without ``DISCARD ALL``: pony sends
-    that after every ``db_session``, one more round trip per session that also drops the server's cached
-    plans, to undo session settings the engine never makes (its connection options are fixed at connect)."""
+@lru_cache(maxsize=1)
+def postgres_provider() -> type:
+    """pony's PostgreSQL provider, with connections returned to their thread without ``DISCARD ALL``: pony sends
+    that after every ``db_session`` — one more round trip per session, which also drops the server's cached plans —
+    to undo session settings the engine never makes (its connection options are fixed at connect). Imports the
+    driver, so it is built only for a PostgreSQL URL."""
+    from pony.orm.dbproviders.postgres import PGPool, PGProvider
 
-    def release(self, con: Any) -> None:
-        try:
-            con.rollback()  # nothing is sent unless a transaction is open
-        except Exception:
-            self.drop(con)
-            raise
+    class PostgresPool(PGPool):
+        def release(self, con: Any) -> None:
+            try:
+                con.rollback()  # nothing is sent unless a transaction is open
+            except Exception:
+                self.drop(con)
+                raise
 
+    class PostgresProvider(PGProvider):
+        def get_pool(self, *args: Any, **kwargs: Any) -> PostgresPool:
+            return PostgresPool(self.dbapi_module, *args, **kwargs)
 
-class PostgresProvider(PGProvider):
-    def get_pool(self, *args: Any, **kwargs: Any) -> PostgresPool:
-        return PostgresPool(self.dbapi_module, *args, **kwargs)
+    return PostgresProvider
