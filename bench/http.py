@@ -60,6 +60,7 @@ class Scenario:
     mutation: bool = False
     latencies: list[float] = field(default_factory=list)
     elapsed: float = 0.0
+    server_cpu: float = 0.0  # CPU seconds the serving processes used while the measured requests ran
 
 
 def free_port() -> int:
@@ -105,13 +106,31 @@ async def client(scenario: Scenario, connection: int, indexes: list[int], record
         writer.close()
 
 
-async def load(scenario: Scenario, requests: int, concurrency: int, record: bool = True) -> None:
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process and its live descendants, from /proc (0 elsewhere)."""
+    total, ticks = 0.0, os.sysconf("SC_CLK_TCK")
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return total
+
+
+async def load(scenario: Scenario, requests: int, concurrency: int, record: bool = True,
+               server: int | None = None) -> None:
     """``requests`` requests over ``concurrency`` connections; connection c sends its own share in order."""
     shares = [list(reversed(range(c, requests, concurrency))) for c in range(concurrency)]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds(server) if server else 0.0
     await asyncio.gather(*(client(scenario, c, shares[c], record) for c in range(concurrency)))
     if record:
         scenario.elapsed = time.perf_counter() - started
+        scenario.server_cpu = cpu_seconds(server) - cpu if server else 0.0
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -121,13 +140,16 @@ def percentile(values: list[float], share: float) -> float:
 
 def report(scenarios: list[Scenario]) -> None:
     bare = len(scenarios[0].latencies) / scenarios[0].elapsed
-    print(f"\n{'scenario':<44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'÷ bare':>9}  target")
+    print(f"\n{'scenario':<44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'÷ bare':>9}{'CPU ms':>9}  target")
     for s in scenarios:
         rate = len(s.latencies) / s.elapsed
         target = TARGETS.get(s.name.split(" [")[0])
         verdict = "" if target is None else f"≥ {target:.0f}/s {'PASS' if rate >= target else 'FAIL'}"
         print(f"{s.name:<44}{rate:>9.0f}{percentile(s.latencies, 0.5) * 1000:>9.2f}"
-              f"{percentile(s.latencies, 0.99) * 1000:>9.2f}{rate / bare:>9.3f}  {verdict}")
+              f"{percentile(s.latencies, 0.99) * 1000:>9.2f}{rate / bare:>9.3f}"
+              f"{s.server_cpu / len(s.latencies) * 1000:>9.3f}  {verdict}")
+    print("CPU ms: the serving processes' CPU time per request (user + system, from /proc): on a shared machine, "
+          "what a request costs even when the server cannot get a whole core")
 
 
 def bare_server(port: int) -> None:
@@ -296,7 +318,8 @@ def measure_on(args: argparse.Namespace, tmp: Path, url: str) -> int:
               f"result cache {'off' if args.no_result_cache else 'on'}, "
               f"group commit {'on' if grouped else 'off'}, "
               f"{'PostgreSQL' if args.db else 'SQLite'}, {args.workers} worker(s)")
-        asyncio.run(measure(todo, args.requests, args.concurrency))
+        pids = {app_port: servers[0].pid, uncached_port: servers[1].pid, bare_port: servers[2].pid}
+        asyncio.run(measure(todo, args.requests, args.concurrency, pids))
         report(todo)
         fire = next(s for s in todo if s.name == "fireTransition")
         print(f"\nfireTransition over HTTP {len(fire.latencies) / fire.elapsed:.0f}/s with {args.concurrency} clients; "
@@ -308,10 +331,10 @@ def measure_on(args: argparse.Namespace, tmp: Path, url: str) -> int:
     return 0
 
 
-async def measure(todo: list[Scenario], requests: int, concurrency: int) -> None:
+async def measure(todo: list[Scenario], requests: int, concurrency: int, servers: dict[int, int]) -> None:
     for scenario in todo:
         await load(scenario, max(requests // 10, concurrency * 2), concurrency, record=False)  # warm-up
-        await load(scenario, requests, concurrency)
+        await load(scenario, requests, concurrency, server=servers.get(scenario.port))
 
 
 if __name__ == "__main__":
