@@ -14,7 +14,7 @@ from engine.api.app import create_app
 from engine.api.ids import to_global_id
 from engine.api.settings import ApiSettings
 from engine.core import Engine
-from engine.errors import Conflict, DomainError, GuardFailed
+from engine.errors import GuardFailed
 from engine.hookspecs import hookimpl
 from engine.transition import TransitionRecord, TransitionRequest, fire_transition
 from tests.conftest import DEFAULT_WORKFLOW, SIMPLE_WORKFLOW
