@@ -119,13 +119,8 @@ def receipts_of(sql: Sql, project_ids: Sequence[int]) -> dict[int, list[Receipt]
                                               yuan(r[4]), to_date(r[5]), r[6], r[7], to_datetime(r[8])), 1)
 
 
-def payments(sql: Sql, project_id: int) -> list[Payment]:
-    """A project's payments, newest first."""
-    return payments_of(sql, [project_id]).get(project_id, [])
-
-
 def payments_of(sql: Sql, project_ids: Sequence[int]) -> dict[int, list[Payment]]:
-    """``payments`` of each project, in one query."""
+    """Each project's payments, newest first, in one query."""
     rows = sql.all("SELECT id, project_id, amount_fen, paid_on, payee, purpose, recorded_by_name, recorded_at"
                    f" FROM funding_payment WHERE project_id IN ({marks(len(project_ids))})"
                    " ORDER BY paid_on DESC, id DESC", list(project_ids))

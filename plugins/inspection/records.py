@@ -93,13 +93,8 @@ def rectification_of(row: Sequence) -> Rectification:
     return Rectification(*values)
 
 
-def inspections_of_project(sql: Sql, project_id: int) -> list[Inspection]:
-    """A project's inspections, newest first."""
-    return inspections_of_projects(sql, [project_id]).get(project_id, [])
-
-
 def inspections_of_projects(sql: Sql, project_ids: Sequence[int]) -> dict[int, list[Inspection]]:
-    """``inspections_of_project`` of each project, in one query."""
+    """Each project's inspections, newest first, in one query."""
     rows = sql.all(INSPECTION_COLUMNS + f" WHERE project_id IN ({marks(len(project_ids))})"
                    " ORDER BY held_on DESC, id DESC", list(project_ids))
     return by_project(rows, inspection_of, 1)

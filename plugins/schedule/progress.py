@@ -70,15 +70,11 @@ def latest_of(sql: Sql, project_ids: Sequence[int]) -> dict[int, Report]:
     return {row[1]: _report(row) for row in rows}
 
 
-def page(sql: Sql, project_id: int, first: int, before_id: int | None = None) -> tuple[list[Report], bool]:
-    """Up to ``first`` reports newest first, after the report ``before_id`` if given; and whether more follow.
-    Report dates never go back (``report_progress`` refuses it), so newest first is also by id."""
-    return pages(sql, [project_id], first, before_id).get(project_id, ([], False))
-
-
 def pages(sql: Sql, project_ids: Sequence[int], first: int, before_id: int | None = None
           ) -> dict[int, tuple[list[Report], bool]]:
-    """``page`` of each project that has reports, in one statement."""
+    """Each project's page of reports, in one statement: up to ``first`` reports newest first, after the report
+    ``before_id`` if given, and whether more follow (projects without reports are left out). Report dates never go
+    back (``report_progress`` refuses it), so newest first is also by id."""
     query = f"SELECT {COLUMNS} FROM schedule_progress_report WHERE project_id = ?"
     params: list[Any] = []
     if before_id is not None:
