@@ -1,14 +1,23 @@
 """HTTP throughput and latency of the real server (uvicorn, one worker, SQLite) against a bare Starlette endpoint.
 
-    python bench/http.py [--requests 3000] [--concurrency 16] [--threads 8] [--workflows DIR]
+    python bench/http.py [--requests 3000] [--concurrency 16] [--threads 8] [--workflows DIR] [--no-result-cache]
+                         [--no-group-commit] [--db postgresql://…/test --workers 2]
 
 Builds the demo district in a temporary SQLite file, adds projects for the write test, starts ``minsheng serve``
 and a bare Starlette JSON app (same uvicorn settings: uvloop, httptools, no access log) as subprocesses on free
 ports, then sends a fixed number of requests per scenario from ``--concurrency`` keep-alive connections (a small
 asyncio HTTP/1.1 client, on uvloop). The load generator shares the machine's CPUs with the server, so every figure
 is also given as a ratio to the bare endpoint measured the same way. Every response is checked (status 200, no
-``errors``, no ``userErrors`` for the mutation). Targets (issue): fireTransition ≥ 500/s, projects(first: 50)
-≥ 250/s.
+``errors``, no ``userErrors`` for the mutation).
+
+Two more figures (issue 9): the 50-project page on a second server without the result cache (every request
+executes: the path filters, cursors and new callers take), and ``fireTransition`` with group commit (on by
+default on SQLite; ``--no-group-commit`` runs the server with ``MINSHENG_GROUP_COMMIT=0`` to compare), printed
+next to the engine function's own rate: ``fire_transition`` called in this process, one thread, on the same
+database before the servers start. Targets: fireTransition ≥ 1,500/s, the uncached page ≥ 500/s.
+
+With ``--db`` a PostgreSQL URL, everything runs in a fresh schema of that database (dropped afterwards) and the
+servers run ``--workers`` processes each.
 """
 from __future__ import annotations
 
@@ -38,7 +47,7 @@ FIRE = ("mutation($input: FireTransitionInput!) { fireTransition(input: $input) 
         "project { version } userErrors { code message } } }")
 CYCLES = {"simple": (("pause", {}), ("resume", {})),  # approved → paused → back (@return), repeatable
           "minsheng": (("suspend", {"reason": "压测：暂缓"}), ("resume", {}))}
-TARGETS = {"fireTransition": 500.0, "projects(first: 50)": 250.0}
+TARGETS = {"fireTransition": 1500.0, "projects(first: 50)": 250.0, "projects(first: 50), no result cache": 500.0}
 
 
 @dataclass
@@ -51,6 +60,7 @@ class Scenario:
     mutation: bool = False
     latencies: list[float] = field(default_factory=list)
     elapsed: float = 0.0
+    server_cpu: float = 0.0  # CPU seconds the serving processes used while the measured requests ran
 
 
 def free_port() -> int:
@@ -96,13 +106,31 @@ async def client(scenario: Scenario, connection: int, indexes: list[int], record
         writer.close()
 
 
-async def load(scenario: Scenario, requests: int, concurrency: int, record: bool = True) -> None:
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process and its live descendants, from /proc (0 elsewhere)."""
+    total, ticks = 0.0, os.sysconf("SC_CLK_TCK")
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return total
+
+
+async def load(scenario: Scenario, requests: int, concurrency: int, record: bool = True,
+               server: int | None = None) -> None:
     """``requests`` requests over ``concurrency`` connections; connection c sends its own share in order."""
     shares = [list(reversed(range(c, requests, concurrency))) for c in range(concurrency)]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds(server) if server else 0.0
     await asyncio.gather(*(client(scenario, c, shares[c], record) for c in range(concurrency)))
     if record:
         scenario.elapsed = time.perf_counter() - started
+        scenario.server_cpu = cpu_seconds(server) - cpu if server else 0.0
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -112,13 +140,16 @@ def percentile(values: list[float], share: float) -> float:
 
 def report(scenarios: list[Scenario]) -> None:
     bare = len(scenarios[0].latencies) / scenarios[0].elapsed
-    print(f"\n{'scenario':<44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'÷ bare':>9}  target")
+    print(f"\n{'scenario':<44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'÷ bare':>9}{'CPU ms':>9}  target")
     for s in scenarios:
         rate = len(s.latencies) / s.elapsed
         target = TARGETS.get(s.name.split(" [")[0])
         verdict = "" if target is None else f"≥ {target:.0f}/s {'PASS' if rate >= target else 'FAIL'}"
         print(f"{s.name:<44}{rate:>9.0f}{percentile(s.latencies, 0.5) * 1000:>9.2f}"
-              f"{percentile(s.latencies, 0.99) * 1000:>9.2f}{rate / bare:>9.3f}  {verdict}")
+              f"{percentile(s.latencies, 0.99) * 1000:>9.2f}{rate / bare:>9.3f}"
+              f"{s.server_cpu / len(s.latencies) * 1000:>9.3f}  {verdict}")
+    print("CPU ms: the serving processes' CPU time per request (user + system, from /proc): on a shared machine, "
+          "what a request costs even when the server cannot get a whole core")
 
 
 def bare_server(port: int) -> None:
@@ -137,7 +168,8 @@ def bare_server(port: int) -> None:
 
 
 def prepare(url: str, extra: int) -> tuple[str, str, list[str], list[str]]:
-    """Build the demo and ``extra`` approved projects; (workflow, office token, all project ids, cycle ids)."""
+    """Build the demo and ``extra`` approved projects; (workflow, office token, all project ids, cycle ids). The
+    last of them is kept for ``engine_rate``."""
     from engine.api.ids import to_global_id
     from engine.clock import Clock
     from engine.core import Engine
@@ -154,6 +186,31 @@ def prepare(url: str, extra: int) -> tuple[str, str, list[str], list[str]]:
     ids = [to_global_id("Project", p.id) for p in demo.projects.values()]
     cycle = [to_global_id("Project", p.id) for code, p in demo.projects.items() if code.startswith("BENCH-")]
     return demo.workflow, demo.tokens["office"], ids, cycle
+
+
+def engine_rate(url: str, workflow: str, project: str, transitions: int = 1000) -> float:
+    """Transitions per second of ``fire_transition`` itself (one thread, in this process) on ``project``: the
+    same events, plugins and database as the server's, without HTTP and GraphQL; the project ends as it began."""
+    from pony import orm
+
+    from engine.api.ids import from_global_id
+    from engine.clock import Clock
+    from engine.core import Engine
+    from engine.directory.actors import by_username
+    from engine.storage.sql import Sql
+    from engine.transition import TransitionRequest, fire_transition
+
+    engine = Engine.open(url, clock=Clock())
+    with orm.db_session:
+        office = by_username(Sql(engine.db), "office")
+    pid, events = from_global_id(project, "Project", []), CYCLES[workflow]
+    started = time.perf_counter()
+    for i in range(transitions):
+        event, fields = events[i % 2]
+        fire_transition(engine, office, TransitionRequest(pid, event, fields))
+    rate = transitions / (time.perf_counter() - started)
+    engine.close()
+    return rate
 
 
 def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -176,7 +233,8 @@ def wait_ready(port: int, path: str, process: subprocess.Popen) -> None:
     raise RuntimeError(f"no answer on port {port} within 60 s")
 
 
-def scenarios(app: int, bare: int, workflow: str, token: str, ids: list[str], cycle: list[str]) -> list[Scenario]:
+def scenarios(app: int, uncached: int, bare: int, workflow: str, token: str, ids: list[str],
+              cycle: list[str]) -> list[Scenario]:
     events = CYCLES[workflow]
 
     fired = [0] * len(cycle)
@@ -191,6 +249,7 @@ def scenarios(app: int, bare: int, workflow: str, token: str, ids: list[str], cy
     return [Scenario("bare Starlette JSON (ceiling)", bare, "/json", None),
             Scenario("GET /healthz", app, "/healthz", None),
             Scenario("projects(first: 50)", app, "/graphql", lambda c, i: page, token),
+            Scenario("projects(first: 50), no result cache", uncached, "/graphql", lambda c, i: page, token),
             Scenario("project(id) + history + availableTransitions", app, "/graphql",
                      lambda c, i: json.dumps({"query": ONE, "variables": {"id": ids[i % len(ids)]}}).encode(), token),
             Scenario("fireTransition", app, "/graphql", fire, token, mutation=True)]
@@ -204,6 +263,10 @@ def main() -> int:
     parser.add_argument("--workflows", help="folder of workflow files (MINSHENG_WORKFLOWS) for server and demo")
     parser.add_argument("--no-result-cache", action="store_true",
                         help="run the server without its query result cache (every query executes)")
+    parser.add_argument("--no-group-commit", action="store_true",
+                        help="run the server with each transition in a transaction of its own")
+    parser.add_argument("--db", help="a PostgreSQL URL: run in a fresh schema of it instead of a SQLite file")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL only)")
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
@@ -216,25 +279,51 @@ def main() -> int:
 
 
 def run(args: argparse.Namespace, tmp: Path) -> int:
-    url = f"sqlite:///{tmp / 'bench.db'}"
-    workflow, token, ids, cycle = prepare(url, args.concurrency)
-    app_port, bare_port = free_port(), free_port()
+    if not args.db:
+        return measure_on(args, tmp, f"sqlite:///{tmp / 'bench.db'}")
+    from bench.transitions import pg_engine_url  # a fresh schema: (the URL that uses it, what drops it)
+
+    url, drop = pg_engine_url(args.db)
+    try:
+        return measure_on(args, tmp, url)
+    finally:
+        drop()
+
+
+def measure_on(args: argparse.Namespace, tmp: Path, url: str) -> int:
+    workflow, token, ids, cycle = prepare(url, args.concurrency + 1)
+    own_rate = engine_rate(url, workflow, cycle.pop())
+    app_port, uncached_port, bare_port = free_port(), free_port(), free_port()
     path = [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)}
-    cache = ["--no-result-cache"] if args.no_result_cache else []
+    if args.no_group_commit:
+        env["MINSHENG_GROUP_COMMIT"] = "0"
     budget = ["--budget", "1000000000", "--public-budget", "1000000000"]  # costs are estimated and charged, never refused
-    servers = [start(["-m", "engine.cli", "serve", "--db", url, "--port", str(app_port), "--threads",
-                      str(args.threads), *cache, *budget], env, tmp / "server.log"),
+
+    def serve(port: int, cache: list[str], log: str) -> subprocess.Popen:
+        return start(["-m", "engine.cli", "serve", "--db", url, "--port", str(port), "--threads", str(args.threads),
+                      "--workers", str(args.workers), *cache, *budget], env, tmp / log)
+
+    servers = [serve(app_port, ["--no-result-cache"] if args.no_result_cache else [], "server.log"),
+               serve(uncached_port, ["--no-result-cache"], "uncached.log"),
                start([__file__, "--bare-server", str(bare_port)], env, tmp / "bare.log")]
     try:
         wait_ready(app_port, "/healthz", servers[0])
-        wait_ready(bare_port, "/json", servers[1])
-        todo = scenarios(app_port, bare_port, workflow, token, ids, cycle)
+        wait_ready(uncached_port, "/healthz", servers[1])
+        wait_ready(bare_port, "/json", servers[2])
+        todo = scenarios(app_port, uncached_port, bare_port, workflow, token, ids, cycle)
+        grouped = not args.no_group_commit and (not args.db or env.get("MINSHENG_GROUP_COMMIT") == "1")
         print(f"{len(ids)} projects on workflow '{workflow}', {args.requests} requests per scenario, "
               f"{args.concurrency} connections, server threads {args.threads}, {os.cpu_count()} CPUs, "
-              f"result cache {'off' if args.no_result_cache else 'on'}")
-        asyncio.run(measure(todo, args.requests, args.concurrency))
+              f"result cache {'off' if args.no_result_cache else 'on'}, "
+              f"group commit {'on' if grouped else 'off'}, "
+              f"{'PostgreSQL' if args.db else 'SQLite'}, {args.workers} worker(s)")
+        pids = {app_port: servers[0].pid, uncached_port: servers[1].pid, bare_port: servers[2].pid}
+        asyncio.run(measure(todo, args.requests, args.concurrency, pids))
         report(todo)
+        fire = next(s for s in todo if s.name == "fireTransition")
+        print(f"\nfireTransition over HTTP {len(fire.latencies) / fire.elapsed:.0f}/s with {args.concurrency} clients; "
+              f"the engine function alone (fire_transition, one thread, same database) {own_rate:.0f}/s")
     finally:
         for process in servers:
             process.terminate()
@@ -242,10 +331,10 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     return 0
 
 
-async def measure(todo: list[Scenario], requests: int, concurrency: int) -> None:
+async def measure(todo: list[Scenario], requests: int, concurrency: int, servers: dict[int, int]) -> None:
     for scenario in todo:
         await load(scenario, max(requests // 10, concurrency * 2), concurrency, record=False)  # warm-up
-        await load(scenario, requests, concurrency)
+        await load(scenario, requests, concurrency, server=servers.get(scenario.port))
 
 
 if __name__ == "__main__":

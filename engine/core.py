@@ -16,6 +16,7 @@ from pony import orm
 
 from engine.storage import migrations
 from engine.calendar import WorkingCalendar
+from engine.commits import Commits
 from engine.workflow.catalog import Catalog, gather
 from engine.clock import Clock, clock as default_clock
 from engine.storage.db import Target, db_url_from_env, new_database
@@ -43,31 +44,49 @@ def default_workflow_files() -> list[Path]:
     return sorted(folder.glob("*.yaml"))
 
 
+GROUP_COMMIT_ENV = "MINSHENG_GROUP_COMMIT"
+
+
+def group_commit_default(target: Target) -> bool:
+    """Group commit (``engine.commits``) is on for SQLite and off for PostgreSQL unless ``MINSHENG_GROUP_COMMIT``
+    says ``1`` or ``0``: SQLite takes one writer at a time, PostgreSQL locks rows and merges commits' fsyncs by
+    itself."""
+    value = os.environ.get(GROUP_COMMIT_ENV, "").strip()
+    return target.is_sqlite if value not in ("0", "1") else value == "1"
+
+
 def all_migrations(pm: pluggy.PluginManager) -> list[migrations.Migration]:
     return [*CORE_MIGRATIONS, *flatten(pm.hook.minsheng_migrations())]
 
 
 class Engine:
     def __init__(self, db: orm.Database, target: Target, plugins: pluggy.PluginManager, catalog: Catalog,
-                 clock: Clock, calendar: WorkingCalendar | None = None) -> None:
+                 clock: Clock, calendar: WorkingCalendar | None = None, group_commit: bool | None = None) -> None:
         self.db, self.target, self.plugins, self.catalog, self.clock = db, target, plugins, catalog, clock
+        grouped = group_commit_default(target) if group_commit is None else group_commit
+        self.commits = Commits(db, grouped)  # how transitions commit: alone, or grouped
         self.calendar = WorkingCalendar.load() if calendar is None else calendar  # years are built when first used
         self.workflows = WorkflowRegistry()
         self.workflow_names: dict[int, tuple[str, int]] = {}
         self.listeners: list[Callable[[Any], None]] = []  # called after each commit (subscriptions)
+        # called inside each transition's transaction, after the plugins' hooks, with its Sql and record: what must
+        # commit with it (PostgreSQL's NOTIFY for subscribers in every process is sent at the commit)
+        self.in_transaction_listeners: list[Callable[[Sql, Any], None]] = []
 
     @classmethod
     def open(cls, url: str | None = None, *, disabled: Iterable[str] | None = None, extra_plugins: Sequence[Any] = (),
              workflow_files: Iterable[Path] | None = None, upgrade: bool = True, clock: Clock = default_clock,
-             entry_points: bool = True, calendar: WorkingCalendar | None = None) -> Engine:
+             entry_points: bool = True, calendar: WorkingCalendar | None = None,
+             group_commit: bool | None = None) -> Engine:
         """Connect, declare entities, apply migrations, load workflows and the working-day calendar (``calendar``,
         else chinese-calendar with the calendar files; a bad file raises ``InvalidDefinition``). ``upgrade=False``
-        refuses to start on a database that needs migrations (use ``minsheng db upgrade``)."""
+        refuses to start on a database that needs migrations (use ``minsheng db upgrade``). ``group_commit``
+        chooses how transitions commit (``engine.commits``; default: ``group_commit_default``)."""
         pm = make_plugin_manager(disabled_from_env() if disabled is None else disabled, extra_plugins, entry_points)
         db, target = new_database(db_url_from_env(url))
         declare_core_entities(db)
         pm.hook.minsheng_entities(db=db)
-        engine = cls(db, target, pm, gather(pm), clock, calendar)
+        engine = cls(db, target, pm, gather(pm), clock, calendar, group_commit)
         if upgrade:
             migrations.upgrade(db, target, engine.all_migrations())
         elif pending := engine.pending_migrations():

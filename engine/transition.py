@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, Mapping
 
 from pony import orm
@@ -57,6 +58,7 @@ class TransitionRecord:
     hash: str
     region_path: str
     replayed: bool = False  # True when an idempotency key returned an earlier result
+    announced: bool = False  # its subscription event was sent inside the transaction (PostgreSQL NOTIFY)
 
 
 MAX_COMMENT = 2000
@@ -67,10 +69,11 @@ UPDATE_PROJECT = ("UPDATE project SET state = ?, previous_state = ?, version = v
 
 
 def fire_transition(engine: Engine, actor: ActorView, request: TransitionRequest) -> TransitionRecord:
-    """Fire ``request.event`` on a project as ``actor``; raise a ``DomainError`` when it may not happen."""
+    """Fire ``request.event`` on a project as ``actor``; raise a ``DomainError`` when it may not happen. The
+    record is returned once the transition is committed (with group commit, once its batch is: see
+    ``engine.commits``) and its after-commit hooks and subscribers have run."""
     try:
-        with orm.db_session(immediate=True):
-            record = _fire(engine, Sql(engine.db), actor, request)
+        return engine.commits.run(lambda sql: _fire(engine, sql, actor, request), partial(_after_commit, engine))
     except orm.IntegrityError as exc:
         raise Conflict("someone else changed this project at the same moment; reload and try again") from exc
     except orm.TransactionError as exc:
@@ -79,9 +82,11 @@ def fire_transition(engine: Engine, actor: ActorView, request: TransitionRequest
         if not any(sign in str(exc).lower() for sign in BUSY_SIGNS):
             raise
         raise Conflict("the database is busy with another change to this project; try again") from exc
+
+
+def _after_commit(engine: Engine, record: TransitionRecord) -> None:
     if not record.replayed:
         engine.after_commit(record)
-    return record
 
 
 def _fire(engine: Engine, sql: Sql, actor: ActorView, request: TransitionRequest) -> TransitionRecord:
@@ -116,7 +121,12 @@ def locate(engine: Engine, sql: Sql, actor: ActorView, project_id: int, lock: bo
     """The project if the actor may act on it (``engine.directory.access.can_act``: a unit clerk, only where its unit
     leads; with ``cooperating``, ``can_read``: also where it cooperates, for a caller that checks the record
     itself); anything else answers exactly like a missing project."""
-    row = read(sql, project_id, engine.workflow_names, lock=lock)
+    return reachable(engine, actor, project_id, read(sql, project_id, engine.workflow_names, lock=lock), cooperating)
+
+
+def reachable(engine: Engine, actor: ActorView, project_id: int, row: ProjectRow | None,
+              cooperating: bool = False) -> ProjectRow:
+    """``row`` when the actor may act on it (with ``cooperating``: read it); else ``NotFound``, as if missing."""
     allowed = access.can_read if cooperating else access.can_act
     if row is None or not allowed(engine, actor, row):
         raise NotFound(f"project {project_id} does not exist", path=["projectId"])
@@ -186,6 +196,8 @@ def _commit_change(engine: Engine, sql: Sql, row: ProjectRow, transition: Transi
     ctx.project, ctx.dest = after, dest
     engine.run_actions(transition, ctx)
     engine.plugins.hook.minsheng_transition(record=record, db=engine.db, engine=engine)
+    for listener in engine.in_transaction_listeners:
+        listener(sql, record)
     if request.idempotency_key:
         _remember(sql, ctx.actor, request, record)
     return record

@@ -148,22 +148,22 @@ def test_a_request_over_the_time_limit_is_stopped_with_timeout(engine: Engine, d
 
 def test_a_long_list_is_abandoned_at_the_deadline_not_finished(engine: Engine, district: District,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from engine import audit
+    from engine.api import project_type
 
     for _ in range(20):
         district.project()
-    read, calls = audit.iter_history, []
+    explain, calls = project_type.available_transitions, []
 
-    def slow_history(*args: Any) -> Any:
+    def slow_transitions(*args: Any) -> Any:  # per project: a page's guards are explained one project at a time
         calls.append(1)
         time.sleep(0.1)
-        return read(*args)
+        return explain(*args)
 
-    monkeypatch.setattr(audit, "iter_history", slow_history)
+    monkeypatch.setattr(project_type, "available_transitions", slow_transitions)
     headers = {"Authorization": f"Bearer {district.tokens['county_office']}"}
     with client(engine, timeout_seconds=0.3) as http:
-        body = http.post("/graphql", json={"query": "{ projects(first: 20) { edges { node { history { seq } } } } }"},
-                         headers=headers).json()
+        body = http.post("/graphql", json={"query": "{ projects(first: 20) { edges { node { availableTransitions "
+                                                    "{ event } } } } }"}, headers=headers).json()
     assert body["errors"][0]["extensions"] == {"code": "TIMEOUT"} and "data" not in body
     assert 2 <= len(calls) < 10  # stopped at the list item after the deadline, not after all 20
 

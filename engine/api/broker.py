@@ -7,10 +7,11 @@ is cleared and its iteration raises ``SubscriberTooSlow`` (nothing grows without
 
 Paths (``start_publishing``):
 - SQLite (one process): the after-commit listener hands each event straight to this process's ``Broker``.
-- PostgreSQL (any number of processes or hosts): the after-commit listener only sends ``pg_notify`` (its own short
-  transaction, right after the commit), and one LISTEN thread per process, on a dedicated psycopg2 connection,
-  feeds that process's ``Broker``, the committing process included. Each event is delivered once per process.
-  If the process dies between the commit and the NOTIFY, that event is not pushed (the audit log has it).
+- PostgreSQL (any number of processes or hosts): a transition's event is sent with ``pg_notify`` inside its own
+  transaction (PostgreSQL delivers it at the commit, and drops it when the transition rolls back), other committed
+  changes (supervision notices) with a short statement of their own right after their commit; one LISTEN thread
+  per process, on a dedicated psycopg2 connection, feeds that process's ``Broker``, the committing process
+  included. Each event is delivered once per process.
 """
 from __future__ import annotations
 
@@ -182,7 +183,11 @@ class PgRelay:
     def notify(self, event: Event) -> None:
         """Called after the commit, in the committing thread: a short autocommitted statement of its own."""
         with orm.db_session:
-            Sql(self.engine.db).execute("SELECT pg_notify(?, ?)", (self.channel, encode(event)))
+            self.send(Sql(self.engine.db), event)
+
+    def send(self, sql: Sql, event: Event) -> None:
+        """NOTIFY on ``sql``'s connection: inside a transaction, delivered when (and if) it commits."""
+        sql.execute("SELECT pg_notify(?, ?)", (self.channel, encode(event)))
 
     def start(self) -> None:
         """Connect and LISTEN before returning, so no event committed after start-up is missed."""
@@ -247,15 +252,23 @@ def start_publishing(engine: Engine, broker: Broker, to_event: Callable[[Any], E
     publish = relay.notify if relay is not None else broker.publish
 
     def listener(record: Any) -> None:
-        publish(to_event(record))
+        if not getattr(record, "announced", False):
+            publish(to_event(record))
+
+    def in_transaction(sql: Sql, record: Any) -> None:
+        relay.send(sql, to_event(record))  # type: ignore[union-attr]
+        record.announced = True
 
     if relay is not None:
         relay.start()
+        engine.in_transaction_listeners.append(in_transaction)
     engine.listeners.append(listener)
 
     def stop() -> None:
         with contextlib.suppress(ValueError):
             engine.listeners.remove(listener)
+        with contextlib.suppress(ValueError):
+            engine.in_transaction_listeners.remove(in_transaction)
         if relay is not None:
             relay.stop()
 

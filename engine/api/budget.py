@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from typing import Any, Iterator
+from typing import Any
 
 from graphql import ExecutionResult, GraphQLError
-from strawberry.extensions import SchemaExtension
 
 from engine.directory.actors import ActorView
 from engine.api.shape import operation_cost
@@ -87,23 +86,18 @@ def _cost(ec: Any) -> int:
     return cost
 
 
-class CostLimit(SchemaExtension):
-    """Estimates the operation's cost after validation and, over the limit or the caller's budget, answers in
-    place of executing. The request context (``RequestContext.budgets``) holds the app's budgets; without them
-    (subscription transports) nothing is charged."""
-
-    def on_execute(self) -> Iterator[None]:
-        ec = self.execution_context
-        ctx = ec.context
-        budgets: Budgets | None = getattr(ctx, "budgets", None)
-        if budgets is not None and ec.graphql_document is not None:
-            ctx.cost = cost = _cost(ec)
-            refusal = None
-            if cost > budgets.limits.max_cost:
-                ec.result = refused(f"this request would cost {cost}, over the maximum of "
-                                    f"{budgets.limits.max_cost} per request: ask for smaller pages or fewer "
-                                    "fields", "COST_LIMIT_EXCEEDED")
-            elif (refusal := budgets.charge(ctx.actor, ctx.client, cost)) is not None:
-                ctx.retry_after = refusal.retry_after
-                ec.result = refused(over_budget(refusal, cost), "THROTTLED")
-        yield
+def charge_cost(ec: Any) -> None:
+    """Before executing: estimate the operation's cost and, over the limit or the caller's budget, set the answer
+    in place of executing (``ec.result``). The request context (``RequestContext.budgets``) holds the app's
+    budgets; without them (subscription transports) nothing is charged."""
+    ctx = ec.context
+    budgets: Budgets | None = getattr(ctx, "budgets", None)
+    if budgets is None or ec.graphql_document is None:
+        return
+    ctx.cost = cost = _cost(ec)
+    if cost > budgets.limits.max_cost:
+        ec.result = refused(f"this request would cost {cost}, over the maximum of {budgets.limits.max_cost} per "
+                            "request: ask for smaller pages or fewer fields", "COST_LIMIT_EXCEEDED")
+    elif (refusal := budgets.charge(ctx.actor, ctx.client, cost)) is not None:
+        ctx.retry_after = refusal.retry_after
+        ec.result = refused(over_budget(refusal, cost), "THROTTLED")

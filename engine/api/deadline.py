@@ -13,8 +13,8 @@ import threading
 import time
 from typing import Any, Iterable, Iterator
 
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from engine.api.plain_fields import PlainFieldsExecutor
 from engine.errors import DomainError
 
 _local = threading.local()
@@ -63,8 +63,9 @@ def current() -> Deadline | None:
     return getattr(_local, "deadline", None)
 
 
-class DeadlineExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """The executor with this thread's deadline as its abort signal, checked at every list item too."""
+class DeadlineExecutionContext(PlainFieldsExecutor):
+    """The executor with this thread's deadline as its abort signal, checked at every list item too (plain
+    subtrees check it too: ``engine.api.plain_fields``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

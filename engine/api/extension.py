@@ -14,7 +14,8 @@ class GraphQLExtension:
       ``db_session`` (queries already run inside one).
     - ``project``: a ``@strawberry.type`` class; its fields join ``Project``. Its resolvers receive the project
       as ``self`` (``self.database_id``, ``self.region_path``, ``self.state_name``) and must apply the reader's
-      access (``info.context.actor``; the public sees only what is published).
+      access (``info.context.actor``; the public sees only what is published). A field that reads the database
+      loads it for the project's whole page at once with ``engine.api.batch.batched`` (one query per page).
     - ``types``: extra types to include in the schema even if no field returns them directly.
     """
 

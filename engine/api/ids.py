@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from functools import lru_cache
 
 from engine.errors import FieldProblem, InvalidInput
 from engine.texts import shown
@@ -16,7 +17,9 @@ MAX_DATABASE_ID = 2**31 - 1  # ids are SERIAL (int4) on PostgreSQL; SQLite's ran
 CANONICAL_ID = re.compile(r"[1-9][0-9]{0,9}\Z")
 
 
+@lru_cache(maxsize=65536)
 def to_global_id(type_name: str, database_id: int) -> str:
+    """The global id of a database row (memoised: a page encodes the same few regions and units many times)."""
     return base64.b64encode(f"{type_name}:{database_id}".encode()).decode()
 
 

@@ -8,21 +8,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 import strawberry
 from pony import orm
 from strawberry.types import Info
 
-from engine import audit
 from engine.directory.access import can_read_fields, reach
+from engine.api.batch import ProjectBatch, batch_of, batched
 from engine.api.ids import to_global_id
 from engine.api.locations import LocationType
 from engine.api.types import FormField, HistoryEntry, Node, Region, State, TransitionOption, Unit
 from engine.availability import available_transitions
 from engine.storage.project_rows import cooperating_units
 from engine.directory.regions import RegionView
-from engine.storage.sql import to_date, to_datetime, to_decimal
+from engine.storage.sql import by_project, first_rows_per_project, to_date, to_datetime, to_decimal
 
 if TYPE_CHECKING:
     from engine.api.context import RequestContext
@@ -64,16 +64,17 @@ class ProjectBase(Node):
     state_name: strawberry.Private[str]
     workflow_id: strawberry.Private[int]
 
+    batch: strawberry.Private[Optional[ProjectBatch]] = None  # the projects read together (engine.api.batch)
+
     @strawberry.field(description="The audit log, newest first (first ≤ 100). The public (and a public-scope "
                                   "role such as resident) sees state changes only, without who, comments or "
                                   "fields.")
     def history(self, info: Info, first: int = 20, before_seq: Optional[int] = None) -> list[HistoryEntry]:
         ctx: RequestContext = info.context
         first = max(1, min(first, 100))
-        with orm.db_session:
-            if reach(ctx.engine, ctx.actor).redacted:
-                return [_public_entry(row) for row in _state_changes(ctx, self.database_id, first, before_seq)]
-            return [_entry(row) for row in audit.iter_history(ctx.sql, self.database_id, first, before_seq)]
+        redacted = reach(ctx.engine, ctx.actor).redacted
+        return batched(self, ("history", redacted, first, before_seq),
+                       lambda ids: _history(ctx, ids, redacted, first, before_seq), [])
 
     @strawberry.field(description="Transitions from the current state, for the calling actor, each with whether "
                                   "it is allowed now and every reason it is blocked.")
@@ -81,48 +82,74 @@ class ProjectBase(Node):
         ctx: RequestContext = info.context
         if reach(ctx.engine, ctx.actor).redacted:  # the public and public-scope roles: what the public sees
             return []
-        options = available_transitions(ctx.engine, ctx.actor, self.database_id)
+        options = available_transitions(ctx.engine, ctx.actor, self.database_id, batch_of(self))
         return [TransitionOption(event=o.event, label=o.label, to=o.dest, allowed=o.allowed, reasons=list(o.reasons),
                                  fields=[FormField.of(f) for f in o.fields]) for o in options]
 
 
-def _entry(row: Sequence[Any]) -> HistoryEntry:
-    return HistoryEntry(seq=row[0], kind=row[1], event=row[2], from_state=row[3], to_state=row[4],
-                        actor_name=row[6], at=to_datetime(row[7]), fields=json.loads(row[8]), comment=row[9],
-                        hash=row[10])
+HISTORY = ("SELECT project_id, seq, kind, event, from_state, to_state, actor_id, actor_name, at, fields, comment,"
+           " hash FROM audit_record WHERE project_id = ?")
 
 
-def _state_changes(ctx: RequestContext, project_id: int, first: int, before_seq: int | None) -> list[tuple]:
-    """Creation and transition records (no edits, no progress reports), newest first, in the shape of
-    ``audit.iter_history``."""
-    query = ("SELECT seq, kind, event, from_state, to_state, actor_id, actor_name, at, fields, comment, hash"
-             " FROM audit_record WHERE project_id = ? AND kind IN ('create', 'transition')")
-    params: list[Any] = [project_id]
+def _history(ctx: RequestContext, ids: Sequence[int], redacted: bool, first: int, before_seq: int | None
+             ) -> dict[int, list[HistoryEntry]]:
+    """Each project's newest ``first`` records (before ``before_seq``), in one statement for the batch; the
+    redacted view has creation and transition records only (no edits, no progress reports), without who, fields
+    or comments."""
+    query, params = HISTORY, []
+    if redacted:
+        query += " AND kind IN ('create', 'transition')"
     if before_seq is not None:
         query += " AND seq < ?"
         params.append(before_seq)
-    return ctx.sql.all(query + " ORDER BY seq DESC LIMIT ?", (*params, first))
+    with orm.db_session:
+        rows = first_rows_per_project(ctx.sql, query, "seq DESC", ids, params, first)
+    return by_project(rows, _public_entry if redacted else _entry)
+
+
+def _entry(row: Sequence[Any]) -> HistoryEntry:
+    return HistoryEntry(seq=row[1], kind=row[2], event=row[3], from_state=row[4], to_state=row[5],
+                        actor_name=row[7], at=to_datetime(row[8]), fields=json.loads(row[9]), comment=row[10],
+                        hash=row[11])
 
 
 def _public_entry(row: Sequence[Any]) -> HistoryEntry:
-    return HistoryEntry(seq=row[0], kind=row[1], event=row[2], from_state=row[3], to_state=row[4],
-                        actor_name=None, at=to_datetime(row[7]), fields=None, comment=None, hash=row[10])
+    return HistoryEntry(seq=row[1], kind=row[2], event=row[3], from_state=row[4], to_state=row[5],
+                        actor_name=None, at=to_datetime(row[8]), fields=None, comment=None, hash=row[11])
 
 
-def project_from_row(ctx: RequestContext, row: Sequence[Any]) -> ProjectBase:
-    definition = ctx.engine.workflows.get(row[12]).definition
-    s = definition.states[row[10]]
-    region = Region.of(RegionView(row[16], row[17], row[18], row[19], row[20], row[21]))
-    unit = Unit.of(row[22], row[23], row[24], row[25]) if row[22] is not None else None
+def _shared(ctx: RequestContext, key: tuple, make: Callable[[], Any]) -> Any:
+    """One object per request for what many projects of a page share (their region, unit, state)."""
+    value = ctx.cache.get(key)
+    if value is None:
+        value = ctx.cache[key] = make()
+    return value
+
+
+def project_from_row(ctx: RequestContext, row: Sequence[Any], batch: ProjectBatch | None = None) -> ProjectBase:
+    """The ``Project`` of a row of ``SELECT``; its region, lead unit, state and workflow are shared with the other
+    projects of the request that have the same."""
+    workflow_id, state_name = row[12], row[10]
+    definition = ctx.engine.workflows.get(workflow_id).definition
+    state = _shared(ctx, ("state", workflow_id, state_name), lambda: _state(definition.states[state_name]))
+    workflow = _shared(ctx, ("workflow", workflow_id),
+                       lambda: WorkflowRef(name=definition.name, version=definition.version))
+    region = _shared(ctx, ("region", row[16]),
+                     lambda: Region.of(RegionView(row[16], row[17], row[18], row[19], row[20], row[21])))
+    unit = None if row[22] is None else _shared(ctx, ("unit", row[22]),
+                                                lambda: Unit.of(row[22], row[23], row[24], row[25]))
     return ctx.project_type(
         id=strawberry.ID(to_global_id("Project", row[0])), database_id=row[0], code=row[1], title=row[2],
         year=row[3], category=row[4], budget=to_decimal(row[5]), description=row[6], target=row[7],
-        planned_start=to_date(row[8]), planned_end=to_date(row[9]),
-        state=State(name=s.name, label=s.label, final=s.final, editable=s.editable, public=s.public),
-        version=row[11], workflow=WorkflowRef(name=definition.name, version=definition.version), region=region,
-        lead_unit=unit, created_at=to_datetime(row[14]), updated_at=to_datetime(row[15]),
-        location=LocationType.of(row[27]), region_path=row[13],
-        state_name=row[10], workflow_id=row[12])
+        planned_start=to_date(row[8]), planned_end=to_date(row[9]), state=state, version=row[11],
+        workflow=workflow, region=region, lead_unit=unit, created_at=to_datetime(row[14]),
+        updated_at=to_datetime(row[15]), location=LocationType.of(row[27]),
+        region_path=row[13], state_name=state_name, workflow_id=workflow_id,
+        batch=batch)
+
+
+def _state(s: Any) -> State:
+    return State(name=s.name, label=s.label, final=s.final, editable=s.editable, public=s.public)
 
 
 def load_project(ctx: RequestContext, project_id: int) -> ProjectBase | None:

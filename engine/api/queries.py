@@ -9,6 +9,7 @@ import strawberry
 from engine.directory.actors import ActorView
 from engine.directory.access import read_scope_sql
 from engine.api.access import readable_region
+from engine.api.batch import ProjectBatch
 from engine.api.context import RequestContext
 from engine.api.ids import database_id_of, decode_pair, from_global_id, parse_global_id, to_global_id
 from engine.api.project_type import SELECT, load_project, project_from_row
@@ -103,7 +104,8 @@ def list_projects(ctx: RequestContext, f: ProjectFilter | None, first: int, afte
         params.append(_after(after))
     sql = SELECT + " WHERE " + " AND ".join(conditions) + " ORDER BY p.id LIMIT ?"
     rows = ctx.sql.all(sql, (*params, first + 1))
-    nodes = [project_from_row(ctx, row) for row in rows[:first]]
+    batch = ProjectBatch(tuple(row[0] for row in rows[:first]))  # the page's fields load for all of it at once
+    nodes = [project_from_row(ctx, row, batch) for row in rows[:first]]
     edges = [types.ProjectEdge(cursor=_cursor(n.database_id), node=n) for n in nodes]
     return types.ProjectConnection(edges=edges, where=where, page_info=PageInfo(
         has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None))

@@ -14,23 +14,20 @@ import logging
 
 import pluggy
 import strawberry
-from graphql import GraphQLError
 from pony import orm
-from strawberry.extensions import MaskErrors, MaxTokensLimiter, ParserCache, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from engine.api.annual_list import AnnualListMutation
-from engine.api.budget import CostLimit
 from engine.api.dashboard import DashboardQuery
 from engine.api.deadline import DeadlineExecutionContext
-from engine.api.errors import EXPECTED
 from engine.api.extension import GraphQLExtension
 from engine.api.map import MapQuery
 from engine.api.project_type import ProjectBase
 from engine.api.roots import core_roots
 from engine.api.subscriptions import StreamSchema, Subscription
-from engine.api.validation import MAX_TOKENS, cached_validation
+from engine.api.pipeline import pipeline
 from engine.plugins import PluginLoadError, flatten
 
 log = logging.getLogger("minsheng.api")
@@ -40,7 +37,10 @@ log = logging.getLogger("minsheng.api")
 class ReadAfterWrite(SchemaExtension):
     """In mutations, the payload's nested fields read after the mutation's own transaction committed: they share
     one read ``db_session``, opened at the first nested field and closed before the next root mutation field
-    (which runs its own transaction) and at the end of the operation."""
+    (which runs its own transaction) and at the end of the operation. Plain fields (``engine.api.plain_fields``)
+    read no database and need not reach it."""
+
+    skips_plain_fields = True
 
     def __init__(self, *, execution_context: Any = None) -> None:
         super().__init__(execution_context=execution_context)
@@ -64,27 +64,6 @@ class ReadAfterWrite(SchemaExtension):
         if self.reading:
             self.reading = False
             orm.db_session.__exit__(None, None, None)
-
-
-class MaskUnexpected(MaskErrors):
-    """Hide unexpected exceptions (bugs, database failures) behind one message; domain errors and GraphQL
-    validation errors pass through."""
-
-    def __init__(self) -> None:
-        super().__init__(should_mask_error=_should_mask)
-
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        return GraphQLError(message=self.error_message, nodes=error.nodes, source=error.source,
-                            positions=error.positions, path=error.path,
-                            extensions={"code": "INTERNAL_SERVER_ERROR"})
-
-
-
-
-def _should_mask(error: GraphQLError) -> bool:
-    """Mask all but domain errors, GraphQL errors and wrong operation types (e.g. a query sent to a stream)."""
-    original = error.original_error
-    return original is not None and not isinstance(original, EXPECTED)
 
 
 @dataclass
@@ -118,11 +97,7 @@ def build_schemas(pm: pluggy.PluginManager, introspection: bool = True,
     _check_collisions("Mutation", mutation_parts)
     query, mutation = merge_types("Query", tuple(query_parts)), merge_types("Mutation", tuple(mutation_parts))
     types = [project_type, *[t for e in extensions for t in e.types]]
-    common = [lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS), MaskUnexpected, lambda: ParserCache(maxsize=256),
-              cached_validation(hide_suggestions=not introspection), CostLimit]
-    if not introspection:
-        from strawberry.extensions import DisableIntrospection
-        common.append(DisableIntrospection)
+    common = [pipeline(introspection)]
 
     def make(extra: list[Any], cls: type[strawberry.Schema] = strawberry.Schema) -> strawberry.Schema:
         return cls(query=query, mutation=mutation, subscription=subscription, types=types,

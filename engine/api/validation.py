@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Iterator
-
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, validate
-from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
@@ -19,18 +16,8 @@ LIMITS = limits_rule(MAX_DEPTH, MAX_ALIASES)  # built once: rule classes are par
 
 
 @lru_cache(maxsize=256)
-def _validate(schema: GraphQLSchema, document: DocumentNode, rules: tuple, hide_suggestions: bool
+def validated(schema: GraphQLSchema, document: DocumentNode, rules: tuple, hide_suggestions: bool
               ) -> list[GraphQLError]:
+    """The document's validation errors under ``rules`` and the schema's limits (remembered per document)."""
     return validate(schema, document, (*rules, LIMITS, MaybeNullValidationRule, OneOfInputValidationRule),
                     hide_suggestions=hide_suggestions)
-
-
-def cached_validation(hide_suggestions: bool) -> type[SchemaExtension]:
-    class CachedValidation(SchemaExtension):
-        def on_validate(self) -> Iterator[None]:
-            ec = self.execution_context
-            ec.pre_execution_errors = _validate(ec.schema._schema, ec.graphql_document,
-                                                tuple(ec.validation_rules), hide_suggestions)
-            yield
-
-    return CachedValidation

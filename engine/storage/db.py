@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -72,6 +73,30 @@ def new_database(url: str, *, create: bool = True) -> tuple[orm.Database, Target
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = FULL")
             cursor.execute("PRAGMA foreign_keys = ON")
+            connection.text_factory = str  # sqlite3 decodes in C; pony's factory calls Python for every text value
 
-    db.bind(provider=target.provider, **target.options)
+    db.bind(provider=postgres_provider() if target.provider == "postgres" else target.provider, **target.options)
     return db, target
+
+
+@lru_cache(maxsize=1)
+def postgres_provider() -> type:
+    """pony's PostgreSQL provider, with connections returned to their thread without ``DISCARD ALL``: pony sends
+    that after every ``db_session`` — one more round trip per session, which also drops the server's cached plans —
+    to undo session settings the engine never makes (its connection options are fixed at connect). Imports the
+    driver, so it is built only for a PostgreSQL URL."""
+    from pony.orm.dbproviders.postgres import PGPool, PGProvider
+
+    class PostgresPool(PGPool):
+        def release(self, con: Any) -> None:
+            try:
+                con.rollback()  # nothing is sent unless a transaction is open
+            except Exception:
+                self.drop(con)
+                raise
+
+    class PostgresProvider(PGProvider):
+        def get_pool(self, *args: Any, **kwargs: Any) -> PostgresPool:
+            return PostgresPool(self.dbapi_module, *args, **kwargs)
+
+    return PostgresProvider

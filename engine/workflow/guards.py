@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence
 
 PARAM_TYPES: dict[str, tuple[type, ...]] = {
     "int": (int,),
@@ -57,7 +57,8 @@ class GuardContext:
 
     ``db`` is the pony ``Database`` and ``sql`` an ``engine.storage.sql.Sql`` on the same connection: the guard or action
     runs inside the transition's ``db_session`` and may query (an action may also write). ``preview`` is True when
-    the engine is only explaining availability (no fields submitted, nothing will be written).
+    the engine is only explaining availability (no fields submitted, nothing will be written). A guard that reads a
+    figure of the project reads it through ``load``, so that explaining a whole page costs one query per figure.
     """
 
     project: ProjectView
@@ -74,6 +75,14 @@ class GuardContext:
     actions: Mapping[str, "ActionSpec"] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     reach: Any = None  # engine.directory.access.Reach of the actor (None when a caller built the context by hand)
+    batch: Any = None  # engine.storage.batch.ProjectBatch: the projects explained together (None: this one)
+
+    def load(self, key: Hashable, loader: Callable[[Sequence[int]], Mapping[int, Any]], default: Any = None) -> Any:
+        """This project's value from ``loader(ids) -> {project id: value}``, which runs once for every project
+        being explained together (a page's ``availableTransitions``), or for this project alone."""
+        if self.batch is None:
+            return loader([self.project.id]).get(self.project.id, default)
+        return self.batch.load(key, loader, self.project.id, default)
 
     def run_action(self, name: str, **params: Any) -> None:
         """Run another named action (any plugin's) in the same transaction, e.g. a reward after a top grade."""

@@ -11,6 +11,7 @@ from decimal import Decimal
 import strawberry
 
 from engine.directory.access import reach, read_scope_sql
+from engine.api.batch import batched
 from engine.api.context import RequestContext
 from engine.api.ids import from_global_id, to_global_id
 from engine.api.extension import GraphQLExtension
@@ -53,19 +54,19 @@ class Custody:
                                                                        "the public.")
 
 
-def _node(ctx: RequestContext, custody: records.Custody) -> Custody:
+def _node(ctx: RequestContext, custody: records.Custody, reviews: list[records.Review]) -> Custody:
+    """The GraphQL view of a custody record with its reviews, for the reader (the public sees less)."""
     public = reach(ctx.engine, ctx.actor).redacted
-    reviews = None if public else [
+    shown = None if public else [
         CustodyReview(event=r.event, still_in_use=r.still_in_use, maintained=r.maintained, signage=r.signage,
                       satisfaction=r.satisfaction, satisfaction_label=SATISFACTION_LEVELS.get(r.satisfaction, ""),
-                      findings=r.findings, reviewed_at=r.reviewed_at)
-        for r in records.reviews_of(ctx.sql, custody.project_id)]
+                      findings=r.findings, reviewed_at=r.reviewed_at) for r in reviews]
     return Custody(project_id=strawberry.ID(to_global_id("Project", custody.project_id)),
                    project_code=custody.project_code, project_title=custody.project_title,
                    custodian=custody.custodian, starts_on=custody.starts_on, ends_on=custody.ends_on,
                    responsible_unit=None if public else custody.responsible_unit,
                    duties=None if public else custody.duties,
-                   yearly_funds=None if public else custody.yearly_funds, reviews=reviews)
+                   yearly_funds=None if public else custody.yearly_funds, reviews=shown)
 
 
 @strawberry.type
@@ -75,8 +76,10 @@ class CustodyProjectFields:
     @strawberry.field(description="The custody record (管护) opened by the hand-over; null before it.")
     def custody(self, info: strawberry.Info) -> Custody | None:
         ctx: RequestContext = info.context
-        found = records.of_project(ctx.sql, self.database_id)  # type: ignore[attr-defined]
-        return None if found is None else _node(ctx, found)
+        found = batched(self, "custody", lambda ids: records.of_projects(ctx.sql, ids))
+        if found is None:
+            return None
+        return _node(ctx, found, batched(self, "custody.reviews", lambda ids: records.reviews_of(ctx.sql, ids), []))
 
 
 @strawberry.type
@@ -99,7 +102,8 @@ class CustodyQuery:
                 raise NotFound(f"region {region} does not exist", path=["region"])
             conditions, params = [*conditions, "p.region_path LIKE ?"], [*params, f"{path}%"]
         found = records.ending_between(ctx.sql, today, last_day, conditions, params, first)
-        return [_node(ctx, custody) for custody in found]
+        reviews = records.reviews_of(ctx.sql, [c.project_id for c in found]) if found else {}
+        return [_node(ctx, custody, reviews.get(custody.project_id, [])) for custody in found]
 
 
 def extension() -> GraphQLExtension:

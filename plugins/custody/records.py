@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Sequence
 
-from engine.storage.sql import Sql, to_date, to_datetime
+from engine.storage.sql import Sql, by_project, marks, to_date, to_datetime
 
 from plugins.funding.money import yuan
 
@@ -50,11 +50,11 @@ def _custody(row: tuple) -> Custody:
                    to_date(row[7]), to_datetime(row[8]), row[9], row[10])  # type: ignore[arg-type]
 
 
-def of_project(sql: Sql, project_id: int) -> Custody | None:
-    """The project's custody record, or None before its hand-over."""
-    row = sql.one(f"SELECT {RECORD_COLUMNS} FROM custody_record c JOIN project p ON p.id = c.project_id"
-                  " WHERE c.project_id = ?", (project_id,))
-    return None if row is None else _custody(row)
+def of_projects(sql: Sql, project_ids: Sequence[int]) -> dict[int, Custody]:
+    """The custody record of each project that has one (none before its hand-over), in one query."""
+    rows = sql.all(f"SELECT {RECORD_COLUMNS} FROM custody_record c JOIN project p ON p.id = c.project_id"
+                   f" WHERE c.project_id IN ({marks(len(project_ids))})", list(project_ids))
+    return {row[1]: _custody(row) for row in rows}
 
 
 def period(sql: Sql, project_id: int) -> tuple[dt.date, dt.date] | None:
@@ -63,11 +63,13 @@ def period(sql: Sql, project_id: int) -> tuple[dt.date, dt.date] | None:
     return None if row is None else (to_date(row[0]), to_date(row[1]))  # type: ignore[return-value]
 
 
-def reviews_of(sql: Sql, project_id: int) -> list[Review]:
-    """The project's 回头看 reviews, oldest first."""
-    rows = sql.all("SELECT id, event, still_in_use, maintained, signage, satisfaction, findings, reviewed_at"
-                   " FROM custody_review WHERE project_id = ? ORDER BY reviewed_at, id", (project_id,))
-    return [Review(r[0], r[1], bool(r[2]), bool(r[3]), bool(r[4]), r[5], r[6], to_datetime(r[7])) for r in rows]
+def reviews_of(sql: Sql, project_ids: Sequence[int]) -> dict[int, list[Review]]:
+    """Each project's 回头看 reviews, oldest first, in one query."""
+    rows = sql.all("SELECT id, event, still_in_use, maintained, signage, satisfaction, findings, reviewed_at,"
+                   f" project_id FROM custody_review WHERE project_id IN ({marks(len(project_ids))})"
+                   " ORDER BY reviewed_at, id", list(project_ids))
+    return by_project(rows, lambda r: Review(r[0], r[1], bool(r[2]), bool(r[3]), bool(r[4]), r[5], r[6],
+                                             to_datetime(r[7])), 8)
 
 
 def ending_between(sql: Sql, first_day: dt.date, last_day: dt.date, conditions: Sequence[str],

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 from engine.dashboard.scope import UNGROUPED
-from engine.storage.sql import Sql
+from engine.storage.sql import Sql, by_project, marks
 from plugins.funding.money import rate, yuan
 from plugins.funding.sources import Source
 
@@ -54,6 +54,16 @@ class FundingFigures:
     by_source: list[SourceFigures]
 
 
+# The same amounts per project, for a page of projects.
+PER_PROJECT = """SELECT f.project_id, f.figure, f.source, SUM(f.amount_fen) FROM (
+    SELECT 'planned' AS figure, project_id, source, amount_fen FROM funding_plan WHERE superseded_at IS NULL
+        AND project_id IN ({ids})
+    UNION ALL SELECT 'received', project_id, source, amount_fen FROM funding_receipt WHERE project_id IN ({ids})
+    UNION ALL SELECT 'paid', project_id, '', amount_fen FROM funding_payment WHERE project_id IN ({ids})
+    UNION ALL SELECT 'rewarded', project_id, '', amount_fen FROM funding_reward WHERE project_id IN ({ids})
+) f GROUP BY f.project_id, f.figure, f.source"""
+
+
 def figures(sql: Sql, scope: str, params: Sequence[object]) -> FundingFigures:
     """The figures of the projects matching ``scope`` (a condition on ``project p``), in one query."""
     return grouped_figures(sql, UNGROUPED, scope, params).get(0) or _folded([])
@@ -64,14 +74,23 @@ def grouped_figures(sql: Sql, key: str, scope: str, params: Sequence[object]) ->
     ``project p``), in one query; groups without any funding record are left out."""
     rows: dict[Any, list[tuple[str, str, int]]] = defaultdict(list)
     for group, figure, source, fen in sql.all(AMOUNTS.format(key=key, scope=scope), [*params] * len(PARTS)):
-        rows[group].append((figure, source, int(fen or 0)))
+        rows[group].append((figure, source, fen))
     return {group: _folded(found) for group, found in rows.items()}
 
 
-def _folded(rows: list[tuple[str, str, int]]) -> FundingFigures:
+def figures_of(sql: Sql, project_ids: Sequence[int]) -> dict[int, FundingFigures]:
+    """Each project's figures, in one query for all of them (the caller checked the reader may read them)."""
+    rows = by_project(sql.all(PER_PROJECT.format(ids=marks(len(project_ids))), [*project_ids] * 4),
+                      lambda row: row[1:])
+    return {project_id: _folded(rows.get(project_id, ())) for project_id in project_ids}
+
+
+def _folded(amounts: Iterable[Sequence]) -> FundingFigures:
+    """Figures from (figure, source, fen) sums."""
     totals: dict[str, int] = defaultdict(int)
     by_source: dict[tuple[str, str], int] = defaultdict(int)
-    for figure, source, fen in rows:
+    for figure, source, fen in amounts:
+        fen = int(fen or 0)
         if source != Source.MAINTENANCE.value:
             totals[figure] += fen
         by_source[(figure, source)] += fen
@@ -85,15 +104,18 @@ def _folded(rows: list[tuple[str, str, int]]) -> FundingFigures:
 
 def project_figures(sql: Sql, project_id: int) -> FundingFigures:
     """One project's figures (the caller checked the reader may read the project)."""
-    return figures(sql, "p.id = ?", (project_id,))
+    return figures_of(sql, [project_id])[project_id]
 
 
-def planned_and_received_fen(sql: Sql, project_id: int) -> tuple[int, int, int]:
-    """(planned fen, received fen, number of plan lines in force) of one project's construction funds (管护经费
-    left out), for the guards."""
-    planned, lines = sql.one("SELECT COALESCE(SUM(amount_fen), 0), COUNT(*) FROM funding_plan"
-                             " WHERE project_id = ? AND superseded_at IS NULL AND source <> ?",
-                             (project_id, Source.MAINTENANCE.value))
-    received = sql.scalar("SELECT COALESCE(SUM(amount_fen), 0) FROM funding_receipt WHERE project_id = ?"
-                          " AND source <> ?", (project_id, Source.MAINTENANCE.value))
-    return int(planned), int(received), int(lines)
+def planned_and_received_fen(sql: Sql, project_ids: Sequence[int]) -> dict[int, tuple[int, int, int]]:
+    """(planned fen, received fen, number of plan lines in force) of each project's construction funds (管护经费
+    left out), for the guards: two queries for any number of projects."""
+    listed, ids = marks(len(project_ids)), list(project_ids)
+    plans = {r[0]: (int(r[1]), int(r[2])) for r in sql.all(
+        "SELECT project_id, COALESCE(SUM(amount_fen), 0), COUNT(*) FROM funding_plan"
+        f" WHERE project_id IN ({listed}) AND superseded_at IS NULL AND source <> ? GROUP BY project_id",
+        (*ids, Source.MAINTENANCE.value))}
+    received = {r[0]: int(r[1]) for r in sql.all(
+        "SELECT project_id, COALESCE(SUM(amount_fen), 0) FROM funding_receipt"
+        f" WHERE project_id IN ({listed}) AND source <> ? GROUP BY project_id", (*ids, Source.MAINTENANCE.value))}
+    return {pid: (plans.get(pid, (0, 0))[0], received.get(pid, 0), plans.get(pid, (0, 0))[1]) for pid in ids}

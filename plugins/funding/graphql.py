@@ -13,12 +13,13 @@ import strawberry
 from strawberry.types import Info
 
 from engine.directory.access import reach
+from engine.api.batch import ProjectBatch, batch_of, batched
 from engine.api.context import RequestContext
 from engine.api.errors import UserError, payload
 from engine.api.extension import GraphQLExtension
 from engine.api.ids import from_global_id
 from plugins.funding import ledger, plan, rewards
-from plugins.funding.figures import project_figures
+from plugins.funding.figures import figures_of
 from plugins.funding.graphql_types import (FundingPlanLine, FundingReward, FundingRollup, FundsPayment, FundsReceipt,
                                            ProjectFunding)
 from plugins.funding.rollup import project_funding, rollup
@@ -102,7 +103,9 @@ def _write(info: Info, input: Any, field: str, wrap: Callable[[Any], Any], run: 
         project_id = from_global_id(input.project_id, "Project", PROJECT_ID)
         record = run(ctx, project_id, input)
         figures = project_funding(ctx.engine, ctx.actor, project_id)
-        return {field: wrap(record), "funding": ProjectFunding.of(project_id, figures, not reach(ctx.engine, ctx.actor).redacted)}
+        detailed = not reach(ctx.engine, ctx.actor).redacted
+        return {field: wrap(record), "funding": ProjectFunding.of(project_id, figures, detailed,
+                                                                  ProjectBatch((project_id,)))}
     return body
 
 
@@ -161,7 +164,8 @@ class FundingProjectFields:
     def funding(self, info: Info) -> ProjectFunding:
         ctx: RequestContext = info.context
         project_id: int = self.database_id  # type: ignore[attr-defined]  # self is the Project
-        return ProjectFunding.of(project_id, project_figures(ctx.sql, project_id), not reach(ctx.engine, ctx.actor).redacted)
+        figures = batched(self, "funding", lambda ids: figures_of(ctx.sql, ids))
+        return ProjectFunding.of(project_id, figures, not reach(ctx.engine, ctx.actor).redacted, batch_of(self))
 
 
 def extension() -> GraphQLExtension:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Optional
+from typing import Callable, Mapping, Optional
 
 import strawberry
 from strawberry.types import Info
 
+from engine.api.batch import ProjectBatch
 from engine.api.ids import to_global_id
 from plugins.funding import ledger, plan, rewards
 from plugins.funding.figures import FundingFigures, SourceFigures
@@ -125,38 +126,46 @@ class ProjectFunding:
     by_source: list[FundingSourceAmount]
     project_id: strawberry.Private[int]
     detailed: strawberry.Private[bool]
+    batch: strawberry.Private[ProjectBatch]  # the projects read with this one: lists load for all of them
 
     @classmethod
-    def of(cls, project_id: int, f: FundingFigures, detailed: bool) -> ProjectFunding:
+    def of(cls, project_id: int, f: FundingFigures, detailed: bool, batch: ProjectBatch) -> ProjectFunding:
         return cls(planned=f.planned, received=f.received, paid=f.paid, rewarded=f.rewarded,
                    in_place_rate=f.in_place_rate, disbursement_rate=f.disbursement_rate,
                    by_source=[FundingSourceAmount.of(s) for s in f.by_source], project_id=project_id,
-                   detailed=detailed)
+                   detailed=detailed, batch=batch)
+
+    def _load(self, key: object, loader: Callable[..., Mapping[int, list]]) -> list:
+        return self.batch.load(key, loader, self.project_id, [])
 
     @strawberry.field(description="The plan's lines in force (with history: every line ever set, newest first). "
                                   "Null for the public.")
     def plan_lines(self, info: Info, history: bool = False) -> Optional[list[FundingPlanLine]]:
         if not self.detailed:
             return None
-        return [FundingPlanLine.of(line) for line in plan.plan_lines(info.context.sql, self.project_id, history)]
+        lines = self._load(("funding.plan", history), lambda ids: plan.plan_lines_of(info.context.sql, ids, history))
+        return [FundingPlanLine.of(line) for line in lines]
 
     @strawberry.field(description="Funds received, newest first. Null for the public.")
     def receipts(self, info: Info) -> Optional[list[FundsReceipt]]:
         if not self.detailed:
             return None
-        return [FundsReceipt.of(r) for r in ledger.receipts(info.context.sql, self.project_id)]
+        return [FundsReceipt.of(r) for r in self._load("funding.receipts",
+                                                       lambda ids: ledger.receipts_of(info.context.sql, ids))]
 
     @strawberry.field(description="Funds paid out, newest first. Null for the public.")
     def payments(self, info: Info) -> Optional[list[FundsPayment]]:
         if not self.detailed:
             return None
-        return [FundsPayment.of(p) for p in ledger.payments(info.context.sql, self.project_id)]
+        return [FundsPayment.of(p) for p in self._load("funding.payments",
+                                                       lambda ids: ledger.payments_of(info.context.sql, ids))]
 
     @strawberry.field(description="Reward subsidies, newest first. Null for the public.")
     def rewards(self, info: Info) -> Optional[list[FundingReward]]:
         if not self.detailed:
             return None
-        return [FundingReward.of(r) for r in rewards.rewards(info.context.sql, self.project_id)]
+        return [FundingReward.of(r) for r in self._load("funding.rewards",
+                                                        lambda ids: rewards.rewards_of(info.context.sql, ids))]
 
 
 @strawberry.type(description="Funding figures 资金汇总 of every project in a region and the regions below it (in a "

@@ -20,9 +20,14 @@ from plugins.funding.rewards import REASON_LIMIT, NewReward, insert_reward
 NO_PLAN = "no funding plan (资金筹措计划) has been set"
 
 
+def _funds(ctx: GuardContext) -> tuple[int, int, int]:
+    """(planned, received, plan lines) of the project, read with every project explained alongside it."""
+    return ctx.load("funding.in_place", lambda ids: planned_and_received_fen(ctx.sql, ids))
+
+
 def plan_covers_budget(ctx: GuardContext) -> str | None:
     """The funding plan's sources add up to at least the project's budget 预算."""
-    planned, _, lines = planned_and_received_fen(ctx.sql, ctx.project.id)
+    planned, _, lines = _funds(ctx)
     budget = int(Decimal(ctx.project.budget) * 100)
     if planned >= budget:
         return None
@@ -35,7 +40,7 @@ def plan_covers_budget(ctx: GuardContext) -> str | None:
 
 def funds_in_place(ctx: GuardContext, min_ratio: float = 0) -> str | None:
     """Funds received 到位 are at least ``min_ratio`` of the planned funds (资金到位率 ≥ min_ratio × 100%)."""
-    planned, received, lines = planned_and_received_fen(ctx.sql, ctx.project.id)
+    planned, received, lines = _funds(ctx)
     required = Decimal(repr(min_ratio) if isinstance(min_ratio, float) else str(min_ratio))
     if required <= 0:
         return None

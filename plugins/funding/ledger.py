@@ -8,13 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from pony import orm
 
 from engine.directory.actors import ActorView
 from engine.errors import FieldProblem, InvalidInput
-from engine.storage.sql import Sql, to_date, to_datetime
+from engine.storage.sql import Sql, by_project, marks, to_date, to_datetime
 from plugins.funding import inputs
 from plugins.funding.money import parse_amount, show, yuan
 from plugins.funding.permissions import PAYMENT, RECEIPT, locked_for_write
@@ -107,15 +107,22 @@ def _check_available(sql: Sql, project_id: int, fen: int) -> None:
 
 def receipts(sql: Sql, project_id: int) -> list[Receipt]:
     """A project's receipts, newest first."""
+    return receipts_of(sql, [project_id]).get(project_id, [])
+
+
+def receipts_of(sql: Sql, project_ids: Sequence[int]) -> dict[int, list[Receipt]]:
+    """``receipts`` of each project, in one query."""
     rows = sql.all("SELECT id, project_id, source, kind, amount_fen, received_on, document_no, recorded_by_name,"
-                   " recorded_at FROM funding_receipt WHERE project_id = ? ORDER BY received_on DESC, id DESC",
-                   (project_id,))
-    return [Receipt(r[0], r[1], Source(r[2]), SocialKind(r[3]) if r[3] else None, yuan(r[4]), to_date(r[5]),
-                    r[6], r[7], to_datetime(r[8])) for r in rows]
+                   f" recorded_at FROM funding_receipt WHERE project_id IN ({marks(len(project_ids))})"
+                   " ORDER BY received_on DESC, id DESC", list(project_ids))
+    return by_project(rows, lambda r: Receipt(r[0], r[1], Source(r[2]), SocialKind(r[3]) if r[3] else None,
+                                              yuan(r[4]), to_date(r[5]), r[6], r[7], to_datetime(r[8])), 1)
 
 
-def payments(sql: Sql, project_id: int) -> list[Payment]:
-    """A project's payments, newest first."""
+def payments_of(sql: Sql, project_ids: Sequence[int]) -> dict[int, list[Payment]]:
+    """Each project's payments, newest first, in one query."""
     rows = sql.all("SELECT id, project_id, amount_fen, paid_on, payee, purpose, recorded_by_name, recorded_at"
-                   " FROM funding_payment WHERE project_id = ? ORDER BY paid_on DESC, id DESC", (project_id,))
-    return [Payment(r[0], r[1], yuan(r[2]), to_date(r[3]), r[4], r[5], r[6], to_datetime(r[7])) for r in rows]
+                   f" FROM funding_payment WHERE project_id IN ({marks(len(project_ids))})"
+                   " ORDER BY paid_on DESC, id DESC", list(project_ids))
+    return by_project(rows, lambda r: Payment(r[0], r[1], yuan(r[2]), to_date(r[3]), r[4], r[5], r[6],
+                                              to_datetime(r[7])), 1)

@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from pony import orm
 
 from engine.directory.actors import ActorView
-from engine.storage.sql import Sql, to_date, to_datetime
+from engine.storage.sql import Sql, by_project, marks, to_date, to_datetime
 from plugins.funding import inputs
 from plugins.funding.money import parse_amount, yuan
 from plugins.funding.permissions import REWARD, locked_for_write
@@ -75,7 +75,13 @@ def insert_reward(sql: Sql, new: NewReward, actor: ActorView, now: dt.datetime) 
 
 def rewards(sql: Sql, project_id: int) -> list[Reward]:
     """A project's reward subsidies, newest first."""
+    return rewards_of(sql, [project_id]).get(project_id, [])
+
+
+def rewards_of(sql: Sql, project_ids: Sequence[int]) -> dict[int, list[Reward]]:
+    """``rewards`` of each project, in one query."""
     rows = sql.all("SELECT id, project_id, amount_fen, reason, granted_on, granted_by, recorded_by_name,"
-                   " recorded_at FROM funding_reward WHERE project_id = ? ORDER BY granted_on DESC, id DESC",
-                   (project_id,))
-    return [Reward(r[0], r[1], yuan(r[2]), r[3], to_date(r[4]), r[5], r[6], to_datetime(r[7])) for r in rows]
+                   f" recorded_at FROM funding_reward WHERE project_id IN ({marks(len(project_ids))})"
+                   " ORDER BY granted_on DESC, id DESC", list(project_ids))
+    return by_project(rows, lambda r: Reward(r[0], r[1], yuan(r[2]), r[3], to_date(r[4]), r[5], r[6],
+                                             to_datetime(r[7])), 1)

@@ -13,6 +13,7 @@ from typing import Any
 import strawberry
 
 from engine.directory.access import reach
+from engine.api.batch import batched
 from engine.api.context import RequestContext
 from engine.api.errors import payload
 from engine.api.extension import GraphQLExtension
@@ -42,15 +43,16 @@ class InspectionProjectFields:
     @strawberry.field(description="Inspections of the project (视察/督查/验收), newest first.")
     def inspections(self, info: strawberry.Info, kind: InspectionKind | None = None) -> list[Inspection]:
         ctx: RequestContext = info.context
-        rows = records.inspections_of_project(ctx.sql, self.database_id)  # type: ignore[attr-defined]
+        rows = batched(self, "inspection.inspections", lambda ids: records.inspections_of_projects(ctx.sql, ids), [])
         return [inspection_node(r, reach(ctx.engine, ctx.actor).redacted) for r in rows if kind is None or r.kind == kind.value]
 
     @strawberry.field(description="Rectifications (整改) of the project, oldest first.")
     def rectifications(self, info: strawberry.Info,
                        status: RectificationStatus | None = None) -> list[Rectification]:
         ctx: RequestContext = info.context
-        rows = records.rectifications_of_project(ctx.sql, self.database_id,  # type: ignore[attr-defined]
-                                                 None if status is None else status.value)
+        wanted = None if status is None else status.value
+        rows = batched(self, ("inspection.rectifications", wanted),
+                       lambda ids: records.rectifications_of_projects(ctx.sql, ids, wanted), [])
         today = ctx.engine.clock.today()
         return [rectification_node(r, today, reach(ctx.engine, ctx.actor).redacted) for r in rows]
 

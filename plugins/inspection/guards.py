@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from engine.storage.sql import first_rows_per_project, marks
 from engine.workflow.guards import ActionSpec, GuardContext, GuardSpec, Param
 
 from plugins.inspection.rectifications import insert_rectification
@@ -14,8 +15,9 @@ DEFAULT_DESCRIPTION = "限期整改"
 
 def acceptance_passed(ctx: GuardContext) -> str | None:
     """The latest acceptance inspection (验收) of the project passed."""
-    row = ctx.sql.one("SELECT held_on, result FROM inspection_record WHERE project_id = ? AND kind = ?"
-                      " ORDER BY held_on DESC, id DESC LIMIT 1", (ctx.project.id, ACCEPTANCE))
+    row = ctx.load("inspection.acceptance", lambda ids: {r[0]: r[1:] for r in first_rows_per_project(
+        ctx.sql, "SELECT project_id, held_on, result, id FROM inspection_record WHERE project_id = ? AND kind = ?",
+        "held_on DESC, id DESC", ids, (ACCEPTANCE,), 1)})
     if row is None:
         return "no acceptance inspection (验收) has been recorded"
     held_on, result = str(row[0])[:10], row[1]
@@ -29,8 +31,10 @@ def acceptance_passed(ctx: GuardContext) -> str | None:
 
 def no_open_rectifications(ctx: GuardContext) -> str | None:
     """Every rectification of the project has been verified (核验销号); done but unverified still counts."""
-    count, earliest = ctx.sql.one("SELECT COUNT(*), MIN(deadline) FROM inspection_rectification"
-                                  " WHERE project_id = ? AND status <> ?", (ctx.project.id, VERIFIED))
+    count, earliest = ctx.load("inspection.open", lambda ids: {r[0]: r[1:] for r in ctx.sql.all(
+        "SELECT project_id, COUNT(*), MIN(deadline) FROM inspection_rectification"
+        f" WHERE project_id IN ({marks(len(ids))}) AND status <> ? GROUP BY project_id", (*ids, VERIFIED))},
+        (0, None))
     if not count:
         return None
     noun = "rectification (整改) is" if count == 1 else "rectifications (整改) are"

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Sequence
 
-from engine.storage.sql import Sql, to_date, to_datetime
+from engine.storage.sql import Sql, by_project, marks, to_date, to_datetime
 
 from plugins.inspection.vocabulary import VERIFIED
 
@@ -93,10 +93,11 @@ def rectification_of(row: Sequence) -> Rectification:
     return Rectification(*values)
 
 
-def inspections_of_project(sql: Sql, project_id: int) -> list[Inspection]:
-    """A project's inspections, newest first."""
-    rows = sql.all(INSPECTION_COLUMNS + " WHERE project_id = ? ORDER BY held_on DESC, id DESC", (project_id,))
-    return [inspection_of(row) for row in rows]
+def inspections_of_projects(sql: Sql, project_ids: Sequence[int]) -> dict[int, list[Inspection]]:
+    """Each project's inspections, newest first, in one query."""
+    rows = sql.all(INSPECTION_COLUMNS + f" WHERE project_id IN ({marks(len(project_ids))})"
+                   " ORDER BY held_on DESC, id DESC", list(project_ids))
+    return by_project(rows, inspection_of, 1)
 
 
 def inspection_by_id(sql: Sql, inspection_id: int) -> Inspection | None:
@@ -106,11 +107,20 @@ def inspection_by_id(sql: Sql, inspection_id: int) -> Inspection | None:
 
 def rectifications_of_project(sql: Sql, project_id: int, status: str | None = None) -> list[Rectification]:
     """A project's rectifications, oldest first, optionally only those in one status."""
-    where, params = " WHERE r.project_id = ?", [project_id]
+    return rectifications_of_projects(sql, [project_id], status).get(project_id, [])
+
+
+def rectifications_of_projects(sql: Sql, project_ids: Sequence[int], status: str | None = None
+                               ) -> dict[int, list[Rectification]]:
+    """``rectifications_of_project`` of each project, in one query."""
+    where, params = f" WHERE r.project_id IN ({marks(len(project_ids))})", list(project_ids)
     if status is not None:
         where, params = where + " AND r.status = ?", params + [status]
-    rows = sql.all(RECTIFICATION_SELECT + where + " ORDER BY r.id", params)
-    return [rectification_of(row) for row in rows]
+    found: dict[int, list[Rectification]] = {}
+    for row in sql.all(RECTIFICATION_SELECT + where + " ORDER BY r.id", params):
+        record = rectification_of(row)
+        found.setdefault(record.project_id, []).append(record)
+    return found
 
 
 def rectification_by_id(sql: Sql, rectification_id: int) -> Rectification | None:

@@ -9,6 +9,7 @@ from typing import Any, Optional
 
 import strawberry
 
+from engine.api.batch import batched
 from engine.api.context import RequestContext
 from engine.api.errors import UserError, payload
 from engine.api.extension import GraphQLExtension
@@ -174,16 +175,18 @@ def _grading(tally: summary.ProjectTally, weights: dict[str, int] | None) -> Sat
                                missing_kinds=[SatisfactionRaterKind(k) for k in weighted.missing])
 
 
-def project_satisfaction(context: RequestContext, project_id: int, workflow_id: int) -> ProjectSatisfaction:
-    """Everything about a project's satisfaction; aggregates only, so the public may see it all."""
+def project_satisfaction(context: RequestContext, project: Any) -> ProjectSatisfaction:
+    """Everything about a project's satisfaction, loaded for the project's whole batch (``engine.api.batch``);
+    aggregates only, so the public may see it all."""
     sql = context.sql
-    tally = summary.project_tally(sql, project_id)
+    tally = batched(project, "satisfaction.tally", lambda ids: summary.project_tallies(sql, ids))
     by_kind = [SatisfactionKindTally(kind=SatisfactionRaterKind(kind), label=ratings.KIND_LABELS[kind],
                                      **_tally_values(t)) for kind, t in tally.by_kind.items()]
-    grading = _grading(tally, summary.workflow_weights(context.engine, workflow_id))
+    grading = _grading(tally, summary.workflow_weights(context.engine, project.workflow_id))
+    grade = batched(project, "satisfaction.grade", lambda ids: summary.latest_grades(sql, ids))
+    deputy_votes = batched(project, "satisfaction.votes", lambda ids: votes.votes_of_projects(sql, ids), [])
     return ProjectSatisfaction(**_tally_values(tally.overall), by_kind=by_kind, grading=grading,
-                               latest_grade=_grade(summary.latest_grade(sql, project_id)),
-                               deputy_votes=[_vote(v) for v in votes.votes_of(sql, project_id)])
+                               latest_grade=_grade(grade), deputy_votes=[_vote(v) for v in deputy_votes])
 
 
 @strawberry.type
@@ -191,7 +194,7 @@ class SatisfactionProjectFields:
     @strawberry.field(description="满意度: the satisfaction rate, mean score, answers by rater kind, the weighted "
                                   "rate a grade would use, the latest grade and the deputies' vote sessions.")
     def satisfaction(self, info: strawberry.Info) -> ProjectSatisfaction:
-        return project_satisfaction(info.context, self.database_id, self.workflow_id)  # type: ignore[attr-defined]
+        return project_satisfaction(info.context, self)
 
 
 @strawberry.type

@@ -17,7 +17,7 @@ from engine.workflow.guards import ActionSpec, GuardContext, GuardSpec, Param
 from plugins.satisfaction.ratings import RATER_KINDS
 from plugins.satisfaction.scoring import (BOTTOM, DEFAULT_BANDS, GRADE_LABELS, TOP, Tally, check_bands, grade_of,
                                           percent)
-from plugins.satisfaction.summary import ProjectTally, project_tally, response_count
+from plugins.satisfaction.summary import ProjectTally, project_tallies, project_tally, response_counts
 from plugins.satisfaction.weighting import check_weights, weighted_rate, weights_problem
 
 log = logging.getLogger("minsheng.satisfaction")
@@ -29,7 +29,7 @@ RECTIFICATION_TEXT = "满意度评价为一般，限期整改"
 
 def rated(ctx: GuardContext, min_responses: int = 30) -> str | None:
     """Enough valid answers 有效答卷 have been collected to judge the project's satisfaction."""
-    count = response_count(ctx.sql, ctx.project.id)
+    count = ctx.load("satisfaction.responses", lambda ids: response_counts(ctx.sql, ids))
     if count >= min_responses:
         return None
     noun = "response" if count == 1 else "responses"
@@ -42,7 +42,7 @@ def above_bottom_grade(ctx: GuardContext, bands: Sequence[Any] = DEFAULT_BANDS,
     the project 一般: a bottom grade goes back for rectification (整改) through the workflow's failing path
     instead of being reviewed."""
     _, middle = check_bands(bands)
-    tally = project_tally(ctx.sql, ctx.project.id)
+    tally = ctx.load("satisfaction.tally", lambda ids: project_tallies(ctx.sql, ids))
     if not tally.overall.responses:
         return None  # no answers at all is satisfaction.rated's to say
     if weights is not None:

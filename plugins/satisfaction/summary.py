@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from engine.directory.actors import ActorView
 from engine.directory.access import read_scope_sql
 from engine.api.access import readable_region
-from engine.storage.sql import Sql, to_datetime, to_decimal
+from engine.storage.sql import Sql, by_project, first_rows_per_project, marks, to_datetime, to_decimal
 from plugins.satisfaction.ratings import RATER_KINDS
 from plugins.satisfaction.scoring import BASICALLY_SATISFIED, DISSATISFIED, SATISFIED, Tally
 
@@ -38,8 +38,19 @@ class ProjectTally:
 
 
 def project_tally(sql: Sql, project_id: int) -> ProjectTally:
-    rows = sql.all(f"SELECT r.rater_kind, {TALLY_COLUMNS} FROM satisfaction_rating r WHERE r.project_id = ?"
-                   " GROUP BY r.rater_kind", (project_id,))
+    return project_tallies(sql, [project_id])[project_id]
+
+
+def project_tallies(sql: Sql, project_ids: Sequence[int]) -> dict[int, ProjectTally]:
+    """``project_tally`` of each project, in one query."""
+    rows = sql.all(f"SELECT r.project_id, r.rater_kind, {TALLY_COLUMNS} FROM satisfaction_rating r WHERE"
+                   f" r.project_id IN ({marks(len(project_ids))}) GROUP BY r.project_id, r.rater_kind",
+                   list(project_ids))
+    found = by_project(rows, lambda row: row[1:])
+    return {project_id: _project_tally(found.get(project_id, ())) for project_id in project_ids}
+
+
+def _project_tally(rows: Sequence[Sequence]) -> ProjectTally:
     by_kind = {kind: Tally() for kind in RATER_KINDS}
     by_kind.update({row[0]: _tally(row[1:]) for row in rows})
     overall = Tally(*(sum(getattr(t, name) for t in by_kind.values())
@@ -49,7 +60,14 @@ def project_tally(sql: Sql, project_id: int) -> ProjectTally:
 
 def response_count(sql: Sql, project_id: int) -> int:
     """Valid answers 有效答卷 on a project."""
-    return int(sql.scalar("SELECT COUNT(*) FROM satisfaction_rating WHERE project_id = ?", (project_id,)) or 0)
+    return response_counts(sql, [project_id])[project_id]
+
+
+def response_counts(sql: Sql, project_ids: Sequence[int]) -> dict[int, int]:
+    """``response_count`` of each project, in one query."""
+    found = dict(sql.all(f"SELECT project_id, COUNT(*) FROM satisfaction_rating WHERE project_id IN"
+                         f" ({marks(len(project_ids))}) GROUP BY project_id", list(project_ids)))
+    return {project_id: int(found.get(project_id) or 0) for project_id in project_ids}
 
 
 @dataclass(frozen=True)
@@ -67,11 +85,21 @@ class GradeView:
 
 
 def latest_grade(sql: Sql, project_id: int) -> GradeView | None:
-    row = sql.one("SELECT grade, rate, responses, favourable, band_top, band_middle, reward, rectification_days,"
-                  " graded_at, weight_resident, weight_supervisor, weight_deputy FROM satisfaction_grade"
-                  " WHERE project_id = ? ORDER BY graded_at DESC, id DESC LIMIT 1", (project_id,))
-    if row is None:
-        return None
+    return latest_grades(sql, [project_id]).get(project_id)
+
+
+GRADES = ("SELECT project_id, grade, rate, responses, favourable, band_top, band_middle, reward, rectification_days,"
+          " graded_at, weight_resident, weight_supervisor, weight_deputy, id FROM satisfaction_grade"
+          " WHERE project_id = ?")
+
+
+def latest_grades(sql: Sql, project_ids: Sequence[int]) -> dict[int, GradeView]:
+    """Each graded project's latest grade, in one statement."""
+    rows = first_rows_per_project(sql, GRADES, "graded_at DESC, id DESC", project_ids, (), 1)
+    return {row[0]: _grade(row[1:]) for row in rows}
+
+
+def _grade(row: Sequence) -> GradeView:
     weights = None if row[9] is None else {kind: int(w or 0) for kind, w in zip(RATER_KINDS, row[9:12])}
     return GradeView(row[0], to_decimal(row[1]), row[2], row[3], to_decimal(row[4]), to_decimal(row[5]),
                      None if row[6] is None else int(row[6]), row[7], to_datetime(row[8]), weights)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from pony import orm
 
 from engine.directory.actors import ActorView
 from engine.errors import FieldProblem, Forbidden, InvalidInput, NotFound
-from engine.storage.sql import Sql, to_date, to_datetime
+from engine.storage.sql import Sql, by_project, marks, to_date, to_datetime
 from engine.transition import locate
 from plugins.satisfaction.scoring import deputies_verdict, quorum_met
 
@@ -107,7 +107,13 @@ def record_deputy_vote(engine: Engine, actor: ActorView, request: VoteRequest) -
 
 def votes_of(sql: Sql, project_id: int) -> list[VoteView]:
     """The project's vote sessions, latest first."""
+    return votes_of_projects(sql, [project_id]).get(project_id, [])
+
+
+def votes_of_projects(sql: Sql, project_ids: Sequence[int]) -> dict[int, list[VoteView]]:
+    """``votes_of`` each project, in one query."""
     rows = sql.all("SELECT id, project_id, body, voted_on, expected, present, satisfied, basically_satisfied,"
-                   " dissatisfied, verdict, recorded_at FROM satisfaction_vote WHERE project_id = ?"
-                   " ORDER BY voted_on DESC, id DESC", (project_id,))
-    return [VoteView(r[0], r[1], r[2], to_date(r[3]), *r[4:10], to_datetime(r[10])) for r in rows]
+                   " dissatisfied, verdict, recorded_at FROM satisfaction_vote"
+                   f" WHERE project_id IN ({marks(len(project_ids))}) ORDER BY voted_on DESC, id DESC",
+                   list(project_ids))
+    return by_project(rows, lambda r: VoteView(r[0], r[1], r[2], to_date(r[3]), *r[4:10], to_datetime(r[10])), 1)

@@ -54,7 +54,7 @@ def minsheng_transition(record: Any, engine: Any) -> None:
     from engine.storage.sql import Sql
     from plugins.schedule.maintained import refresh
 
-    refresh(engine, Sql(engine.db), [record.project.id], record.at.date())
+    refresh(engine, Sql(engine.db), [record.project.id], record.at.date(), compare=False)
 
 
 @hookimpl

@@ -13,6 +13,7 @@ import strawberry
 from strawberry.types import Info
 
 from engine.directory.access import reach
+from engine.api.batch import ProjectBatch, batch_of, batched
 from engine.api.context import RequestContext
 from engine.api.errors import UserError, payload
 from engine.api.extension import GraphQLExtension
@@ -39,7 +40,15 @@ def _project(input: Any) -> int:
 
 
 def _targets(ctx: RequestContext, project_id: int) -> list[ScheduleTarget]:
-    return target_list(targets.targets(ctx.sql, project_id), targets.actuals(ctx.sql, project_id), _detailed(ctx))
+    return _target_list(ctx, ProjectBatch((project_id,)), project_id)
+
+
+def _target_list(ctx: RequestContext, batch: ProjectBatch, project_id: int) -> list[ScheduleTarget]:
+    """The project's targets with their actuals, loaded for its whole batch (two queries)."""
+    history = batch.load("schedule.actuals", lambda ids: targets.actuals_of(ctx.sql, ids), project_id, [])
+    plan = batch.load("schedule.targets", lambda ids: targets.targets_of(ctx.sql, ids, batch.loaded[
+        "schedule.actuals"]), project_id, [])
+    return target_list(plan, history, _detailed(ctx))
 
 
 def _after_write(info: Info, project_id: int) -> list[ScheduleTarget]:
@@ -155,32 +164,34 @@ def _before(after: Optional[str]) -> int | None:
 class ScheduleProjectFields(PaceProjectFields):
     @strawberry.field(description="Quantified targets 指标 with their actuals and completion.")
     def targets(self, info: Info) -> list[ScheduleTarget]:
-        return _targets(info.context, self.database_id)  # type: ignore[attr-defined]  # self is the Project
+        return _target_list(info.context, batch_of(self), self.database_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The plan: measures and milestones 措施/节点. Null for the public.")
     def measures(self, info: Info) -> Optional[list[ScheduleMeasure]]:
         if not _detailed(info.context):
             return None
-        plan = measures.measures(info.context.sql, self.database_id)  # type: ignore[attr-defined]
+        plan = batched(self, "schedule.measures", lambda ids: measures.measures_of(info.context.sql, ids), [])
         return [ScheduleMeasure.of(m) for m in plan]
 
     @strawberry.field(description="The cooperating units 配合单位 (the lead unit is leadUnit).")
     def cooperating_units(self, info: Info) -> list[Unit]:
-        return unit_list(units.cooperating(info.context.sql, self.database_id))  # type: ignore[attr-defined]
+        return unit_list(batched(self, "schedule.cooperating", lambda ids: units.cooperating_of(info.context.sql, ids),
+                                 []))
 
     @strawberry.field(description="Progress reports 进度报告, newest first (first ≤ 100). Null for the public.")
     def progress_reports(self, info: Info, first: int = 20,
                          after: Optional[str] = None) -> Optional[ProgressReportConnection]:
         if not _detailed(info.context):
             return None
-        reports, more = progress.page(info.context.sql, self.database_id,  # type: ignore[attr-defined]
-                                      max(1, min(first, MAX_PAGE)), _before(after))
+        size, before = max(1, min(first, MAX_PAGE)), _before(after)
+        reports, more = batched(self, ("schedule.reports", size, before),
+                                lambda ids: progress.pages(info.context.sql, ids, size, before), ([], False))
         return connection(reports, more)
 
     @strawberry.field(description="The current progress: the latest report (by date). The public sees its percent "
                                   "and date only.")
     def latest_progress(self, info: Info) -> Optional[ProgressReport]:
-        report = progress.latest(info.context.sql, self.database_id)  # type: ignore[attr-defined]
+        report = batched(self, "schedule.latest", lambda ids: progress.latest_of(info.context.sql, ids))
         return None if report is None else ProgressReport.of(report, _detailed(info.context))
 
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import strawberry
 from strawberry.types import Info
 
+from engine.api.batch import batched
 from engine.api.context import RequestContext
 from engine.api.queries import PageInfo
-from engine.storage.sql import to_date
+from engine.storage.sql import marks, to_date
 from plugins.schedule.standing import Planned, Standing, standings
 
 
@@ -76,14 +77,17 @@ def _today(ctx: RequestContext, on: dt.date | None) -> dt.date:
 
 
 def project_progress(ctx: RequestContext, project: Any, on: dt.date | None) -> ScheduleProgress | None:
-    row = ctx.sql.one("SELECT workflow_id, state, planned_start, planned_end FROM project WHERE id = ?",
-                      (project.database_id,))
-    if row is None:
-        return None
-    planned = Planned(project.database_id, row[0], row[1], to_date(row[2]), to_date(row[3]))
-    found = standings(ctx.engine, ctx.sql, [planned], _today(ctx, on)).get(project.database_id)
+    """The project's 序时进度 on ``on`` (default today), computed for its whole batch at once."""
+    day = _today(ctx, on)
+    found = batched(project, ("schedule.progress", day), lambda ids: _standings(ctx, ids, day))
     return None if found is None else ScheduleProgress.of(found)
 
+
+def _standings(ctx: RequestContext, project_ids: Sequence[int], on: dt.date) -> dict[int, Standing]:
+    rows = ctx.sql.all("SELECT id, workflow_id, state, planned_start, planned_end FROM project"
+                       f" WHERE id IN ({marks(len(project_ids))})", list(project_ids))
+    planned = [Planned(r[0], r[1], r[2], to_date(r[3]), to_date(r[4])) for r in rows]
+    return standings(ctx.engine, ctx.sql, planned, on)
 
 
 @strawberry.type

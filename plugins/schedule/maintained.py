@@ -54,19 +54,24 @@ def current(sql: Sql, on: dt.date) -> bool:
     return row is not None and to_date(row[0]) == on and (row[1], row[2]) == settings_key()
 
 
-def refresh(engine: Engine, sql: Sql, project_ids: Sequence[int], on: dt.date) -> RefreshResult:
+def refresh(engine: Engine, sql: Sql, project_ids: Sequence[int], on: dt.date, compare: bool = True) -> RefreshResult:
     """Recompute and store the standings of ``project_ids`` on ``on`` inside the caller's write transaction;
-    rows of projects without a planned period are removed. Locks the projects' rows (PostgreSQL)."""
+    rows of projects without a planned period are removed. Locks the projects' rows (PostgreSQL). Without
+    ``compare`` (a transition: the state changed, so its row does) every standing is written without reading
+    what is stored first, and ``changed`` counts them all."""
     changed = total = 0
     for start in range(0, len(project_ids), BATCH):
         chunk = sorted(project_ids[start:start + BATCH])
         marks = ", ".join("?" for _ in chunk)
         rows = sql.all(PROJECTS.format(marks=marks) + sql.for_update(), tuple(chunk))
         wanted = _rows(engine, sql, rows, on)
-        stored = {r[0]: _normal(r) for r in sql.all(
-            f"SELECT {', '.join(COLUMNS)} FROM schedule_standing WHERE project_id IN ({marks})", tuple(chunk))}
-        writes = [row for pid, row in wanted.items() if stored.get(pid) != row]
-        gone = [pid for pid in stored if pid not in wanted]
+        if compare:
+            stored = {r[0]: _normal(r) for r in sql.all(
+                f"SELECT {', '.join(COLUMNS)} FROM schedule_standing WHERE project_id IN ({marks})", tuple(chunk))}
+            writes = [row for pid, row in wanted.items() if stored.get(pid) != row]
+            gone = [pid for pid in stored if pid not in wanted]
+        else:
+            writes, gone = list(wanted.values()), [pid for pid in chunk if pid not in wanted]
         if writes:
             sql.cursor().executemany(*_prepared(sql, UPSERT, writes))
         if gone:

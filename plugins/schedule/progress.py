@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from engine import audit
 from engine.directory.actors import ActorView
-from engine.storage.sql import Sql, to_date, to_datetime
+from engine.storage.sql import Sql, by_project, first_rows_per_project, to_date, to_datetime
 from plugins.schedule import inputs
 from plugins.schedule.maintained import refresh
 from plugins.schedule.permissions import PROGRESS, locked_for_write, write_session
@@ -60,21 +60,28 @@ def _report(r: tuple) -> Report:
 
 def latest(sql: Sql, project_id: int) -> Report | None:
     """The project's current progress: its latest report, or None before the first."""
-    row = sql.one(f"SELECT {COLUMNS} FROM schedule_progress_report WHERE project_id = ?{NEWEST_FIRST} LIMIT 1",
-                  (project_id,))
-    return None if row is None else _report(row)
+    return latest_of(sql, [project_id]).get(project_id)
 
 
-def page(sql: Sql, project_id: int, first: int, before_id: int | None = None) -> tuple[list[Report], bool]:
-    """Up to ``first`` reports newest first, after the report ``before_id`` if given; and whether more follow.
-    Report dates never go back (``report_progress`` refuses it), so newest first is also by id."""
+def latest_of(sql: Sql, project_ids: Sequence[int]) -> dict[int, Report]:
+    """``latest`` of each project that has reported, in one statement."""
+    rows = first_rows_per_project(sql, f"SELECT {COLUMNS} FROM schedule_progress_report WHERE project_id = ?",
+                                  NEWEST_FIRST[len(" ORDER BY "):], project_ids, (), 1)
+    return {row[1]: _report(row) for row in rows}
+
+
+def pages(sql: Sql, project_ids: Sequence[int], first: int, before_id: int | None = None
+          ) -> dict[int, tuple[list[Report], bool]]:
+    """Each project's page of reports, in one statement: up to ``first`` reports newest first, after the report
+    ``before_id`` if given, and whether more follow (projects without reports are left out). Report dates never go
+    back (``report_progress`` refuses it), so newest first is also by id."""
     query = f"SELECT {COLUMNS} FROM schedule_progress_report WHERE project_id = ?"
-    params: list[Any] = [project_id]
+    params: list[Any] = []
     if before_id is not None:
         query += " AND id < ?"
         params.append(before_id)
-    rows = sql.all(query + " ORDER BY id DESC LIMIT ?", (*params, first + 1))
-    return [_report(r) for r in rows[:first]], len(rows) > first
+    found = by_project(first_rows_per_project(sql, query, "id DESC", project_ids, params, first + 1), _report, 1)
+    return {project_id: (reports[:first], len(reports) > first) for project_id, reports in found.items()}
 
 
 def report_progress(engine: Engine, actor: ActorView, project_id: int, given: ProgressInput) -> Report:

@@ -119,10 +119,12 @@ def _stopped_intervals(sql: Sql, ids: Sequence[int], stopping: set[str]
         return {}
     intervals: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
     open_since: dict[int, dt.date] = {}
+    states = ", ".join("?" for _ in stopping)  # only moves into or out of a stopping state make intervals
     for chunk in _chunks(ids):
         marks = ", ".join("?" for _ in chunk)
         rows = sql.all(f"SELECT project_id, from_state, to_state, at FROM audit_record WHERE kind = 'transition' "
-                       f"AND project_id IN ({marks}) ORDER BY project_id, seq", tuple(chunk))
+                       f"AND project_id IN ({marks}) AND (to_state IN ({states}) OR from_state IN ({states}))"
+                       f" ORDER BY project_id, seq", (*chunk, *sorted(stopping), *sorted(stopping)))
         for project_id, source, dest, at in rows:
             day = to_datetime(at).date()
             if dest in stopping and source not in stopping:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from engine import audit
 from engine.directory.actors import ActorView
 from engine.errors import FieldProblem, Forbidden, InvalidInput
-from engine.storage.sql import Sql, to_date
+from engine.storage.sql import Sql, by_project, marks, to_date
 from plugins.schedule import inputs
 from plugins.schedule.permissions import ACTUALS, TARGETS, locked_for_write, write_session
 
@@ -85,25 +85,38 @@ def quantity(value: Any) -> Decimal:
 
 def targets(sql: Sql, project_id: int) -> list[Target]:
     """The project's targets in plan order, each with its latest actual."""
+    return targets_of(sql, [project_id], actuals_of(sql, [project_id])).get(project_id, [])
+
+
+def targets_of(sql: Sql, project_ids: Sequence[int], reported: dict[int, list[Actual]]
+               ) -> dict[int, list[Target]]:
+    """``targets`` of each project in one query, given ``reported``: their actuals (``actuals_of``)."""
     rows = sql.all("SELECT id, project_id, name, unit, target_value, baseline FROM schedule_target"
-                   " WHERE project_id = ? AND removed_at IS NULL ORDER BY position, id", (project_id,))
+                   f" WHERE project_id IN ({marks(len(project_ids))}) AND removed_at IS NULL"
+                   " ORDER BY position, id", list(project_ids))
     latest: dict[int, Actual] = {}
-    for a in actuals(sql, project_id):
-        latest.setdefault(a.target_id, a)
-    return [Target(r[0], r[1], r[2], r[3], quantity(r[4]), None if r[5] is None else quantity(r[5]), latest.get(r[0]))
-            for r in rows]
+    for history in reported.values():
+        for a in history:
+            latest.setdefault(a.target_id, a)
+    return by_project(rows, lambda r: Target(r[0], r[1], r[2], r[3], quantity(r[4]),
+                                             None if r[5] is None else quantity(r[5]), latest.get(r[0])), 1)
 
 
 def actuals(sql: Sql, project_id: int, target_id: int | None = None) -> list[Actual]:
     """Actuals reported, newest first (by date, then as entered)."""
-    query = ("SELECT id, target_id, value, reported_on, note, reporter_name FROM schedule_actual"
-             " WHERE project_id = ?")
-    params: list[Any] = [project_id]
+    return actuals_of(sql, [project_id], target_id).get(project_id, [])
+
+
+def actuals_of(sql: Sql, project_ids: Sequence[int], target_id: int | None = None) -> dict[int, list[Actual]]:
+    """``actuals`` of each project, in one query."""
+    query = ("SELECT id, target_id, value, reported_on, note, reporter_name, project_id FROM schedule_actual"
+             f" WHERE project_id IN ({marks(len(project_ids))})")
+    params: list[Any] = list(project_ids)
     if target_id is not None:
         query += " AND target_id = ?"
         params.append(target_id)
     rows = sql.all(query + " ORDER BY reported_on DESC, id DESC", params)
-    return [Actual(r[0], r[1], quantity(r[2]), to_date(r[3]), r[4], r[5]) for r in rows]
+    return by_project(rows, lambda r: Actual(r[0], r[1], quantity(r[2]), to_date(r[3]), r[4], r[5]), 6)
 
 
 def active_ids(sql: Sql, project_id: int) -> set[int]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 from engine import audit
 from engine.directory.actors import ActorView
 from engine.errors import FieldProblem, InvalidInput
-from engine.storage.sql import Sql
+from engine.storage.sql import Sql, by_project, marks
 from plugins.schedule.permissions import COOPERATING, locked_for_write, write_session
 
 if TYPE_CHECKING:
@@ -28,9 +28,15 @@ class UnitRef:
 
 def cooperating(sql: Sql, project_id: int) -> list[UnitRef]:
     """The project's cooperating units, by name."""
-    rows = sql.all("SELECT u.id, u.code, u.name, u.region_id FROM project_unit pu JOIN unit u ON u.id = pu.unit_id"
-                   " WHERE pu.project_id = ? ORDER BY u.name, u.id", (project_id,))
-    return [UnitRef(*r) for r in rows]
+    return cooperating_of(sql, [project_id]).get(project_id, [])
+
+
+def cooperating_of(sql: Sql, project_ids: Sequence[int]) -> dict[int, list[UnitRef]]:
+    """``cooperating`` units of each project, in one query."""
+    rows = sql.all("SELECT u.id, u.code, u.name, u.region_id, pu.project_id FROM project_unit pu"
+                   f" JOIN unit u ON u.id = pu.unit_id WHERE pu.project_id IN ({marks(len(project_ids))})"
+                   " ORDER BY u.name, u.id", list(project_ids))
+    return by_project(rows, lambda r: UnitRef(*r[:4]), 4)
 
 
 def set_cooperating_units(engine: Engine, actor: ActorView, project_id: int, unit_ids: Sequence[int]) -> list[UnitRef]:

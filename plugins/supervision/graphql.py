@@ -12,6 +12,7 @@ from typing import Any, Optional
 import strawberry
 
 from engine.api.access import readable_region
+from engine.api.batch import batched
 from engine.api.context import RequestContext
 from engine.api.errors import payload
 from engine.api.extension import GraphQLExtension
@@ -37,7 +38,8 @@ class SupervisionProjectFields:
         ctx: RequestContext = info.context
         if not notices.visible_to(ctx.engine, ctx.actor):
             return []
-        found = project_deadlines.of_project(ctx.engine, ctx.sql, self.database_id)  # type: ignore[attr-defined]
+        found = batched(self, "supervision.deadlines",
+                        lambda ids: project_deadlines.of_projects(ctx.engine, ctx.sql, ids), [])
         return [Deadline(key=d.key, label=d.label, due_on=d.due_on, status=d.status,
                          steps=[DeadlineStep(step=s.step, label=s.label, on=on, addressee=s.to, issued=issued)
                                 for s, on, issued in d.steps]) for d in found]
@@ -48,7 +50,8 @@ class SupervisionProjectFields:
         ctx: RequestContext = info.context
         if not notices.visible_to(ctx.engine, ctx.actor):
             return []
-        return [notice_node(n) for n in notices.of_project(ctx.sql, self.database_id)]  # type: ignore[attr-defined]
+        return [notice_node(n) for n in batched(self, "supervision.notices",
+                                                lambda ids: notices.of_projects(ctx.sql, ids), [])]
 
 
 @strawberry.type

@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from engine.directory.access import read_scope_sql, reach
 from engine.directory.actors import ActorView
-from engine.storage.sql import Sql, to_date, to_datetime
+from engine.storage.sql import Sql, by_project, marks, to_date, to_datetime
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -87,10 +87,11 @@ def get(sql: Sql, notice_id: int) -> Notice | None:
     return None if row is None else Notice.of(row)
 
 
-def of_project(sql: Sql, project_id: int) -> list[Notice]:
-    """A project's notices, oldest first (the caller has checked the reader may see them)."""
-    return [Notice.of(r) for r in sql.all(f"SELECT {COLUMNS}{FROM} WHERE n.project_id = ? ORDER BY n.id",
-                                          (project_id,))]
+def of_projects(sql: Sql, project_ids: Sequence[int]) -> dict[int, list[Notice]]:
+    """Each project's notices, oldest first, in one query (the caller has checked the reader may see them)."""
+    rows = sql.all(f"SELECT {COLUMNS}{FROM} WHERE n.project_id IN ({marks(len(project_ids))}) ORDER BY n.id",
+                   list(project_ids))
+    return by_project(rows, Notice.of, 1)
 
 
 def visible_to(engine: Engine, actor: ActorView) -> bool:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
-from engine.storage.sql import Sql, to_date, to_datetime
+from engine.storage.sql import Sql, by_project, marks, to_date, to_datetime
 from engine.workflow.model import LadderStep
 
 from plugins.supervision import due
@@ -26,40 +26,57 @@ class WatchedDeadline:
     steps: tuple[tuple[LadderStep, dt.date, bool], ...]  # each step, the day it falls due, whether issued
 
 
-def of_project(engine: Engine, sql: Sql, project_id: int) -> list[WatchedDeadline]:
-    """The project's deadlines, each with its ladder's dates (the caller has checked the reader may see them)."""
-    row = sql.one("SELECT workflow_id, state, planned_start, planned_end FROM project WHERE id = ?", (project_id,))
-    if row is None:
-        return []
+def of_projects(engine: Engine, sql: Sql, project_ids: Sequence[int]) -> dict[int, list[WatchedDeadline]]:
+    """Each project's deadlines, each with its ladder's dates (the caller has checked the reader may see them), in
+    four queries whatever their number: the projects, the days they entered their states, their open
+    rectifications and the notices already issued."""
+    if not project_ids:
+        return {}
+    ids, listed = list(project_ids), marks(len(project_ids))
+    rows = sql.all(f"SELECT id, workflow_id, state, planned_start, planned_end FROM project WHERE id IN ({listed})", ids)
     calendar, today = calendar_of(engine), engine.clock.today()
-    definition = engine.workflows.get(row[0]).definition
-    state = definition.states[row[1]]
+    entered = {(r[0], r[1]): r[2] for r in sql.all(
+        f"SELECT project_id, to_state, MAX(at) FROM audit_record WHERE project_id IN ({listed})"
+        " AND kind IN ('create', 'transition') GROUP BY project_id, to_state", ids)}
+    open_ones = by_project(sql.all(
+        f"SELECT project_id, id, deadline, description FROM inspection_rectification WHERE project_id IN ({listed})"
+        " AND status = 'open' ORDER BY deadline, id", ids), lambda r: r[1:]) if due.has_rectifications(engine) else {}
+    issued = by_project(sql.all("SELECT project_id, deadline_key, source_id, due_on, step FROM supervision_notice"
+                                f" WHERE project_id IN ({listed})", ids), lambda r: (r[1], r[2], to_date(r[3]), r[4]))
+    result = {}
+    for row in rows:
+        found = _deadlines(engine, row, entered, open_ones.get(row[0], []), calendar)
+        steps = issued.get(row[0], [])
+        result[row[0]] = [_watched(f, steps, calendar, today) for f in found]
+    return result
+
+
+def _deadlines(engine: Engine, row: tuple, entered: dict, rectifications: list[tuple], calendar: Any) -> list[tuple]:
+    """(key, source id, label, due on, ladder) of each deadline watching the project in ``row``."""
+    project_id, workflow_id, state_name = row[0], row[1], row[2]
+    definition = engine.workflows.get(workflow_id).definition
+    state = definition.states[state_name]
     found: list[tuple[str, int, str, dt.date, tuple[LadderStep, ...]]] = []
     if state.deadline is not None:
-        due_on = _state_due(sql, project_id, state, row, calendar)
+        due_on = _state_due(entered.get((project_id, state_name)), state, row, calendar)
         if due_on is not None:
             label = due.FIELD_LABELS.get(state.deadline.field or "", "") or f"time limit ({state.deadline.duration} in {state.label}/{state.name})"
             found.append((state.name, 0, label, due_on, definition.ladder_of(state.name)))
-    if definition.supervision.rectifications and due.has_rectifications(engine):
-        for rid, deadline, description in sql.all(
-                "SELECT id, deadline, description FROM inspection_rectification WHERE project_id = ?"
-                " AND status = 'open' ORDER BY deadline, id", (project_id,)):
+    if definition.supervision.rectifications:
+        for rid, deadline, description in rectifications:
             found.append((due.RECTIFICATION, rid, f"rectification '{description[:60]}' deadline", to_date(deadline),
                           definition.supervision.rectifications))
-    return [_watched(sql, project_id, f, calendar, today) for f in found]
+    return found
 
 
-def _state_due(sql: Sql, project_id: int, state: Any, row: tuple, calendar: Any) -> dt.date | None:
+def _state_due(entered: Any, state: Any, row: tuple, calendar: Any) -> dt.date | None:
     if state.deadline.field:
-        return to_date(row[2] if state.deadline.field == "planned_start" else row[3])
-    entered = sql.scalar("SELECT MAX(at) FROM audit_record WHERE project_id = ? AND to_state = ?"
-                         " AND kind IN ('create', 'transition')", (project_id, state.name))
+        return to_date(row[3] if state.deadline.field == "planned_start" else row[4])
     return None if entered is None else after(state.deadline.duration, to_datetime(entered).date(), calendar)
 
 
-def _watched(sql: Sql, project_id: int, found: tuple, calendar: Any, today: dt.date) -> WatchedDeadline:
+def _watched(found: tuple, notices: list[tuple], calendar: Any, today: dt.date) -> WatchedDeadline:
     key, source_id, label, due_on, ladder = found
-    issued = {r[0] for r in sql.all("SELECT step FROM supervision_notice WHERE project_id = ? AND deadline_key = ?"
-                                    " AND source_id = ? AND due_on = ?", (project_id, key, source_id, due_on))}
+    issued = {step for k, source, on, step in notices if (k, source, on) == (key, source_id, due_on)}
     steps = tuple((s, due.step_date(s, due_on, calendar), s.step in issued) for s in ladder)
     return WatchedDeadline(key, source_id, label, due_on, distance(due_on, today, calendar), steps)

@@ -12,12 +12,13 @@ from typing import Any, Optional
 
 import strawberry
 
+from engine.api.batch import batched
 from engine.api.context import RequestContext
 from engine.api.errors import UserError, payload
 from engine.api.extension import GraphQLExtension
 from engine.api.ids import from_global_id, to_global_id
 
-from minsheng_yizhenghui.resolutions import NewResolution, Resolution, of_project, record_resolution
+from minsheng_yizhenghui.resolutions import NewResolution, Resolution, of_projects, record_resolution
 
 
 @strawberry.type(description="A vote of a town's 议政会 (deliberative council) on a project, from its minutes.")
@@ -68,7 +69,7 @@ class YizhenghuiProjectFields:
     @strawberry.field(description="Resolutions of the town's 议政会 on this project, latest meeting first.")
     def yizhenghui_resolutions(self, info: strawberry.Info) -> list[YizhenghuiResolution]:
         ctx: RequestContext = info.context
-        found = of_project(ctx.sql, self.database_id)  # type: ignore[attr-defined]
+        found = batched(self, "yizhenghui.resolutions", lambda ids: of_projects(ctx.sql, ids), [])
         return [resolution_node(r, ctx.actor.is_public) for r in found]
 
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from engine.workflow.guards import GuardContext, GuardSpec
 
-from minsheng_yizhenghui.resolutions import Resolution, majority, of_project
+from minsheng_yizhenghui.resolutions import Resolution, majority, of_projects
 
 
 def approved(ctx: GuardContext) -> str | None:
     """议政会已票决通过: some recorded resolution of the town's 议政会 passed the project."""
-    found = of_project(ctx.sql, ctx.project.id)
+    found = ctx.load("yizhenghui.resolutions", lambda ids: of_projects(ctx.sql, ids), [])  # a page's at once
     if any(r.passed for r in found):
         return None
     if not found:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from pony import orm
 
 from engine.directory.actors import ActorView
 from engine.errors import FieldProblem, Forbidden, InvalidInput
-from engine.storage.sql import Sql, to_date, to_datetime
+from engine.storage.sql import Sql, marks, to_date, to_datetime
 from engine.transition import locate
 
 if TYPE_CHECKING:
@@ -78,10 +78,16 @@ def record_resolution(engine: Engine, actor: ActorView, project_id: int, new: Ne
         return _resolution(sql.one(SELECT + " WHERE r.id = ?", (new_id,)))
 
 
-def of_project(sql: Sql, project_id: int) -> list[Resolution]:
-    """A project's resolutions, latest meeting first (inside a db_session)."""
-    rows = sql.all(SELECT + " WHERE r.project_id = ? ORDER BY r.meeting_date DESC, r.id DESC", (project_id,))
-    return [_resolution(row) for row in rows]
+def of_projects(sql: Sql, project_ids: Sequence[int]) -> dict[int, list[Resolution]]:
+    """Each project's resolutions, latest meeting first, in one query for any number of projects: a page of
+    projects asks for all of them at once (``engine.api.batch``); inside a db_session."""
+    rows = sql.all(SELECT + f" WHERE r.project_id IN ({marks(len(project_ids))})"
+                   " ORDER BY r.meeting_date DESC, r.id DESC", list(project_ids))
+    found: dict[int, list[Resolution]] = {}
+    for row in rows:
+        resolution = _resolution(row)
+        found.setdefault(resolution.project_id, []).append(resolution)
+    return found
 
 
 def _checked(sql: Sql, project_id: int, new: NewResolution, today: dt.date) -> str:
