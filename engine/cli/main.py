@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     from engine.cli.directory import add_commands as directory_commands
 
     directory_commands(commands, _with_db)
+    from engine.cli.skeleton import add_commands as plugin_commands
+
+    plugin_commands(commands)
     from engine.cli.sheets import add_commands as sheet_commands
 
     sheet_commands(commands, _with_db)
