@@ -19,6 +19,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
+from engine.api.admin import AdminMutation, AdminQuery
 from engine.api.annual_list import AnnualListMutation
 from engine.api.dashboard import DashboardQuery
 from engine.api.deadline import DeadlineExecutionContext
@@ -91,8 +92,9 @@ def build_schemas(pm: pluggy.PluginManager, introspection: bool = True,
     project_type = strawberry.type(type("Project", (*project_mixins, ProjectBase), {}), name="Project",
                                    description=ProjectBase.__strawberry_definition__.description)
     roots = core_roots(project_type)
-    query_parts = [roots.Query, MapQuery, DashboardQuery, *[e.query for e in extensions if e.query]]
-    mutation_parts = [roots.Mutation, AnnualListMutation, *[e.mutation for e in extensions if e.mutation]]
+    query_parts = [roots.Query, MapQuery, DashboardQuery, AdminQuery, *[e.query for e in extensions if e.query]]
+    mutation_parts = [roots.Mutation, AnnualListMutation, AdminMutation,
+                      *[e.mutation for e in extensions if e.mutation]]
     _check_collisions("Query", query_parts)
     _check_collisions("Mutation", mutation_parts)
     query, mutation = merge_types("Query", tuple(query_parts)), merge_types("Mutation", tuple(mutation_parts))
