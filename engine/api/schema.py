@@ -21,6 +21,7 @@ from strawberry.types import Info
 
 from engine.api.admin import AdminMutation, AdminQuery
 from engine.api.annual_list import AnnualListMutation
+from engine.api.evidence import AttachmentsProject, EvidenceMutation
 from engine.api.dashboard import DashboardQuery
 from engine.api.deadline import DeadlineExecutionContext
 from engine.api.extension import GraphQLExtension
@@ -89,11 +90,12 @@ def build_schemas(pm: pluggy.PluginManager, introspection: bool = True,
     extensions: list[GraphQLExtension] = flatten(pm.hook.minsheng_graphql())
     project_mixins = [e.project for e in extensions if e.project]
     _check_collisions("Project", [ProjectBase, *project_mixins])
-    project_type = strawberry.type(type("Project", (*project_mixins, ProjectBase), {}), name="Project",
+    project_type = strawberry.type(type("Project", (*project_mixins, AttachmentsProject, ProjectBase), {}),
+                                   name="Project",
                                    description=ProjectBase.__strawberry_definition__.description)
     roots = core_roots(project_type)
     query_parts = [roots.Query, MapQuery, DashboardQuery, AdminQuery, *[e.query for e in extensions if e.query]]
-    mutation_parts = [roots.Mutation, AnnualListMutation, AdminMutation,
+    mutation_parts = [roots.Mutation, AnnualListMutation, AdminMutation, EvidenceMutation,
                       *[e.mutation for e in extensions if e.mutation]]
     _check_collisions("Query", query_parts)
     _check_collisions("Mutation", mutation_parts)

@@ -25,7 +25,7 @@ from engine.workflow.model import (FIELD_TYPES, RETURN, SCOPES, SETTABLE, STAY, 
 NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 # Each schema maps a key to the kind of its value; "!" marks a required key; "node" values are read later.
 TOP = {"name": "str!", "version": "node!", "label": "str", "initial": "node!", "roles": "node!", "states": "node!",
-       "transitions": "node!", "create_roles": "node", "supervision": "node"}
+       "transitions": "node!", "create_roles": "node", "supervision": "node", "public_attachments": "node"}
 ROLE = {"label": "str", "scope": "node", "overrides": "node"}  # or just the label: ``unit: 牵头单位``
 STATE = {"label": "str!", "final": "bool", "editable": "bool", "public": "bool", "description": "str",
          "deadline": "node", "supervision": "node", "stops_clock": "bool", "done": "bool",
@@ -175,10 +175,23 @@ class _Parser:
         creators = self.transition_roles(top["create_roles"], "create_roles: ") if "create_roles" in top else ()
         if self.problems:
             return None
+        public_attachments = self.public_attachments(top.get("public_attachments"))
+        if self.problems:
+            return None
         states = {key: state for key, (state, _) in self.states.items()}
         return WorkflowDefinition(top["name"], version, top.get("label") or top["name"], initial, states,
                                   tuple(edge[0] for edge in self.edges), dict(self.roles), creators,
-                                  role_scopes=dict(self.role_scopes), supervision=supervision)
+                                  role_scopes=dict(self.role_scopes), supervision=supervision,
+                                  public_attachments=public_attachments)
+
+    def public_attachments(self, node: Node | None) -> tuple[str, ...]:
+        """``public_attachments: [transition, inspection]``: record kinds whose files the public sees on published
+        projects (location stripped)."""
+        if node is None:
+            return ()
+        names = [self.name(item, "record kind", "public_attachments: ")
+                 for item in self.entries(node, "public_attachments", SequenceNode)]
+        return tuple(name for name in names if name)
 
     def compose(self, text: str) -> Node | None:
         try:

@@ -147,6 +147,7 @@ class WorkflowDefinition:
     checksum: str = ""  # sha256 of ``source``
     role_scopes: dict[str, RoleScope] = field(default_factory=dict)  # every declared role, defaults filled in
     supervision: Supervision = Supervision()
+    public_attachments: tuple[str, ...] = ()  # record kinds whose evidence files the public sees (published projects)
 
     def ladder_of(self, state: str) -> tuple[LadderStep, ...]:
         """The escalation ladder supervising ``state``'s deadline: the state's own, else the workflow's."""
