@@ -133,7 +133,8 @@ def test_refusals_store_nothing(http, district, clerks: Clerks, approved: str, e
             ("INVALID_INPUT", ["file"], f"{name} " + message.format(size=len(data)))]
     with orm.db_session:
         sql = Sql(engine.db)
-        assert (sql.scalar("SELECT COUNT(*) FROM evidence_blob"), sql.scalar("SELECT COUNT(*) FROM attachment")) == (0, 0)
+        counts = sql.scalar("SELECT COUNT(*) FROM evidence_blob"), sql.scalar("SELECT COUNT(*) FROM attachment")
+        assert counts == (0, 0)
 
 
 def test_reach_and_records(http, district, clerks: Clerks, approved: str):

@@ -51,5 +51,6 @@ def test_a_bad_name_is_one_line_and_exit_2(tmp_path: Path, capsys, name: str, me
 def test_an_existing_folder_is_left_alone(tmp_path: Path, capsys) -> None:
     (tmp_path / "minsheng-roads").mkdir()
     assert main(["plugin", "new", "roads", "--dir", str(tmp_path)]) == 2
-    assert capsys.readouterr().err == f"error: {tmp_path / 'minsheng-roads'} already exists; choose another name or --dir\n"
+    folder = tmp_path / "minsheng-roads"
+    assert capsys.readouterr().err == f"error: {folder} already exists; choose another name or --dir\n"
     assert list((tmp_path / "minsheng-roads").iterdir()) == []

@@ -1,4 +1,5 @@
-"""The administrator's mutations: regions, units and actors, and a region's own workflow (``engine.directory.management``).
+"""The administrator's mutations: regions, units and actors, and a region's own workflow
+(``engine.directory.management``).
 
 Only an actor with the ``admin`` role may call them (FORBIDDEN for anyone else, the public included); an
 administrator reaches its own region and everything below it, and a region, unit or actor elsewhere answers

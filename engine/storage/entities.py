@@ -198,7 +198,7 @@ CORE_MIGRATIONS.append(Migration("core", 9, "projects may carry a location: a po
 ALTER TABLE project ADD COLUMN location TEXT;
 ALTER TABLE project ADD COLUMN location_datum TEXT
 """))
-CORE_MIGRATIONS.append(Migration("core", 10, "a region may name its projects' workflow; administrators' changes are logged", """
+CORE_MIGRATIONS.append(Migration("core", 10, "a region may name its projects' workflow; the administrators' log", """
 ALTER TABLE region ADD COLUMN workflow TEXT;
 CREATE TABLE admin_record (id {pk}, at {ts} NOT NULL, actor_id INTEGER, actor_name TEXT NOT NULL,
     action TEXT NOT NULL, subject TEXT NOT NULL, region_path TEXT NOT NULL, details TEXT NOT NULL);
