@@ -5,6 +5,7 @@ each objection, and the answers are public. Who objected is not stored.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import weakref
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ MAX_TEXT = 2000
 ANONYMOUS_OBJECTIONS = (5, 5 / 3600)  # per client address: a burst of 5, then 5 an hour
 LIST_ID = ["input", "listId"]
 EPOCH = dt.datetime(1970, 1, 1)
+log = logging.getLogger("minsheng.voting")
 
 
 class Throttled(DomainError):
@@ -67,8 +69,36 @@ def _take_anonymous(engine: Engine, client: str | None) -> None:
                         f"again in {refusal.retry_after} seconds")
 
 
+@dataclass(frozen=True)
+class ResultPublished:
+    """A chosen project of a published result, as the subscription event ``vote_result_published`` every reader
+    receives (``projectEvents``)."""
+
+    row: tuple
+    at: dt.datetime
+
+    def to_event(self, engine: Engine) -> dict[str, object]:
+        (project_id, region_id, region_path, lead_unit_id, created_by, code, title, state, version, seq,
+         workflow_id) = self.row
+        label = engine.workflows.get(workflow_id).definition.states[state].label
+        return {"project_id": project_id, "region_id": region_id, "region_path": region_path, "public": True,
+                "lead_unit_id": lead_unit_id, "created_by": created_by, "code": code, "title": title[:500],
+                "event": "vote_result_published", "from_state": state, "to_state": state, "state_label": label,
+                "version": version, "seq": seq, "actor_name": "", "at": self.at.isoformat()}
+
+
+def _announce(engine: Engine, published: list[ResultPublished]) -> None:
+    for item in published:
+        for listener in list(engine.listeners):
+            try:
+                listener(item)
+            except Exception:
+                log.exception("listener %r failed on a published vote result", listener)
+
+
 def publish(engine: Engine, actor: ActorView, list_id: int, days: int = DEFAULT_WINDOW_DAYS) -> store.CandidateList:
-    """Publish the chosen list (公示) with an objection window of ``days``; the list and its result become public."""
+    """Publish the chosen list (公示) with an objection window of ``days``; the list and its result become public,
+    and subscribers of ``projectEvents`` hear ``vote_result_published`` for each chosen project."""
     if not 1 <= days <= MAX_WINDOW_DAYS:
         raise InvalidInput([FieldProblem(["input", "objectionDays"], f"the objection window is 1 to "
                                                                      f"{MAX_WINDOW_DAYS} days, got {days}")])
@@ -89,7 +119,13 @@ def publish(engine: Engine, actor: ActorView, list_id: int, days: int = DEFAULT_
         now = engine.clock.now()
         sql.execute("UPDATE voting_list SET published_at = ?, objections_until = ? WHERE id = ?",
                     (now, now + dt.timedelta(days=days), list_id))
-        return store.read_list(engine, sql, actor, list_id, LIST_ID)
+        chosen = [ResultPublished(tuple(r), now) for r in sql.all(
+            "SELECT p.id, p.region_id, p.region_path, p.lead_unit_id, p.created_by, p.code, p.title, p.state,"
+            " p.version, p.audit_seq, p.workflow_id FROM voting_count c JOIN project p ON p.id = c.project_id"
+            " WHERE c.session_id = ? AND c.outcome IN (?, ?) ORDER BY c.place, p.id", (session.id, CHOSEN, DECIDED))]
+        result = store.read_list(engine, sql, actor, list_id, LIST_ID)
+    _announce(engine, chosen)
+    return result
 
 
 def _text(value: str, path: list[str], what: str) -> str:
