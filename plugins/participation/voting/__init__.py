@@ -26,3 +26,11 @@ def minsheng_graphql() -> GraphQLExtension:
     from plugins.participation.voting.graphql import extension
 
     return extension()
+
+
+@hookimpl
+def minsheng_demo_data(db: Any, demo: Any) -> None:
+    """A 15 → 10 list voted by tally for 2024 (published, two objections) and electronically for 2025."""
+    from plugins.participation.voting.demo import add_demo_records
+
+    add_demo_records(demo)
