@@ -110,8 +110,11 @@ def set_rules(engine: Engine, actor: ActorView, list_id: int, rules: Rules) -> s
     """The standing committee (主席团) fixes the vote rules; refused when the list breaks the margin (差额) or the
     vote has begun."""
     problems = []
-    if rules.places < 1:
-        problems.append(FieldProblem(["input", "places"], f"at least one place (应选数), got {rules.places}"))
+    if not 1 <= rules.places <= MAX_CANDIDATES:
+        problems.append(FieldProblem(["input", "places"], f"1 to {MAX_CANDIDATES} places (应选数), got {rules.places}"))
+    if rules.margin > MAX_CANDIDATES:
+        problems.append(FieldProblem(["input", "margin"], f"the margin (差额数) is at most {MAX_CANDIDATES}, got "
+                                                          f"{rules.margin}"))
     if rules.margin < 0:
         problems.append(FieldProblem(["input", "margin"], f"the margin (差额数) cannot be negative, got {rules.margin}"))
     if rules.majority_of not in MAJORITY_OF:

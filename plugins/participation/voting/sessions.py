@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 VOTERS = frozenset({"deputy"})  # 人大代表
 CHOICES = ("yes", "no", "abstain")
 MAX_BODY, MAX_TELLER, MAX_TELLERS = 100, 50, 20
+MAX_DEPUTIES = 10_000  # far above any congress (a province's has under 1,000)
 LIST_ID = ["input", "listId"]
 
 
@@ -50,10 +51,12 @@ def _session_problems(r: SessionRequest) -> list[FieldProblem]:
         p.append(FieldProblem(["input", "body"], f"the voting body {body_problem}"))
     if r.present < 1:
         p.append(FieldProblem(["input", "present"], f"at least one deputy must be present, got {r.present}"))
+    if r.expected > MAX_DEPUTIES:
+        p.append(FieldProblem(["input", "expected"], f"at most {MAX_DEPUTIES} deputies, got {r.expected}"))
     if r.expected < r.present:
         p.append(FieldProblem(["input", "expected"], f"deputies expected (应到, {r.expected}) cannot be fewer than "
                                                      f"deputies present (实到, {r.present})"))
-    if not 1 <= len(r.tellers) <= MAX_TELLERS or any(not t.strip() or len(t) > MAX_TELLER or "\n" in t
+    if not 1 <= len(r.tellers) <= MAX_TELLERS or any(not t.strip() or text_problem(t, MAX_TELLER)
                                                      for t in r.tellers):
         p.append(FieldProblem(["input", "tellers"], f"name 1 to {MAX_TELLERS} tellers (监票人), each 1 to "
                                                     f"{MAX_TELLER} characters on one line"))
