@@ -1,6 +1,7 @@
 """Two at once never both win: a deputy's two simultaneous ballots count once, two simultaneous closes approve once."""
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from typing import Callable
 
@@ -12,8 +13,6 @@ from engine.storage.sql import Sql
 from plugins.participation.voting import closing, lists, sessions
 from plugins.participation.voting.rules import Rules
 from tests.voting_support import pool_project
-
-import datetime as dt
 
 
 def race(work: Callable[[], object], count: int = 2) -> list[object]:

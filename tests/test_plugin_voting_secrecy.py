@@ -69,7 +69,8 @@ def electronic_list(voting: Voting, district, present: list[str], expected: int 
 
 def ballot(voting: Voting, username: str | None, list_id: str, choices: dict[int, str]) -> list[dict]:
     result = voting.mutate(username, "castBallot", {"listId": list_id, "choices": [
-        {"projectId": gid("Project", p), "choice": c} for p, c in choices.items()]}, "recorded userErrors { code message path }")
+        {"projectId": gid("Project", p), "choice": c} for p, c in choices.items()]},
+        "recorded userErrors { code message path }")
     return result["userErrors"]
 
 

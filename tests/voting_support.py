@@ -80,5 +80,5 @@ def states(district, project_ids: list[int]) -> dict[int, str]:
     from engine.storage.sql import Sql, marks
 
     with orm.db_session:
-        return dict(Sql(district.engine.db).all(f"SELECT id, state FROM project WHERE id IN ({marks(len(project_ids))})",
-                                                project_ids))
+        query = f"SELECT id, state FROM project WHERE id IN ({marks(len(project_ids))})"
+        return dict(Sql(district.engine.db).all(query, project_ids))

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
+from pony import orm
+
 from engine.directory.actors import ActorView
 from engine.errors import Conflict, DomainError, FieldProblem, InvalidInput
 from engine.storage.sql import Sql
@@ -94,8 +96,6 @@ def close_session(engine: Engine, actor: ActorView, list_id: int) -> Closed:
 
 
 def _reread(engine: Engine, actor: ActorView, list_id: int) -> store.CandidateList:
-    from pony import orm
-
     with orm.db_session:
         return store.read_list(engine, Sql(engine.db), actor, list_id, LIST_ID)
 

@@ -60,8 +60,8 @@ def _pool(demo: Any, year: int, office: ActorView) -> list[int]:
     for n, (title, category, unit, budget) in enumerate(CANDIDATES):
         values = {"title": f"{year}年{title}", "year": year, "category": category, "budget": Decimal(budget),
                   "lead_unit_id": demo.units[unit], "planned_start": f"{year}-03-01", "planned_end": f"{year}-11-30"}
-        project_id = create_project(demo.engine, office, NewProject(demo.regions["pingan"], values,
-                                                                    code=f"HX{year}-{n + 1:02d}", workflow=demo.workflow))
+        new = NewProject(demo.regions["pingan"], values, code=f"HX{year}-{n + 1:02d}", workflow=demo.workflow)
+        project_id = create_project(demo.engine, office, new)
         fire_transition(demo.engine, office, TransitionRequest(project_id, "assess", {
             "opinion": "经征集、筛选和论证，列入候选项目", "score": 90 - n}))
         plan.set_plan(demo.engine, finance, project_id, Source.COUNTY, Decimal(budget), note="候选项目资金测算")

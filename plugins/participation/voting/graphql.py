@@ -183,9 +183,10 @@ def _tally(ctx: RequestContext, i: EnterVoteTallyInput) -> store.CandidateList:
 class VotingMutation:
     @strawberry.mutation(description="Assemble a year's candidate list for a region from pool projects (政府办).")
     def create_candidate_list(self, info: Info, input: CreateCandidateListInput) -> CandidateListPayload:
-        return payload(CandidateListPayload, _run(info, lambda ctx: lists.create_list(ctx.engine, ctx.actor, lists.NewList(
-            from_global_id(input.region_id, "Region", ["input", "regionId"]), input.year, input.title,
-            _project_ids(input.project_ids, ["input", "projectIds"])))))
+        return payload(CandidateListPayload, _run(info, lambda ctx: lists.create_list(
+            ctx.engine, ctx.actor, lists.NewList(from_global_id(input.region_id, "Region", ["input", "regionId"]),
+                                                 input.year, input.title,
+                                                 _project_ids(input.project_ids, ["input", "projectIds"])))))
 
     @strawberry.mutation(description="Fix the vote rules: 应选数, 差额数, abstentions, the majority (主席团).")
     def set_vote_rules(self, info: Info, input: SetVoteRulesInput) -> CandidateListPayload:
@@ -266,7 +267,8 @@ class VotingQuery:
             raise InvalidInput([FieldProblem(["first"], f"must be between 1 and {MAX_FIRST}, got {first}")])
         path = None
         if region is not None:
-            path = ctx.sql.scalar("SELECT path FROM region WHERE id = ?", (from_global_id(region, "Region", ["region"]),))
+            region_id = from_global_id(region, "Region", ["region"])
+            path = ctx.sql.scalar("SELECT path FROM region WHERE id = ?", (region_id,))
             if path is None:
                 raise NotFound(f"region {region} does not exist", path=["region"])
         return [CandidateList.of(ctx.sql, found) for found in store.lists_in(ctx.engine, ctx.sql, ctx.actor, path,

@@ -154,8 +154,8 @@ def file_objection(engine: Engine, actor: ActorView, client: str | None, list_id
         outcome = store.counts_of(sql, session.id).get(project_id, (None, None, None))[1] if session else None
         if outcome not in (CHOSEN, DECIDED):
             raise NotFound(f"project {project_id} is not on the chosen list", path=["input", "projectId"])
-        objection_id = sql.insert("INSERT INTO voting_objection (list_id, project_id, text, filed_at) VALUES (?, ?, ?, ?)",
-                                  (list_id, project_id, body, now))
+        objection_id = sql.insert("INSERT INTO voting_objection (list_id, project_id, text, filed_at)"
+                                  " VALUES (?, ?, ?, ?)", (list_id, project_id, body, now))
         return objections_of(sql, [list_id], objection_id)[0]
 
 

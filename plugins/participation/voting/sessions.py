@@ -112,7 +112,8 @@ def open_session(engine: Engine, actor: ActorView, list_id: int, request: Sessio
              store.OPEN, actor.id, engine.clock.now()))
         sql.execute_many("INSERT INTO voting_attendance (session_id, actor_id, voted) VALUES (?, ?, ?)",
                          [(session_id, d, False) for d in deputy_ids])
-        sql.execute_many("INSERT INTO voting_count (session_id, project_id, votes_yes, votes_no, votes_abstain) VALUES (?, ?, ?, ?, ?)",
+        sql.execute_many("INSERT INTO voting_count (session_id, project_id, votes_yes, votes_no, votes_abstain)"
+                         " VALUES (?, ?, ?, ?, ?)",
                          [(session_id, c.project_id, 0, 0, 0) for c in sorted(found.candidates,
                                                                             key=lambda c: c.project_id)])
         return store.session_of(sql, list_id)  # type: ignore[return-value]
@@ -166,7 +167,8 @@ def enter_tally(engine: Engine, actor: ActorView, list_id: int, returned: int,
         problems = _tally_problems(found, session, returned, counts)
         if problems:
             raise InvalidInput(problems)
-        sql.execute_many("UPDATE voting_count SET votes_yes = ?, votes_no = ?, votes_abstain = ? WHERE session_id = ? AND project_id = ?",
+        sql.execute_many("UPDATE voting_count SET votes_yes = ?, votes_no = ?, votes_abstain = ?"
+                         " WHERE session_id = ? AND project_id = ?",
                          [(c.yes, c.no, c.abstain, session.id, c.project_id) for c in counts])
         sql.execute("UPDATE voting_session SET ballots_returned = ?, counted = ? WHERE id = ?",
                     (returned, True, session.id))
@@ -197,7 +199,8 @@ def cast_ballot(engine: Engine, actor: ActorView, list_id: int, choices: Sequenc
         problems = _ballot_problems(found, choices)
         if problems:
             raise InvalidInput(problems)
-        marked = sql.execute("UPDATE voting_attendance SET voted = ? WHERE session_id = ? AND actor_id = ? AND voted = ?",
+        marked = sql.execute("UPDATE voting_attendance SET voted = ? WHERE session_id = ? AND actor_id = ?"
+                             " AND voted = ?",
                              (True, session.id, actor.id, False)).rowcount
         if marked != 1:
             present = sql.scalar("SELECT voted FROM voting_attendance WHERE session_id = ? AND actor_id = ?",
@@ -209,5 +212,5 @@ def cast_ballot(engine: Engine, actor: ActorView, list_id: int, choices: Sequenc
         for choice in CHOICES:
             chosen = sorted(p for p, c in choices if c == choice)
             if chosen:
-                sql.execute(f"UPDATE voting_count SET votes_{choice} = votes_{choice} + 1 WHERE session_id = ? AND project_id IN"
-                            f" ({marks(len(chosen))})", [session.id, *chosen])
+                sql.execute(f"UPDATE voting_count SET votes_{choice} = votes_{choice} + 1 WHERE session_id = ?"
+                            f" AND project_id IN ({marks(len(chosen))})", [session.id, *chosen])

@@ -138,4 +138,5 @@ def session_of(sql: Sql, list_id: int, lock: bool = False) -> Session | None:
 def counts_of(sql: Sql, session_id: int) -> dict[int, tuple[Count, str | None, int | None]]:
     """Each candidate's counted votes with its outcome and place once closed."""
     return {r[0]: (Count(r[0], r[1], r[2], r[3]), r[4], r[5]) for r in sql.all(
-        "SELECT project_id, votes_yes, votes_no, votes_abstain, outcome, place FROM voting_count WHERE session_id = ?", (session_id,))}
+        "SELECT project_id, votes_yes, votes_no, votes_abstain, outcome, place FROM voting_count"
+        " WHERE session_id = ?", (session_id,))}
