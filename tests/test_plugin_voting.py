@@ -120,3 +120,18 @@ def test_a_close_failing_half_way_approves_nobody_and_closing_twice_is_refused(v
     assert len(voting.close(list_id)["approvedProjectIds"]) == 3
     again = voting.close(list_id)["userErrors"]
     assert again[0]["code"] == "CONFLICT" and "already closed" in again[0]["message"]
+
+
+def test_rules_without_abstention_refuse_abstentions_and_a_majority_of_all_deputies(voting, district, fifteen):
+    projects = fifteen[:3]
+    list_id = voting.create(projects)
+    rules = voting.rules(list_id, places=2, margin=1, abstainAllowed=False, majorityOf="expected")
+    assert rules["candidateList"]["rules"]["majorityOf"] == "expected"
+    voting.open_tally(list_id, present=236, expected=250)
+    refused = voting.tally(list_id, 236, {projects[0]: (200, 30, 6), projects[1]: (126, 0, 0),
+                                          projects[2]: (125, 0, 0)})["userErrors"]
+    assert refused[0]["path"] == ["input", "counts", "0"] and "no abstentions" in refused[0]["message"]
+    voting.tally(list_id, 236, {projects[0]: (200, 36, 0), projects[1]: (126, 0, 0), projects[2]: (125, 0, 0)})
+    data = voting.close(list_id)["candidateList"]
+    assert data["session"]["majorityNeeded"] == 126  # more than half of the 250 deputies, not of the 236 present
+    assert [c["outcome"] for c in data["candidates"]] == ["chosen", "chosen", "no_majority"]

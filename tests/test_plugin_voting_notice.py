@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine.directory.admin import add_actor
 from tests.test_api_subscriptions import subscribed
 from tests.voting_support import Voting, gid, pool_project
 
@@ -104,7 +105,8 @@ def test_every_read_and_write_is_scoped(voting, district, gql):
     for name, input in (("setVoteRules", {"listId": list_id, "places": 2, "margin": 1}),
                         ("closeVoteSession", {"listId": list_id}),
                         ("publishVoteResult", {"listId": list_id}),
-                        ("decideVoteTie", {"listId": list_id, "projectIds": []})):
+                        ("decideVoteTie", {"listId": list_id, "projectIds": []}),
+                        ("enterVoteTally", {"listId": list_id, "ballotsReturned": 1, "counts": []})):
         assert voting.mutate("town_b_office", name, input)["userErrors"][0]["code"] == "NOT_FOUND", name
         assert voting.mutate(None, name, input)["userErrors"][0]["code"] == "NOT_FOUND", name
     assert voting.mutate("deputy", "closeVoteSession", {"listId": list_id})["userErrors"][0]["code"] == "FORBIDDEN"
@@ -112,3 +114,8 @@ def test_every_read_and_write_is_scoped(voting, district, gql):
         "listId": list_id, "method": "tally", "body": "会议", "heldOn": "2024-01-20", "expected": 10, "present": 9,
         "tellers": ["甲"], "ballotsIssued": 9})["userErrors"]
     assert opened[0]["code"] == "NOT_FOUND"
+    # a deputy of another town cannot even see the session to vote in it
+    district.tokens["town_b_deputy"] = add_actor(district.engine, "town_b_deputy", "西河镇代表", ["deputy"], "town_b")
+    ballot = voting.mutate("town_b_deputy", "castBallot", {"listId": list_id, "choices": []},
+                           "recorded userErrors { code message }")
+    assert ballot["userErrors"][0]["code"] == "NOT_FOUND" and ballot["recorded"] is False
