@@ -85,6 +85,21 @@ def fire_transition(engine: Engine, actor: ActorView, request: TransitionRequest
         raise Conflict("the database is busy with another change to this project; try again") from exc
 
 
+def fire_in_transaction(engine: Engine, sql: Sql, actor: ActorView, request: TransitionRequest) -> TransitionRecord:
+    """Fire a transition inside the caller's open transaction, for an operation that must fire several (or
+    write its own records) all or nothing: the same checks and writes as ``fire_transition``, nothing committed.
+    The caller commits (``engine.commits.run``) and then calls ``announce_committed`` with each record; an
+    exception rolls everything back and nobody is told."""
+    return _fire(engine, sql, actor, request)
+
+
+def announce_committed(engine: Engine, records: list[TransitionRecord]) -> None:
+    """After the commit of transitions fired with ``fire_in_transaction``: their after-commit hooks and
+    subscribers, in the order they were fired."""
+    for record in records:
+        _after_commit(engine, record)
+
+
 def _after_commit(engine: Engine, record: TransitionRecord) -> None:
     if not record.replayed:
         engine.after_commit(record)
