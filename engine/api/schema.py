@@ -20,6 +20,7 @@ from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from engine.api.annual_list import AnnualListMutation
+from engine.api.workflow_admin import WorkflowMutation
 from engine.api.dashboard import DashboardQuery
 from engine.api.deadline import DeadlineExecutionContext
 from engine.api.extension import GraphQLExtension
@@ -92,7 +93,7 @@ def build_schemas(pm: pluggy.PluginManager, introspection: bool = True,
                                    description=ProjectBase.__strawberry_definition__.description)
     roots = core_roots(project_type)
     query_parts = [roots.Query, MapQuery, DashboardQuery, *[e.query for e in extensions if e.query]]
-    mutation_parts = [roots.Mutation, AnnualListMutation, *[e.mutation for e in extensions if e.mutation]]
+    mutation_parts = [roots.Mutation, AnnualListMutation, WorkflowMutation, *[e.mutation for e in extensions if e.mutation]]
     _check_collisions("Query", query_parts)
     _check_collisions("Mutation", mutation_parts)
     query, mutation = merge_types("Query", tuple(query_parts)), merge_types("Mutation", tuple(mutation_parts))
