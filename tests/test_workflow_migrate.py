@@ -230,3 +230,63 @@ def _a_town_with_projects(engine) -> tuple[int, str]:
         return Sql(engine.db).one(
             "SELECT r.id, r.code FROM region r WHERE r.level = 'town' AND EXISTS (SELECT 1 FROM project p WHERE"
             " p.region_path LIKE r.path || '%') ORDER BY r.id LIMIT 1")
+
+
+def test_defaults_fill_the_dates_a_target_deadline_needs(engine, district: District, db_url, tmp_path, capsys):
+    from engine.transition import TransitionRequest, fire_transition
+
+    dated, undated = district.project(planned_end="2024-10-31"), district.project()
+    for project in (dated, undated):
+        fire_transition(engine, district.actor("committee"), TransitionRequest(project, "approve",
+                                                                               {"decision_no": "1号"}))
+    v2 = version_2(tmp_path)
+    text = v2.read_text(encoding="utf-8").replace("approved: {label: 已批准, public: true}",
+                                                  "approved: {label: 已批准, public: true, deadline: planned_end}")
+    v2.write_text(text.replace("transitions:\n", "supervision:\n  ladder:\n    - {at: 0, step: overdue, label: 逾期}\n"
+                                                  "transitions:\n", 1), encoding="utf-8")
+    publish(engine, v2)
+    assert main(["workflow", "migrate", str(write(tmp_path, PLAN)), "--db", db_url, "--dry-run"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "  approved → approved: 2 project(s), 1 would move, 1 cannot" in out
+    assert ("    cannot (1): state 'approved' has a deadline on 计划完成 (planned_end), which the project lacks: give "
+            "it in 'defaults'") in out
+
+    plan = write(tmp_path, PLAN + "defaults:\n  planned_end: 2024-12-31\n")
+    assert main(["workflow", "migrate", str(plan), "--db", db_url]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "2 project(s) migrated, 0 cannot, 0 already migrated"
+    with orm.db_session:
+        sql = Sql(engine.db)
+        ends = dict(sql.all("SELECT id, planned_end FROM project WHERE id IN (?, ?)", (dated, undated)))
+        fields = dict(sql.all("SELECT project_id, fields FROM audit_record WHERE kind = 'migrate'"))
+    assert {k: str(v)[:10] for k, v in ends.items()} == {dated: "2024-10-31", undated: "2024-12-31"}
+    assert "defaults" in fields[undated] and "2024-12-31" in fields[undated] and "defaults" not in fields[dated]
+
+
+def test_two_runs_at_once_migrate_each_project_once(engine, district: District, db_url, tmp_path):
+    import threading
+
+    from engine.core import Engine
+
+    ids = [district.project() for _ in range(8)]
+    publish(engine, version_2(tmp_path))
+    others = [Engine.open(db_url, disabled=[], clock=engine.clock, entry_points=False,
+                          workflow_files=[DEFAULT_WORKFLOW]) for _ in range(2)]
+    reports, errors = [], []
+
+    def run(other) -> None:
+        try:
+            reports.append(migration.migrate(other, migration.MigrationPlan.parse(other, PLAN + "batch: 3\n")))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            other.close()
+
+    threads = [threading.Thread(target=run, args=(other,)) for other in others]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(r.migrated for r in reports) == 8
+    assert [rows(engine, "simple")[i] for i in ids] == [(2, "draft", 2)] * 8  # one migrate record each
+    assert main(["audit", "verify", "--db", db_url]) == 0
