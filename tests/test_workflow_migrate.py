@@ -290,3 +290,16 @@ def test_two_runs_at_once_migrate_each_project_once(engine, district: District, 
     assert sum(r.migrated for r in reports) == 8
     assert [rows(engine, "simple")[i] for i in ids] == [(2, "draft", 2)] * 8  # one migrate record each
     assert main(["audit", "verify", "--db", db_url]) == 0
+
+
+def test_a_run_stopped_early_says_so_and_the_next_run_continues(engine, district: District, tmp_path):
+    ids = [district.project() for _ in range(5)]
+    publish(engine, version_2(tmp_path))
+    plan = migration.MigrationPlan.parse(engine, PLAN + "batch: 2\n")
+    asked = []
+    first = migration.migrate(engine, plan, stop=lambda: asked.append(1) or len(asked) > 3)
+    assert (first.migrated, first.complete) == (3, False)
+    assert first.lines()[-1].startswith("stopped early (time limit)")
+    second = migration.migrate(engine, plan)
+    assert (second.migrated, second.complete) == (2, True)
+    assert [rows(engine, "simple")[i][0] for i in ids] == [2] * 5

@@ -5,11 +5,13 @@ the projects the administrator reaches (the one access rule). A plan problem is 
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+import time
+from typing import Any, Callable, Optional
 
 import strawberry
 
 from engine.api.context import RequestContext
+from engine.api.deadline import current as current_deadline
 from engine.api.errors import UserError, payload
 from engine.directory.access import read_scope_sql
 from engine.errors import FieldProblem, Forbidden, InvalidDefinition, InvalidInput
@@ -39,6 +41,8 @@ class MigrateWorkflowPayload:
     plan_checksum: Optional[str] = None
     migrated: int = 0
     cannot: int = 0
+    complete: bool = strawberry.field(default=True, description="False: stopped before the request's time limit; "
+                                                                "run the plan again to continue.")
     states: list[MigrationStateReport] = strawberry.field(default_factory=list)
     report: list[str] = strawberry.field(default_factory=list, description="The report as the CLI prints it.")
     user_errors: list[UserError] = strawberry.field(default_factory=list)
@@ -53,7 +57,16 @@ def _fields(report: MigrationReport) -> dict[str, Any]:
         for s in sorted(report.states.values(), key=lambda s: s.from_state)]
     return {"dry_run": report.dry_run, "workflow": p.workflow, "from_version": p.source_def.version,
             "to_version": p.target_def.version, "plan_checksum": p.checksum, "migrated": report.migrated,
-            "cannot": report.cannot, "states": states, "report": report.lines()}
+            "cannot": report.cannot, "complete": report.complete, "states": states, "report": report.lines()}
+
+
+def _before_time_limit() -> Callable[[], bool] | None:
+    """True once most of the request's time is used, so the answer (not a TIMEOUT) reports what was done."""
+    limit = current_deadline()
+    if limit is None:
+        return None
+    at = limit.at - max(0.5, limit.seconds * 0.2)
+    return lambda: time.monotonic() > at
 
 
 def run_migration(ctx: RequestContext, plan: str, dry_run: bool) -> MigrateWorkflowPayload:
@@ -67,7 +80,7 @@ def run_migration(ctx: RequestContext, plan: str, dry_run: bool) -> MigrateWorkf
         except InvalidDefinition as exc:
             raise InvalidInput([FieldProblem(["plan"], str(p)) for p in exc.problems]) from None
         scope = read_scope_sql(ctx.engine, ctx.actor, "p")
-        return _fields(migrate(ctx.engine, parsed, dry_run=dry_run, scope=scope))
+        return _fields(migrate(ctx.engine, parsed, dry_run=dry_run, scope=scope, stop=_before_time_limit()))
 
     return payload(MigrateWorkflowPayload, work, prefix=())
 

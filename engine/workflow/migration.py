@@ -223,6 +223,7 @@ class MigrationReport:
     states: dict[str, StateReport] = field(default_factory=dict)
     migrated: int = 0
     skipped: int = 0  # migrated meanwhile by another run
+    complete: bool = True  # False: stopped early (``stop``); running the plan again continues
 
     def state(self, name: str) -> StateReport:
         if name not in self.states:
@@ -253,13 +254,18 @@ class MigrationReport:
                        f"{sum(s.mapped for s in self.states.values())} would be migrated, {self.cannot} cannot")
         else:
             out.append(f"{self.migrated} project(s) migrated, {self.cannot} cannot, {self.skipped} already migrated")
+        if not self.complete:
+            out.append("stopped early (time limit): the counts cover the projects seen so far; run the plan again "
+                       "to continue")
         return out
 
 
 def migrate(engine: Engine, plan: MigrationPlan, dry_run: bool = False, scope: tuple[list[str], list[Any]] | None
-            = None, progress: Callable[[str], None] | None = None) -> MigrationReport:
+            = None, progress: Callable[[str], None] | None = None,
+            stop: Callable[[], bool] | None = None) -> MigrationReport:
     """Report on (``dry_run``) or migrate the plan's projects, in batches of ``plan.batch``, each in its own
-    transaction; ``scope``: extra SQL conditions on ``project p`` (a caller's reach, ``read_scope_sql``)."""
+    transaction; ``scope``: extra SQL conditions on ``project p`` (a caller's reach, ``read_scope_sql``); ``stop``:
+    asked before each project, True ends the run there (``complete`` False)."""
     report = MigrationReport(plan, dry_run)
     conditions, params = scope or (["1 = 1"], [])
     after = 0
@@ -271,6 +277,9 @@ def migrate(engine: Engine, plan: MigrationPlan, dry_run: bool = False, scope: t
         if not ids:
             break
         for project_id in ids:
+            if stop is not None and stop():
+                report.complete = False
+                return report
             if dry_run:
                 _explain(engine, plan, project_id, report)
             else:
