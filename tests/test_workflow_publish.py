@@ -8,7 +8,7 @@ import pytest
 
 from engine.api.ids import to_global_id
 from engine.cli import main
-from tests.conftest import SIMPLE_WORKFLOW
+from tests.conftest import SIMPLE_WORKFLOW, backend
 from tests.district import District
 
 WORKFLOWS = "{ workflows { name version status projectCount } }"
@@ -148,4 +148,16 @@ def test_a_version_published_by_another_process_is_found_when_a_project_uses_it(
 
     events = [a.event for a in available_transitions(engine, district.actor("committee"), new)]
     assert events == ["approve", "drop"]
+    assert engine.workflows.named("simple").definition.version == 2
+
+
+@pytest.mark.skipif(backend() != "postgres", reason="LISTEN/NOTIFY is PostgreSQL's")
+def test_on_postgresql_a_publish_reaches_the_running_server_at_once(engine, http, db_url, tmp_path, capsys):
+    import time
+
+    engine.workflow_poll_seconds = float("inf")  # no periodic look: only the notification can do it
+    assert main(["workflow", "publish", str(version_2(tmp_path)), "--db", db_url]) == 0
+    deadline = time.monotonic() + 10
+    while engine.workflows.named("simple").definition.version != 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert engine.workflows.named("simple").definition.version == 2

@@ -66,6 +66,10 @@ def _publish(args: argparse.Namespace) -> int:
         raise CliError(f"no such workflow file: {args.file}")
     db, target, catalog = _database(args)
     done = publishing.publish(db, target, args.file, catalog)
+    if done.outcome != publishing.UNCHANGED and not target.is_sqlite:
+        from engine.api.broker import announce_workflows
+
+        announce_workflows(db, target.options)  # servers reload now rather than at their next look
     d = done.definition
     if done.outcome == publishing.UNCHANGED:
         print(f"workflow '{d.name}' version {d.version} is already published with this content: nothing to do")
