@@ -303,3 +303,35 @@ def test_a_run_stopped_early_says_so_and_the_next_run_continues(engine, district
     second = migration.migrate(engine, plan)
     assert (second.migrated, second.complete) == (2, True)
     assert [rows(engine, "simple")[i][0] for i in ids] == [2] * 5
+
+
+def test_a_killed_migrate_process_leaves_whole_projects_and_the_next_run_finishes(engine, district: District,
+                                                                                  db_url, tmp_path, capsys):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    ids = [district.project() for _ in range(150)]
+    publish(engine, version_2(tmp_path))
+    plan = write(tmp_path, PLAN + "batch: 5\n")
+    process = subprocess.Popen([sys.executable, "-m", "engine.cli", "workflow", "migrate", str(plan), "--db", db_url],
+                               stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        first = process.stdout.readline()  # the first batch is done
+        assert first.startswith("… 5 migrated so far"), first
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait(timeout=60)
+        process.stdout.close()
+    killed = rows(engine, "simple")
+    states = {killed[i] for i in ids}
+    assert states <= {(1, "draft", 1), (2, "draft", 2)}  # each project whole: old and untouched, or moved and recorded
+    moved = sum(1 for i in ids if killed[i][0] == 2)
+    assert 5 <= moved < len(ids), moved
+
+    assert main(["workflow", "migrate", str(plan), "--db", db_url]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (f"{len(ids) - moved} project(s) migrated, 0 cannot, "
+                                                        "0 already migrated")
+    assert {rows(engine, "simple")[i] for i in ids} == {(2, "draft", 2)}
+    assert main(["audit", "verify", "--db", db_url]) == 0
