@@ -8,7 +8,7 @@ Kinds (``KINDS``): ``create`` and ``transition`` (written by the engine), ``edit
 details or a plugin's plan records), ``progress`` (a progress report 进度报告) and ``notice`` (a supervision notice
 督办单 issued, signed for, answered or closed); the last three change no state and are appended with
 ``append_record`` inside the caller's transaction. ``migrate`` records a move to another workflow version
-(``engine.workflow.migration``).
+(``engine.version_migration``).
 """
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ from engine.cli import main
 from engine.directory.admin import add_actor
 from engine.hookspecs import hookimpl
 from engine.storage.sql import Sql
-from engine.workflow import migration, publishing
+from engine import version_migration as migration
+from engine.workflow import publishing
 from tests.conftest import DEFAULT_WORKFLOW
 from tests.district import District
 from tests.test_workflow_publish import version_2

@@ -1,4 +1,4 @@
-"""``migrateWorkflow``: the migration plan of ``minsheng workflow migrate`` (``engine.workflow.migration``) over
+"""``migrateWorkflow``: the migration plan of ``minsheng workflow migrate`` (``engine.version_migration``) over
 the API, for administrators (role ``admin``) only — anyone else, the public included, is FORBIDDEN. It moves only
 the projects the administrator reaches (the one access rule). A plan problem is a ``userErrors`` entry at
 ``["plan"]`` whose message names the plan's line (``plan:4: state 'x' does not exist in …``).
@@ -15,7 +15,7 @@ from engine.api.deadline import current as current_deadline
 from engine.api.errors import UserError, payload
 from engine.directory.access import read_scope_sql
 from engine.errors import FieldProblem, Forbidden, InvalidDefinition, InvalidInput
-from engine.workflow.migration import MigrationPlan, MigrationReport, migrate
+from engine.version_migration import MigrationPlan, MigrationReport, migrate
 
 ADMIN = "admin"
 MAX_PLAN = 100_000  # characters

@@ -83,7 +83,7 @@ def _publish(args: argparse.Namespace) -> int:
 
 def _migrate(args: argparse.Namespace) -> int:
     from engine.core import Engine
-    from engine.workflow.migration import MigrationPlan, migrate
+    from engine.version_migration import MigrationPlan, migrate
 
     if not args.plan.is_file():
         raise CliError(f"no such migration plan: {args.plan}")

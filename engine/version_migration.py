@@ -150,8 +150,9 @@ class _PlanParser:
             self.report(node, f"'{key}' must be a version number, got '{getattr(node, 'value', '?')}'")
             return None
         version = int(node.value)
-        found = [(i, w.definition) for i, w in self.engine.workflows.by_id.items()
-                 if w.definition.name == name and w.definition.version == version]
+        found = self._loaded(name, version)
+        if not found and self.engine.refresh_workflows(force=True):  # published a moment ago by another process
+            found = self._loaded(name, version)
         if not found:
             known = sorted(w.definition.version for w in self.engine.workflows.by_id.values()
                            if w.definition.name == name)
@@ -160,6 +161,10 @@ class _PlanParser:
             self.report(node, f"unknown version '{key}: {version}': {where}")
             return None
         return found[0]
+
+    def _loaded(self, name: str, version: int) -> list[tuple[int, WorkflowDefinition]]:
+        return [(i, w.definition) for i, w in self.engine.workflows.by_id.items()
+                if w.definition.name == name and w.definition.version == version]
 
     def _states(self, node: Node | None, source: WorkflowDefinition, target: WorkflowDefinition) -> dict[str, str]:
         if node is None:
@@ -290,8 +295,7 @@ def migrate(engine: Engine, plan: MigrationPlan, dry_run: bool = False, scope: t
     return report
 
 
-def _problem(engine: Engine, plan: MigrationPlan, row: ProjectRow, defaults: Mapping[str, Any],
-             sql: Sql) -> str | None:
+def _problem(plan: MigrationPlan, row: ProjectRow, defaults: Mapping[str, Any], sql: Sql) -> str | None:
     """Why the project cannot move (None: it can)."""
     state = row.view.state
     to = plan.target_of(state)
@@ -315,7 +319,7 @@ def _explain(engine: Engine, plan: MigrationPlan, project_id: int, report: Migra
             return
         entry = report.state(row.view.state)
         entry.projects += 1
-        problem = _problem(engine, plan, row, plan.defaults, sql)
+        problem = _problem(plan, row, plan.defaults, sql)
         if problem:
             entry.cannot += 1
             entry.reasons[problem] = entry.reasons.get(problem, 0) + 1
@@ -362,7 +366,7 @@ def _migrate_one(engine: Engine, plan: MigrationPlan, project_id: int, report: M
         current = dict(zip(DEFAULTABLE, sql.one(f"SELECT {', '.join(DEFAULTABLE)} FROM project WHERE id = ?",
                                                 (project_id,))))
         defaults = {k: v for k, v in plan.defaults.items() if current[k] in (None, "")}
-        problem = _problem(engine, plan, row, defaults, sql)
+        problem = _problem(plan, row, defaults, sql)
         if problem:
             entry.cannot += 1
             entry.reasons[problem] = entry.reasons.get(problem, 0) + 1
