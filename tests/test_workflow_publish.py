@@ -161,3 +161,11 @@ def test_on_postgresql_a_publish_reaches_the_running_server_at_once(engine, http
     while engine.workflows.named("simple").definition.version != 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert engine.workflows.named("simple").definition.version == 2
+
+
+def test_project_counts_are_what_the_caller_reads(gql, district: District):
+    district.project()  # in the county, in draft (not published)
+    district.project(region="town_a")
+    assert versions(gql, "county_office")[("simple", 1)] == ("active", 2)
+    assert versions(gql, "town_a_office")[("simple", 1)] == ("active", 1)
+    assert versions(gql, None)[("simple", 1)] == ("active", 0)  # the public reads published states only
