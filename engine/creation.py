@@ -18,6 +18,7 @@ from pony import orm
 
 from engine import audit
 from engine.directory.actors import ActorView
+from engine.directory.management import region_workflow
 from engine.errors import DomainError, FieldProblem, Forbidden, InvalidInput, NotFound
 from engine.geo.location import Location
 from engine.storage.sql import Sql
@@ -27,6 +28,7 @@ from engine.project_rules import DETAILS, check_code, check_period, unit_in_view
 if TYPE_CHECKING:
     from engine.core import Engine
 
+DEFAULT_WORKFLOW = "minsheng"  # what a project gets when neither it nor its region (or one above) names one
 MAX_COOPERATING = 50
 PAGE = 2000  # rows per bulk statement
 DETAIL_NAMES = tuple(spec.name for spec in DETAILS)
@@ -42,7 +44,7 @@ class NewProject:
     region_id: int
     details: Mapping[str, Any]
     code: str | None = None
-    workflow: str = "minsheng"
+    workflow: str | None = None  # None: the region's own (inherited down the tree), else DEFAULT_WORKFLOW
     location: Location | None = None
     cooperating_unit_ids: tuple[int, ...] = ()
 
@@ -67,6 +69,7 @@ class _Lookups:
 
     regions: dict[int, str | None] = field(default_factory=dict)
     units: dict[int, bool] = field(default_factory=dict)
+    workflows: dict[str, str] = field(default_factory=dict)  # region path -> the workflow its projects get
 
 
 def create_projects(engine: Engine, actor: ActorView, news: Sequence[NewProject], *, dry_run: bool = False,
@@ -116,13 +119,18 @@ def _field_path(exc: DomainError, problem: FieldProblem) -> list[str]:
 
 
 def _check(engine: Engine, sql: Sql, actor: ActorView, new: NewProject, lookups: _Lookups) -> _Checked:
-    loaded = engine.workflows.named(new.workflow)
+    if new.workflow is None:  # the region's own: the region first, then who may create on its workflow
+        region_path = _region_in_area(sql, actor, new.region_id, lookups)
+        name = _workflow_of_region(sql, region_path, lookups)
+        loaded = engine.workflows.named(name)
+    else:
+        name, loaded = new.workflow, engine.workflows.named(new.workflow)
     if loaded is not None and not actor.roles & loaded.definition.creators():
         raise Forbidden("your roles may not create projects on this workflow")
     region_path = _region_in_area(sql, actor, new.region_id, lookups)  # access first, then the input
     values, problems = _details(new.details)
     if loaded is None:
-        problems.append(FieldProblem(["workflow"], f"no workflow named '{new.workflow}'"))
+        problems.append(FieldProblem(["workflow"], f"no workflow named '{name}'"))
     for check in (lambda: check_code(new.code),
                   lambda: check_period(values.get("planned_start"), values.get("planned_end")),
                   lambda: _check_units(sql, actor, values.get("lead_unit_id"), new.cooperating_unit_ids, lookups)):
@@ -144,6 +152,12 @@ def _details(details: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldProb
         relaxed = [replace(spec, required=False) for spec in DETAILS]
         rest = {k: v for k, v in details.items() if k not in bad}
         return coerce_fields(relaxed, rest, path=()), exc.problems()
+
+
+def _workflow_of_region(sql: Sql, region_path: str, lookups: _Lookups) -> str:
+    if region_path not in lookups.workflows:
+        lookups.workflows[region_path] = region_workflow(sql, region_path) or DEFAULT_WORKFLOW
+    return lookups.workflows[region_path]
 
 
 def _region_in_area(sql: Sql, actor: ActorView, region_id: int, lookups: _Lookups) -> str:

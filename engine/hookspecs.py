@@ -217,3 +217,14 @@ def minsheng_dashboard_figures(engine: Any, sql: Any, scope: Any) -> Any:
     ``<plugin>.<name>`` in the ranking rules (``engine/dashboard/rankings.yaml``), e.g. ``funding.in_place_rate``.
     A regional plugin adds a figure to every dashboard by implementing this hook alone.
     """
+
+
+@hookspec
+def minsheng_record_kinds() -> Any:
+    """Return the kinds of record of this plugin that evidence files may be attached to: a list of
+    ``engine.evidence.kinds.RecordKind(name, label, table)``, where ``table`` has ``id`` and ``project_id``
+    columns (e.g. ``RecordKind("inspection", "检查/验收记录", "inspection_record")``). The engine's own kinds are
+    ``project`` and ``transition`` (a transition's audit ``seq``, e.g. an acceptance); a name already taken is
+    ignored. ``attachEvidence(recordKind: NAME, recordId: ID)`` then attaches to those records, and the workflow
+    file's ``public_attachments`` may list the kind to show its files to the public.
+    """

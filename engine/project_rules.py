@@ -3,9 +3,12 @@ edited: the details and their limits (``DETAILS``), the code, the planned period
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from typing import Any
 
 from engine.directory.actors import ActorView
 from engine.errors import FieldProblem, InvalidInput
+from engine.geo.location import Location
 from engine.storage.sql import Sql
 from engine.texts import text_problem
 from engine.workflow.model import FieldSpec
@@ -47,3 +50,17 @@ def unit_in_view(sql: Sql, actor: ActorView, unit_id: int) -> bool:
     """Whether the actor may name the unit: it exists in the actor's area or in a region above it."""
     row = sql.one("SELECT r.path FROM unit u JOIN region r ON r.id = u.region_id WHERE u.id = ?", (unit_id,))
     return row is not None and (actor.covers(row[0]) or (actor.region_path or "").startswith(row[0]))
+
+
+def audit_value(value: Any) -> Any:
+    """A detail's value as an edit's audit record keeps it (and compares it): amounts with two places, ISO dates,
+    a location in its stored form."""
+    if isinstance(value, Location):
+        return value.stored()
+    if isinstance(value, Decimal):
+        return str(value.quantize(Decimal("0.01")))
+    if isinstance(value, float):
+        return str(Decimal(str(value)).quantize(Decimal("0.01")))
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value

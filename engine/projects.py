@@ -2,9 +2,7 @@
 its creation, and every edit records what changed from what to what."""
 from __future__ import annotations
 
-import datetime as dt
 import json
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Mapping
 
 from pony import orm
@@ -14,7 +12,7 @@ from engine.creation import BatchProblems, NewProject, create_one, create_projec
 from engine.directory.actors import ActorView
 from engine.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from engine.geo.location import Location
-from engine.project_rules import DETAILS, MAX_CODE, check_period, unit_in_view
+from engine.project_rules import DETAILS, MAX_CODE, audit_value as _plain, check_period, unit_in_view
 from engine.storage.sql import Sql, to_date, to_decimal
 from engine.transition import locate
 from engine.workflow.fields import coerce_fields
@@ -97,15 +95,3 @@ def _apply_edit(engine: Engine, sql: Sql, row: Any, actor: ActorView, values: di
                 f" updated_at = ? WHERE id = ? AND version = ?",
                 (*values.values(), entry.seq, digest, now, row.view.id, row.view.version))
     return row.view.version + 1
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Location):
-        return value.stored()
-    if isinstance(value, Decimal):
-        return str(value.quantize(Decimal("0.01")))
-    if isinstance(value, float):
-        return str(Decimal(str(value)).quantize(Decimal("0.01")))
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return value

@@ -18,6 +18,7 @@ from pony import orm
 from engine.directory import access
 
 from engine import audit
+from engine.adjustments import adjustment, edit_entry
 from engine.directory.actors import ActorView
 from engine.errors import Conflict, FieldProblem, Forbidden, GuardFailed, InvalidEvent, InvalidInput, NotFound
 from engine.workflow.fields import coerce_fields, jsonable_fields
@@ -25,7 +26,7 @@ from engine.workflow.guards import GuardContext, ProjectView, reasons_of, with_d
 from engine.storage.project_rows import ProjectRow, read
 from engine.storage.sql import Sql, to_decimal
 from engine.texts import normalize_newlines, text_problem
-from engine.workflow.model import Transition
+from engine.workflow.model import STAY, Transition
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -161,7 +162,10 @@ def _check_role(engine: Engine, row: ProjectRow, transition: Transition, actor: 
 
 def guard_context(engine: Engine, sql: Sql, row: ProjectRow, transition: Transition, actor: ActorView,
                   values: Mapping[str, Any], comment: str = "") -> GuardContext:
-    dest = row.previous_state or row.view.state if transition.dest == "@return" else transition.dest
+    if transition.dest == "@return":
+        dest = row.previous_state or row.view.state
+    else:
+        dest = row.view.state if transition.dest == STAY else transition.dest
     return GuardContext(row.view, actor, transition.event, row.view.state, dest, values, engine.db,
                         engine.clock.now(), comment, sql=sql, actions=engine.catalog.actions,
                         reach=access.reach(engine, actor))
@@ -185,12 +189,25 @@ def _commit_change(engine: Engine, sql: Sql, row: ProjectRow, transition: Transi
                              ctx.actor.id, ctx.actor.name, ctx.now, audit.canonical_json(stored_fields),
                              request.comment or None, row.audit_head)
     digest = entry.digest()
-    updated = sql.execute(UPDATE_PROJECT, (dest, row.view.state, entry.seq, digest, ctx.now, row.view.id,
-                                           row.view.version))
+    # a @stay transition keeps the state the project came from (a later @return still goes back there)
+    previous = row.previous_state if transition.dest == STAY else row.view.state
+    change = adjustment(sql, row.view.id, transition, ctx.fields) if transition.sets else None
+    if change is None:
+        updated = sql.execute(UPDATE_PROJECT, (dest, previous, entry.seq, digest, ctx.now, row.view.id,
+                                               row.view.version))
+    else:  # 动态调整: the transition writes project attributes; an edit record lists them [old, new]
+        edit = edit_entry(entry, digest, change.changed, transition.event)
+        assignments = "".join(f", {column} = ?" for column in change.values)
+        updated = sql.execute(UPDATE_PROJECT.replace(", updated_at = ?", f", updated_at = ?{assignments}"),
+                              (dest, previous, edit.seq, edit.digest(), ctx.now, *change.values.values(),
+                               row.view.id, row.view.version))
     if updated.rowcount != 1:
         raise Conflict("someone else changed this project at the same moment; reload and try again")
     audit.append(sql, entry)
     after = replace(row.view, state=dest, version=row.view.version + 1)
+    if change is not None:
+        audit.append(sql, edit)
+        after = replace(after, **{k: v for k, v in change.values.items() if hasattr(after, k)})
     record = TransitionRecord(after, transition.event, row.view.state, dest, ctx.actor.id, ctx.actor.name,
                               stored_fields, request.comment, entry.seq, ctx.now, digest, row.region_path)
     ctx.project, ctx.dest = after, dest

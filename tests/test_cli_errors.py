@@ -90,7 +90,7 @@ def test_an_unexpected_failure_is_one_line_unless_debugging(db_url: str, capsys:
     def broken(*args: object) -> None:
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr("engine.directory.admin.add_region_by_code", broken)
+    monkeypatch.setattr("engine.directory.management.create_region", broken)
     line = f"error: unexpected ZeroDivisionError: division by zero ({HINT})\n"
     assert fails(capsys, "region", "add", "c", "县", "--level", "county", "--db", db_url) == line
     err = fails(capsys, "--debug", "region", "add", "c", "县", "--level", "county", "--db", db_url)

@@ -189,7 +189,7 @@ def test_dynamic_adjustment_needs_the_standing_committee(clerks: Clerks):
     approve(clerks, p)
     result = clerks.fire("county_office", p, "adjust", decision_no="X", scope="缩减")
     assert [(e["code"], e["message"]) for e in result["userErrors"]] == [("FORBIDDEN", "only 人大常委会 may 动态调整")]
-    assert clerks.ok("committee", p, "adjust", decision_no="平人常〔2024〕5号", scope="增加照明") == "in_progress"
+    assert clerks.ok("committee", p, "adjust", decision_no="平人常〔2024〕5号", scope="增加照明") == "approved"
 
 
 def test_a_blocked_transition_lists_all_its_reasons(clerks: Clerks):

@@ -62,6 +62,12 @@ class NotesPlugin:
             text = orm.Required(str)
 
     @hookimpl
+    def minsheng_record_kinds(self):
+        from engine.evidence.kinds import RecordKind
+
+        return [RecordKind("note", "备注", "notes_note")]
+
+    @hookimpl
     def minsheng_migrations(self):
         return [Migration("notes", 1, "notes on projects",
                           "CREATE TABLE notes_note (id {pk}, project_id INTEGER NOT NULL, text TEXT NOT NULL)")]
@@ -289,6 +295,22 @@ def test_hook_minsheng_project_progress_answered_by_the_schedule_plugin(notes_en
     progress = found[planned]
     assert (str(progress.expected), progress.reported, progress.status, progress.colour) == (
         "41.67", None, "behind", "red")
+
+
+def test_hook_minsheng_record_kinds(notes_engine):
+    """A plugin's records take evidence files: here a regional plugin's notes."""
+    from engine.evidence.attachments import attach, of_projects
+
+    district, pid = notes_project(notes_engine)
+    add_note(notes_engine, pid)
+    with orm.db_session:
+        note = Sql(notes_engine.db).scalar("SELECT id FROM notes_note WHERE project_id = ?", (pid,))
+    made = attach(notes_engine, district.actor("county_office"), pid, "note", note, "照片说明.pdf",
+                  "application/pdf", b"%PDF-1.4 note")
+    with orm.db_session:
+        assert [(a.record_kind, a.record_id) for a in of_projects(Sql(notes_engine.db), [pid])[pid]] == [
+            ("note", note)]
+    assert made.filename == "照片说明.pdf"
 
 
 def test_hook_minsheng_workflow_files(notes_engine):

@@ -36,6 +36,13 @@ EXPECTED: dict[str, list[str]] = {
     "final_state_with_exit.yaml": [
         "final_state_with_exit.yaml:46: transition 'resume': final state 'done' cannot have transitions out"],
     "duplicate_event.yaml": ["duplicate_event.yaml:38: event 'approve' is defined twice from state 'review'"],
+    "bad_sets.yaml": [
+        "bad_sets.yaml:33: transition 'adjust': sets: project attribute 'region_id' cannot be set by a transition; "
+        "use one of title, category, budget, description, target, planned_start, planned_end",
+        "bad_sets.yaml:34: transition 'adjust': sets: 'description' names field 'scope', which this transition "
+        "does not have",
+        "bad_sets.yaml:35: transition 'adjust': sets: field 'new_budget' is of type string, but 'budget' needs "
+        "decimal or int"],
     "return_from_initial.yaml": [
         "return_from_initial.yaml:46: transition 'resume': cannot use '@return' from the initial state 'draft'"],
     "unknown_guard.yaml": ["unknown_guard.yaml:34: transition 'approve': unknown guard 'funding.funds_in_placee'"],

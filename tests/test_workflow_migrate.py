@@ -3,6 +3,7 @@ report, batch execution with a ``migrate`` record in every project's hash chain,
 and the ``migrateWorkflow`` mutation for administrators."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -125,10 +126,15 @@ def test_a_missing_plan_file_is_one_line(db_url, tmp_path, capsys):
     assert capsys.readouterr().err == f"error: no such migration plan: {tmp_path / 'none.yaml'}\n"
 
 
-# --- the demo district on the default workflow: version 4 drops 评估论证 (assessed) ---
+# --- the demo district on the default workflow: its next version drops 评估论证 (assessed) ---
+
+DEFAULT_VERSION = int(re.search(r"^version: (\d+)$", DEFAULT_WORKFLOW.read_text(encoding="utf-8"), re.M).group(1))
+NEXT_VERSION = DEFAULT_VERSION + 1
+
 
 def minsheng_without_assessed(tmp_path: Path) -> Path:
-    text = DEFAULT_WORKFLOW.read_text(encoding="utf-8").replace("version: 3", "version: 4")
+    text = DEFAULT_WORKFLOW.read_text(encoding="utf-8").replace(f"version: {DEFAULT_VERSION}",
+                                                                f"version: {NEXT_VERSION}")
     text = text.replace("  assessed:    {label: 评估论证, editable: true}\n", "")
     start, end = text.index("  - event: assess\n"), text.index("  - event: reject\n")
     text = text[:start] + text[end:]
@@ -137,7 +143,7 @@ def minsheng_without_assessed(tmp_path: Path) -> Path:
     return write(tmp_path, text, "minsheng-v4.yaml")
 
 
-MINSHENG_PLAN = "workflow: minsheng\nfrom: 3\nto: 4\n"
+MINSHENG_PLAN = f"workflow: minsheng\nfrom: {DEFAULT_VERSION}\nto: {NEXT_VERSION}\n"
 MIGRATE = """mutation($plan: String!, $dryRun: Boolean) { migrateWorkflow(plan: $plan, dryRun: $dryRun) {
   dryRun fromVersion toVersion migrated cannot states { fromState toState projects mapped cannot reasons warnings }
   report userErrors { code message path } } }"""
@@ -160,14 +166,15 @@ def test_dry_run_on_the_demo_district_for_a_plan_that_removes_a_state(engine, de
 
     assert main(["workflow", "migrate", str(write(tmp_path, MINSHENG_PLAN)), "--db", db_url, "--dry-run"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("dry run: workflow 'minsheng' version 3 → 4 (plan ")
+    assert out[0].startswith(f"dry run: workflow 'minsheng' version {DEFAULT_VERSION} → {NEXT_VERSION} (plan ")
     n = by_state["assessed"]
     assert f"  assessed → (no such state in the target): {n} project(s), 0 would move, {n} cannot" in out
-    assert f"    cannot ({n}): state 'assessed' does not exist in version 4: map it in 'states'" in out
+    assert f"    cannot ({n}): state 'assessed' does not exist in version {NEXT_VERSION}: map it in 'states'" in out
     for state, count in by_state.items():
         if state != "assessed":
             assert any(line.startswith(f"  {state} → {state}: {count} project(s), ") for line in out), state
-    assert out[-1] == f"{len(before)} project(s) on version 3: {len(before) - n} would be migrated, {n} cannot"
+    assert out[-1] == (f"{len(before)} project(s) on version {DEFAULT_VERSION}: {len(before) - n} would be migrated, "
+                       f"{n} cannot")
     assert rows(engine, "minsheng") == before  # a dry run changes nothing
 
     mapped = write(tmp_path, MINSHENG_PLAN + "states:\n  assessed: approved\n", "mapped.yaml")
@@ -202,12 +209,14 @@ def test_the_mutation_is_for_administrators_and_moves_only_what_they_reach(engin
             assert [e["code"] for e in refused["userErrors"]] == ["FORBIDDEN"] and refused["states"] == []
         bad = call(demo.tokens["admin"], {"plan": plan.replace("approved", "approval"), "dryRun": True})
         assert bad["userErrors"] == [{"code": "INVALID_INPUT", "path": ["plan"], "message":
-                                      "plan:5: state 'approval' does not exist in minsheng version 4 (its states: "
+                                      f"plan:5: state 'approval' does not exist in minsheng version {NEXT_VERSION} "
+                                      "(its states: "
                                       "proposed, approved, in_progress, rectifying, completed, handed_over, "
                                       "reviewed, suspended, rejected, terminated)"}]
 
         dry = call(demo.tokens["admin"], {"plan": plan, "dryRun": True})
-        assert (dry["dryRun"], dry["fromVersion"], dry["toVersion"], dry["migrated"]) == (True, 3, 4, 0)
+        assert (dry["dryRun"], dry["fromVersion"], dry["toVersion"], dry["migrated"]) == (
+            True, DEFAULT_VERSION, NEXT_VERSION, 0)
         assert sum(s["projects"] for s in dry["states"]) == len(before)
         assert rows(engine, "minsheng") == before
 
@@ -218,11 +227,11 @@ def test_the_mutation_is_for_administrators_and_moves_only_what_they_reach(engin
                 (town,))}
         assert 0 < in_town["migrated"] == len(town_ids) < len(before)
         after = rows(engine, "minsheng")
-        assert {i for i in after if after[i][0] == 4} == town_ids
+        assert {i for i in after if after[i][0] == NEXT_VERSION} == town_ids
 
         everything = call(demo.tokens["admin"], {"plan": plan})
         assert everything["migrated"] == len(before) - len(town_ids) and everything["cannot"] == 0
-    assert {v[0] for v in rows(engine, "minsheng").values()} == {4}
+    assert {v[0] for v in rows(engine, "minsheng").values()} == {NEXT_VERSION}
     assert main(["audit", "verify", "--db", db_url]) == 0
 
 

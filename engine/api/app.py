@@ -19,6 +19,7 @@ from starlette.routing import Route, WebSocketRoute
 from engine.api.body_limit import BodyLimit
 from engine.api.broker import Broker, start_publishing
 from engine.api.dashboard_page import routes as dashboard_routes
+from engine.api.evidence import attachment_routes
 from engine.api.downloads import export_routes
 from engine.api.graphiql import asset_routes as graphiql_assets
 from engine.api.graphiql import page_response as graphiql_page
@@ -53,7 +54,7 @@ def create_app(engine: Engine, settings: ApiSettings | None = None) -> Starlette
     routes = [Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]), WebSocketRoute("/graphql", stream),
               Route("/graphql/stream", stream, methods=["POST"]), Route("/healthz", healthz),
               *export_routes(engine, endpoint.service.budgets)]
-    routes += [*dashboard_routes(), monthly_route(engine, endpoint.service.budgets)]
+    routes += [*dashboard_routes(), monthly_route(engine, endpoint.service.budgets), *attachment_routes(engine)]
     if settings.graphiql:
         routes += graphiql_assets()
     app = Starlette(routes=routes, lifespan=_lifespan(engine, broker, settings),

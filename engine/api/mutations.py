@@ -39,7 +39,9 @@ class CreateProjectInput:
     planned_end: Optional[dt.date] = None
     lead_unit_id: Optional[strawberry.ID] = None
     code: Optional[str] = None
-    workflow: str = "minsheng"
+    workflow: Optional[str] = strawberry.field(default=None, description=(
+        "The workflow's name; by default the one the region names (inherited from the regions above it), else "
+        "minsheng."))
     location: Optional[LocationInput] = strawberry.field(default=None, description="A point or a line.")
 
 

@@ -19,7 +19,9 @@ from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
+from engine.api.admin import AdminMutation, AdminQuery
 from engine.api.annual_list import AnnualListMutation
+from engine.api.evidence import AttachmentsProject, EvidenceMutation
 from engine.api.workflow_admin import WorkflowMutation
 from engine.api.dashboard import DashboardQuery
 from engine.api.deadline import DeadlineExecutionContext
@@ -89,11 +91,13 @@ def build_schemas(pm: pluggy.PluginManager, introspection: bool = True,
     extensions: list[GraphQLExtension] = flatten(pm.hook.minsheng_graphql())
     project_mixins = [e.project for e in extensions if e.project]
     _check_collisions("Project", [ProjectBase, *project_mixins])
-    project_type = strawberry.type(type("Project", (*project_mixins, ProjectBase), {}), name="Project",
+    project_type = strawberry.type(type("Project", (*project_mixins, AttachmentsProject, ProjectBase), {}),
+                                   name="Project",
                                    description=ProjectBase.__strawberry_definition__.description)
     roots = core_roots(project_type)
-    query_parts = [roots.Query, MapQuery, DashboardQuery, *[e.query for e in extensions if e.query]]
-    mutation_parts = [roots.Mutation, AnnualListMutation, WorkflowMutation, *[e.mutation for e in extensions if e.mutation]]
+    query_parts = [roots.Query, MapQuery, DashboardQuery, AdminQuery, *[e.query for e in extensions if e.query]]
+    mutation_parts = [roots.Mutation, AnnualListMutation, AdminMutation, EvidenceMutation, WorkflowMutation,
+                      *[e.mutation for e in extensions if e.mutation]]
     _check_collisions("Query", query_parts)
     _check_collisions("Mutation", mutation_parts)
     query, mutation = merge_types("Query", tuple(query_parts)), merge_types("Mutation", tuple(mutation_parts))

@@ -84,7 +84,8 @@ class WorkflowTransition:
     event: str
     label: str
     sources: list[str]
-    to: str = strawberry.field(description="A state name, or @return: back to where the project was.")
+    to: str = strawberry.field(description="A state name; @return: back to where the project was; @stay: where it "
+                                           "is (the transition changes content, not the stage).")
     roles: list[str]
     fields: list[FormField]
     guards: list[NamedStep]

@@ -65,8 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     _with_db(group.add_parser("status", help="list pending migrations")).set_defaults(run=_db_status)
     group = _group(commands, "audit", "the audit log")
     _with_db(group.add_parser("verify", help="check every project's hash chain")).set_defaults(run=_audit_verify)
-    _actor_commands(_group(commands, "actor", "actors and their tokens"))
-    _region_commands(_group(commands, "region", "regions and units"))
+    from engine.cli.directory import add_commands as directory_commands
+
+    directory_commands(commands, _with_db)
+    from engine.cli.skeleton import add_commands as plugin_commands
+
+    plugin_commands(commands)
     from engine.cli.sheets import add_commands as sheet_commands
 
     sheet_commands(commands, _with_db)
@@ -264,69 +268,6 @@ def _audit_verify(args: argparse.Namespace) -> int:
         print(f"BROKEN {record}")
     print(f"{chains} chain(s) checked, {len(broken)} broken")
     return 1 if broken else 0
-
-
-def _actor_commands(group: argparse._SubParsersAction) -> None:
-    add = _with_db(group.add_parser("add", help="create an actor and print its bearer token"))
-    add.add_argument("username")
-    add.add_argument("--name", required=True)
-    add.add_argument("--roles", required=True, help="comma-separated role names from the workflow files")
-    add.add_argument("--region", required=True, help="home region code")
-    add.add_argument("--unit", help="unit code (for unit clerks)")
-    add.set_defaults(run=_actor_add)
-    token = _with_db(group.add_parser("token", help="issue a new bearer token (the old one stops working)"))
-    token.add_argument("username")
-    token.set_defaults(run=_actor_token)
-
-
-def _actor_add(args: argparse.Namespace) -> int:
-    from engine.directory.admin import add_actor
-
-    engine = _open(args)
-    token = add_actor(engine, args.username, args.name, args.roles.split(","), args.region, args.unit)
-    print(token)
-    return 0
-
-
-def _actor_token(args: argparse.Namespace) -> int:
-    from engine.directory import actors
-    from engine.storage.sql import Sql
-
-    engine = _open(args)
-    with orm.db_session(immediate=True):
-        sql = Sql(engine.db)
-        print(actors.issue_token(sql, actors.by_username(sql, args.username).id))
-    return 0
-
-
-def _region_commands(group: argparse._SubParsersAction) -> None:
-    add = _with_db(group.add_parser("add", help="add a region"))
-    add.add_argument("code")
-    add.add_argument("name")
-    add.add_argument("--level", required=True, help="province, city, county, town or village")
-    add.add_argument("--parent", help="parent region code")
-    add.set_defaults(run=_region_add)
-    unit = _with_db(group.add_parser("unit", help="add a unit (department) in a region"))
-    unit.add_argument("code")
-    unit.add_argument("name")
-    unit.add_argument("--region", required=True)
-    unit.set_defaults(run=_unit_add)
-
-
-def _region_add(args: argparse.Namespace) -> int:
-    from engine.directory.admin import add_region_by_code
-
-    region = add_region_by_code(_open(args), args.code, args.name, args.level, args.parent)
-    print(f"region {region.code} (id {region.id}) added at {region.path}")
-    return 0
-
-
-def _unit_add(args: argparse.Namespace) -> int:
-    from engine.directory.admin import add_unit
-
-    unit_id = add_unit(_open(args), args.code, args.name, args.region)
-    print(f"unit {args.code} (id {unit_id}) added")
-    return 0
 
 
 def _schema_export(args: argparse.Namespace) -> int:

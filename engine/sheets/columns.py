@@ -43,7 +43,7 @@ COLUMNS = (
     Column("纬度", "latitude", ("latitude", "lat")),
     Column("线路坐标", "line", ("线路", "走向坐标"), note="a line: lon,lat; lon,lat; …"),
     Column("坐标系", "datum", ("坐标系统", "datum"), note="WGS-84 (blank), CGCS2000, GCJ-02 or BD-09"),
-    Column("流程", "workflow", ("工作流", "workflow"), note="the workflow's name; blank: minsheng"),
+    Column("流程", "workflow", ("工作流", "workflow"), note="the workflow's name; blank: the region's own, else minsheng"),
     Column("状态", "state", ("当前状态", "项目状态"), read_only=True),
     Column("实际进度(%)", "progress", ("实际进度", "完成进度"), read_only=True),
     Column("序时进度(%)", "expected_progress", ("序时进度",), read_only=True),

@@ -97,7 +97,7 @@ def draft(row: dict[str, Any], context: Drafting, problem: Callable[[str, str], 
     cooperating = read("cooperating_units", lambda v: tuple(context.units.find(n) for n in cells.names(v))) or ()
     place = _location(row, context, problem, failed)
     return NewProject(region_id, {k: v for k, v in details.items() if v is not None}, cells.text(row.get("code")),
-                      cells.text(row.get("workflow")) or "minsheng", place, cooperating)
+                      cells.text(row.get("workflow")), place, cooperating)
 
 
 def _location(row: dict[str, Any], context: Drafting, problem: Callable[[str, str], None],

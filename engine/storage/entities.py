@@ -198,3 +198,18 @@ CORE_MIGRATIONS.append(Migration("core", 9, "projects may carry a location: a po
 ALTER TABLE project ADD COLUMN location TEXT;
 ALTER TABLE project ADD COLUMN location_datum TEXT
 """))
+CORE_MIGRATIONS.append(Migration("core", 10, "a region may name its projects' workflow; the administrators' log", """
+ALTER TABLE region ADD COLUMN workflow TEXT;
+CREATE TABLE admin_record (id {pk}, at {ts} NOT NULL, actor_id INTEGER, actor_name TEXT NOT NULL,
+    action TEXT NOT NULL, subject TEXT NOT NULL, region_path TEXT NOT NULL, details TEXT NOT NULL);
+CREATE INDEX idx_admin_record_region ON admin_record (region_path, id)
+"""))
+CORE_MIGRATIONS.append(Migration("core", 11, "evidence files: a content-addressed store and attachments to records", """
+CREATE TABLE evidence_blob (sha256 TEXT PRIMARY KEY, size {bigint} NOT NULL, data {blob}, stored_at {ts} NOT NULL);
+CREATE TABLE attachment (id {pk}, project_id INTEGER NOT NULL REFERENCES project (id), record_kind TEXT NOT NULL,
+    record_id INTEGER, sha256 TEXT NOT NULL REFERENCES evidence_blob (sha256), filename TEXT NOT NULL,
+    media_type TEXT NOT NULL, size {bigint} NOT NULL, taken_at {ts}, latitude DOUBLE PRECISION,
+    longitude DOUBLE PRECISION, thumbnail_sha256 TEXT, public_sha256 TEXT, uploaded_by INTEGER,
+    uploaded_at {ts} NOT NULL);
+CREATE INDEX idx_attachment_project ON attachment (project_id, id)
+"""))

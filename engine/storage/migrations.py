@@ -5,7 +5,7 @@ changed here, in order, once, and ``minsheng db upgrade`` (also run at start-up)
 SQL is written once for both databases with a few placeholders:
 
 ``{pk}`` an auto-increment integer primary key, ``{ts}`` a timestamp, ``{money}`` a decimal amount in yuan,
-``{bigint}`` a 64-bit integer, ``{bool}`` a boolean.
+``{bigint}`` a 64-bit integer, ``{bool}`` a boolean, ``{blob}`` bytes.
 """
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from engine.storage.db import Target
 
 DIALECT_TYPES = {
     "sqlite": {"pk": "INTEGER PRIMARY KEY AUTOINCREMENT", "ts": "TIMESTAMP", "money": "DECIMAL(16, 2)",
-               "bigint": "INTEGER", "bool": "BOOLEAN"},
+               "bigint": "INTEGER", "bool": "BOOLEAN", "blob": "BLOB"},
     "postgres": {"pk": "SERIAL PRIMARY KEY", "ts": "TIMESTAMP", "money": "DECIMAL(16, 2)",
-                 "bigint": "BIGINT", "bool": "BOOLEAN"},
+                 "bigint": "BIGINT", "bool": "BOOLEAN", "blob": "BYTEA"},
 }
 
 MIGRATIONS_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (

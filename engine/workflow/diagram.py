@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from engine.workflow.loader import return_targets
-from engine.workflow.model import RETURN, WorkflowDefinition
+from engine.workflow.model import RETURN, STAY, WorkflowDefinition
 
 INDENT = "    "
 
@@ -11,7 +11,8 @@ def mermaid(defn: WorkflowDefinition) -> str:
     """The Mermaid text of ``defn``: states with their labels, one arrow per (source, destination) pair
     labelled with the transition label(s), ``[*]`` into the initial state and out of the final ones.
 
-    A ``@return`` transition is drawn from its source to every state that has a transition into that source.
+    A ``@return`` transition is drawn from its source to every state that has a transition into that source; a
+    ``@stay`` transition as a loop on its source.
     """
     lines = ["stateDiagram-v2"]
     lines += [f'{INDENT}state "{_escape(state.label)}" as {state.name}' for state in defn.states.values()]
@@ -28,7 +29,8 @@ def edges(defn: WorkflowDefinition) -> dict[tuple[str, str], str]:
         label = _escape(transition.label)
         for source in transition.sources:
             returning = transition.dest == RETURN
-            for dest in return_targets(defn.transitions, source) if returning else [transition.dest]:
+            dests = [source] if transition.dest == STAY else [transition.dest]
+            for dest in return_targets(defn.transitions, source) if returning else dests:
                 names = labels.setdefault((source, dest), [])
                 if label not in names:
                     names.append(label)

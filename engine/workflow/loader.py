@@ -19,19 +19,19 @@ from engine.errors import DefinitionProblem, InvalidDefinition
 from engine.workflow.fields import spec_problems
 from engine.workflow.guards import ActionSpec, GuardSpec, check_params
 from engine.workflow import deadlines
-from engine.workflow.model import (FIELD_TYPES, RETURN, SCOPES, FieldSpec, NamedRef, RoleScope, State, Transition,
-                                   WorkflowDefinition, default_scope)
+from engine.workflow.model import (FIELD_TYPES, RETURN, SCOPES, SETTABLE, STAY, FieldSpec, NamedRef, RoleScope, State,
+                                   Transition, WorkflowDefinition, default_scope)
 
 NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 # Each schema maps a key to the kind of its value; "!" marks a required key; "node" values are read later.
 TOP = {"name": "str!", "version": "node!", "label": "str", "initial": "node!", "roles": "node!", "states": "node!",
-       "transitions": "node!", "create_roles": "node", "supervision": "node"}
+       "transitions": "node!", "create_roles": "node", "supervision": "node", "public_attachments": "node"}
 ROLE = {"label": "str", "scope": "node", "overrides": "node"}  # or just the label: ``unit: 牵头单位``
 STATE = {"label": "str!", "final": "bool", "editable": "bool", "public": "bool", "description": "str",
          "deadline": "node", "supervision": "node", "stops_clock": "bool", "done": "bool",
          "planned": "bool", "started": "bool"}
 TRANSITION = {"event": "node!", "label": "str", "from": "node!", "to": "node!", "roles": "node!", "fields": "node",
-              "guards": "node", "actions": "node"}
+              "guards": "node", "actions": "node", "sets": "node"}
 FIELD = {"type": "node!", "required": "bool", "label": "str", "choices": "list", "min": "number", "max": "number",
          "max_length": "int"}
 KINDS: dict[str, tuple[tuple[type, ...], str]] = {
@@ -175,10 +175,23 @@ class _Parser:
         creators = self.transition_roles(top["create_roles"], "create_roles: ") if "create_roles" in top else ()
         if self.problems:
             return None
+        public_attachments = self.public_attachments(top.get("public_attachments"))
+        if self.problems:
+            return None
         states = {key: state for key, (state, _) in self.states.items()}
         return WorkflowDefinition(top["name"], version, top.get("label") or top["name"], initial, states,
                                   tuple(edge[0] for edge in self.edges), dict(self.roles), creators,
-                                  role_scopes=dict(self.role_scopes), supervision=supervision)
+                                  role_scopes=dict(self.role_scopes), supervision=supervision,
+                                  public_attachments=public_attachments)
+
+    def public_attachments(self, node: Node | None) -> tuple[str, ...]:
+        """``public_attachments: [transition, inspection]``: record kinds whose files the public sees on published
+        projects (location stripped)."""
+        if node is None:
+            return ()
+        names = [self.name(item, "record kind", "public_attachments: ")
+                 for item in self.entries(node, "public_attachments", SequenceNode)]
+        return tuple(name for name in names if name)
 
     def compose(self, text: str) -> Node | None:
         try:
@@ -261,11 +274,12 @@ class _Parser:
             from_node, prefix + "from", SequenceNode)
         sources = [self.state_ref(node, prefix) for node in source_nodes]
         dest = self.state_ref(values["to"], prefix, allow_return=True) if "to" in values else None
+        fields = self.fields(values.get("fields"), event)
         transition = Transition(event, values.get("label") or event, tuple(s for s in sources if s), dest or "",
-                                self.transition_roles(values.get("roles"), prefix),
-                                self.fields(values.get("fields"), event),
+                                self.transition_roles(values.get("roles"), prefix), fields,
                                 self.refs(values.get("guards"), "guard", prefix),
-                                self.refs(values.get("actions"), "action", prefix), _line(item))
+                                self.refs(values.get("actions"), "action", prefix), _line(item),
+                                self.sets(values.get("sets"), fields, prefix))
         if named and dest and source_nodes and all(sources):
             self.edges.append((transition, event_node, tuple(source_nodes)))
         else:
@@ -273,7 +287,7 @@ class _Parser:
 
     def state_ref(self, node: Node, prefix: str, allow_return: bool = False) -> str | None:
         text = _scalar(node)
-        if text in self.states or (allow_return and text == RETURN) or (text and not self.states):
+        if text in self.states or (allow_return and text in (RETURN, STAY)) or (text and not self.states):
             return text  # without states (reported already) no reference is checked
         self.report(node, f"{prefix}unknown state '{text}'" if text is not None else f"{prefix}expected a state")
         return None
@@ -284,6 +298,27 @@ class _Parser:
             if self.roles and _scalar(role_node) not in self.roles:
                 self.report(role_node, f"{prefix}role '{_scalar(role_node)}' is not declared in roles")
         return tuple(_scalar(role_node) or "?" for role_node in nodes)
+
+    def sets(self, node: Node | None, fields: tuple[FieldSpec, ...], prefix: str) -> tuple[tuple[str, str], ...]:
+        """``sets: {project attribute: field}``: the attributes the transition writes from its own fields."""
+        pairs = self.pairs(node, f"{prefix}sets") if node is not None else None
+        found: list[tuple[str, str]] = []
+        for attribute, (key_node, value_node) in (pairs or {}).items():
+            name, spec = _scalar(value_node), None
+            if attribute not in SETTABLE:
+                self.report(key_node, f"{prefix}sets: project attribute '{attribute}' cannot be set by a transition; "
+                                      f"use one of {', '.join(SETTABLE)}")
+                continue
+            spec = next((f for f in fields if f.name == name), None)
+            if spec is None:
+                self.report(value_node, f"{prefix}sets: '{attribute}' names field '{name or '?'}', which this "
+                                        "transition does not have")
+            elif spec.type not in SETTABLE[attribute]:
+                self.report(value_node, f"{prefix}sets: field '{name}' is of type {spec.type}, but '{attribute}' "
+                                        f"needs {' or '.join(SETTABLE[attribute])}")
+            else:
+                found.append((attribute, spec.name))
+        return tuple(found)
 
     # -- fields, guards and actions ----------------------------------------------------------------------
 
@@ -356,7 +391,7 @@ def _check_graph(parser: _Parser, initial: str) -> None:
                 parser.report(node, f"transition '{t.event}': cannot use '{RETURN}' from the initial state '{source}'")
     if parser.edges_complete and initial in parser.states:
         reached = reachable_states([edge[0] for edge in parser.edges], initial)
-        leaving = {source for edge in parser.edges for source in edge[0].sources}
+        leaving = {source for edge in parser.edges if edge[0].dest != STAY for source in edge[0].sources}
         for name, (state, key_node) in parser.states.items():
             if name not in reached:
                 parser.report(key_node, f"state '{name}' is unreachable from the initial state '{initial}'")
@@ -379,7 +414,7 @@ def reachable_states(transitions: list[Transition], initial: str) -> set[str]:
     while todo:
         state = todo.pop()
         for t in transitions:
-            if state in t.sources:
+            if state in t.sources and t.dest != STAY:
                 for dest in return_targets(transitions, state) if t.dest == RETURN else [t.dest]:
                     if dest not in reached:
                         reached.add(dest)

@@ -10,7 +10,7 @@ import threading
 
 from transitions import Machine, MachineError
 
-from engine.workflow.model import RETURN, WorkflowDefinition
+from engine.workflow.model import RETURN, STAY, WorkflowDefinition
 
 
 class _Position:
@@ -36,6 +36,9 @@ class StateMachine:
         self._machine.add_model(self._position, initial=definition.initial)
 
     def _add(self, event: str, source: str, dest: str) -> None:
+        if dest == STAY:
+            self._machine.add_transition(event, source, source)
+            return
         if dest != RETURN:
             self._machine.add_transition(event, source, dest)
             return

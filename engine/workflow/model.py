@@ -18,6 +18,14 @@ def default_scope(role: str) -> str:
 # A transition whose ``to`` is RETURN goes back to the state the project was in before it entered the
 # current one (e.g. 暂缓 suspended → resumed to where it was; 整改 rectification → back to acceptance).
 RETURN = "@return"
+# A transition whose ``to`` is STAY keeps the project where it is (动态调整 changes content, not stage): it is
+# audited and its ``sets`` applied, and the state the project came from is kept for a later ``@return``.
+STAY = "@stay"
+# The project attributes a transition may write from its fields (``sets: {budget: new_budget}``), with the field
+# types that may feed each one.
+SETTABLE = {"title": ("string", "enum"), "category": ("string", "enum"), "budget": ("decimal", "int"),
+            "description": ("text", "string"), "target": ("string", "enum"), "planned_start": ("date",),
+            "planned_end": ("date",)}
 
 
 @dataclass(frozen=True)
@@ -112,12 +120,13 @@ class Transition:
     event: str
     label: str
     sources: tuple[str, ...]
-    dest: str  # a state name, or RETURN
+    dest: str  # a state name, RETURN or STAY
     roles: tuple[str, ...]
     fields: tuple[FieldSpec, ...] = ()
     guards: tuple[NamedRef, ...] = ()
     actions: tuple[NamedRef, ...] = ()
     line: int = 0
+    sets: tuple[tuple[str, str], ...] = ()  # (project attribute, field) pairs written by the transition
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -138,6 +147,7 @@ class WorkflowDefinition:
     checksum: str = ""  # sha256 of ``source``
     role_scopes: dict[str, RoleScope] = field(default_factory=dict)  # every declared role, defaults filled in
     supervision: Supervision = Supervision()
+    public_attachments: tuple[str, ...] = ()  # record kinds whose evidence files the public sees (published projects)
 
     def ladder_of(self, state: str) -> tuple[LadderStep, ...]:
         """The escalation ladder supervising ``state``'s deadline: the state's own, else the workflow's."""

@@ -60,3 +60,12 @@ def minsheng_dashboard_figures(sql: Any, scope: Any) -> Any:
     from plugins.inspection.dashboard import figures
 
     return figures(sql, scope)
+
+
+@hookimpl
+def minsheng_record_kinds() -> list[Any]:
+    """Inspection records and rectifications carry evidence files (photos, reports)."""
+    from engine.evidence.kinds import RecordKind
+
+    return [RecordKind("inspection", "检查/验收记录", "inspection_record"),
+            RecordKind("rectification", "整改", "inspection_rectification")]

@@ -81,3 +81,11 @@ def minsheng_dashboard_figures(engine: Any, sql: Any, scope: Any) -> Any:
     from plugins.schedule.dashboard import figures
 
     return figures(engine, sql, scope)
+
+
+@hookimpl
+def minsheng_record_kinds() -> list[Any]:
+    """Progress reports carry evidence files (site photos)."""
+    from engine.evidence.kinds import RecordKind
+
+    return [RecordKind("progress_report", "进度报告", "schedule_progress_report")]
