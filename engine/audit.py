@@ -7,7 +7,8 @@ keeps the sequence number and hash of its newest record, so deleting the last re
 Kinds (``KINDS``): ``create`` and ``transition`` (written by the engine), ``edit`` (a change of the project's
 details or a plugin's plan records), ``progress`` (a progress report 进度报告) and ``notice`` (a supervision notice
 督办单 issued, signed for, answered or closed); the last three change no state and are appended with
-``append_record`` inside the caller's transaction.
+``append_record`` inside the caller's transaction. ``migrate`` records a move to another workflow version
+(``engine.version_migration``).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from engine.errors import Conflict
 from engine.storage.sql import Sql, to_datetime
 
 GENESIS = "0" * 64
-KINDS = ("create", "transition", "edit", "progress", "notice")
+KINDS = ("create", "transition", "edit", "progress", "notice", "migrate")
 STATELESS_KINDS = ("edit", "progress", "notice")  # records that leave the project's state as it is
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import threading
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -27,7 +29,7 @@ from engine.hookspecs import TickReport
 from engine.plugins import flatten, make_plugin_manager
 from engine.storage.sql import Sql
 from engine.workflow.model import Transition
-from engine.workflow.registry import WorkflowRegistry
+from engine.workflow.registry import WorkflowRegistry, RefreshingMap, signature
 
 log = logging.getLogger("minsheng")
 
@@ -42,6 +44,18 @@ def disabled_from_env() -> list[str]:
 def default_workflow_files() -> list[Path]:
     folder = Path(os.environ.get("MINSHENG_WORKFLOWS", WORKFLOWS_DIR))
     return sorted(folder.glob("*.yaml"))
+
+
+WORKFLOW_POLL_ENV = "MINSHENG_WORKFLOW_POLL"
+
+
+def workflow_poll_default() -> float:
+    """Seconds between a server's looks at the workflow table (``MINSHENG_WORKFLOW_POLL``, default 2; 0: every
+    request looks, one small query)."""
+    try:
+        return max(0.0, float(os.environ.get(WORKFLOW_POLL_ENV, "2")))
+    except ValueError:
+        return 2.0
 
 
 GROUP_COMMIT_ENV = "MINSHENG_GROUP_COMMIT"
@@ -67,7 +81,12 @@ class Engine:
         self.commits = Commits(db, grouped)  # how transitions commit: alone, or grouped
         self.calendar = WorkingCalendar.load() if calendar is None else calendar  # years are built when first used
         self.workflows = WorkflowRegistry()
+        self.workflows.on_miss = lambda: self.refresh_workflows(force=True)
         self.workflow_names: dict[int, tuple[str, int]] = {}
+        # how often (seconds) a request looks whether the workflow table changed (a version was published)
+        self.workflow_poll_seconds = workflow_poll_default()
+        self._workflows_checked = time.monotonic()
+        self._workflows_lock = threading.RLock()
         self.listeners: list[Callable[[Any], None]] = []  # called after each commit (subscriptions)
         # called inside each transition's transaction, after the plugins' hooks, with its Sql and record: what must
         # commit with it (PostgreSQL's NOTIFY for subscribers in every process is sent at the commit)
@@ -106,9 +125,40 @@ class Engine:
     def load_workflows(self, files: Iterable[Path] | None = None) -> None:
         paths = list(default_workflow_files() if files is None else files)
         paths += [Path(p) for p in flatten(self.plugins.hook.minsheng_workflow_files())]
-        with orm.db_session(immediate=True):
-            self.workflows.load(Sql(self.db), paths, self.catalog)
-        self.workflow_names = {i: (w.definition.name, w.definition.version) for i, w in self.workflows.by_id.items()}
+        with self._workflows_lock:
+            with orm.db_session(immediate=True):
+                self.workflows.load(Sql(self.db), paths, self.catalog)
+            self._names_changed()
+
+    def refresh_workflows(self, force: bool = False) -> bool:
+        """Pick up workflow versions published since the last look (by any process): at most once every
+        ``workflow_poll_seconds`` a cheap look at the table, and a reload only when it changed; ``force`` looks
+        now. Existing projects keep their versions; new projects get the new active ones. True when reloaded."""
+        if not force and time.monotonic() - self._workflows_checked < self.workflow_poll_seconds:
+            return False
+        with self._workflows_lock:
+            if not force and time.monotonic() - self._workflows_checked < self.workflow_poll_seconds:
+                return False  # another thread just looked
+            self._workflows_checked = time.monotonic()
+            with orm.db_session:
+                sql = Sql(self.db)
+                if not force and signature(sql) == self.workflows.signature:
+                    return False
+                self.workflows.refresh(sql, self.catalog)
+            self._names_changed()
+        log.info("workflow versions reloaded: %s", ", ".join(
+            f"{name} v{w.definition.version}" for name, w in sorted(self.workflows.current.items())))
+        return True
+
+    def _names_changed(self) -> None:
+        names = {i: (w.definition.name, w.definition.version) for i, w in self.workflows.by_id.items()}
+        self.workflow_names = RefreshingMap(names, lambda key: self._name_missing(key))
+
+    def _name_missing(self, workflow_id: int) -> tuple[str, int]:
+        self.refresh_workflows(force=True)
+        if dict.__contains__(self.workflow_names, workflow_id):
+            return dict.__getitem__(self.workflow_names, workflow_id)
+        raise KeyError(workflow_id)
 
     def run_actions(self, transition: Transition, ctx: GuardContext) -> None:
         for ref in transition.actions:

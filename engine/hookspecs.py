@@ -68,6 +68,11 @@ def minsheng_transition(record: Any, db: Any, engine: Any) -> None:
     transition's ``db_session``, so what it writes commits or rolls back with the transition. ``engine`` is the
     ``engine.core.Engine`` (workflows, calendar, clock); an implementation may leave it out of its parameters.
     Raising an exception rolls the whole transition back and the caller sees an error. The return value is ignored.
+
+    A project moved to another workflow version by a migration plan (``minsheng workflow migrate``) comes here too,
+    in its own transaction, with ``record.event == "migrate"``, no actor (``actor_id`` None, ``actor_name`` 系统)
+    and ``record.fields`` naming the workflow, ``from_version``, ``to_version`` and ``plan_checksum``; its
+    ``project`` carries the new version. ``minsheng_after_commit`` is not called for it.
     """
 
 

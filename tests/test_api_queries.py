@@ -233,4 +233,5 @@ def test_a_page_of_50_is_one_sql_query(gql: Gql, district: District, monkeypatch
     assert body["data"]["projects"]["pageInfo"]["hasNextPage"] is True
     assert [s for s in statements if "project" in s] == [statements[-1]]
     statements = [s for s in statements if "data_generation" not in s]  # SQLite: the result cache's check
+    statements = [s for s in statements if "FROM workflow_version" not in s]  # the look for published versions
     assert len(statements) == 2  # the token, then the page

@@ -77,8 +77,8 @@ def test_changed_workflow_without_new_version_is_refused_while_projects_use_it(e
         Engine.open(db_url, entry_points=False, workflow_files=[changed])
     line = next(i for i, text in enumerate(changed.read_text(encoding="utf-8").splitlines(), 1)
                 if text.startswith("version:"))
-    assert str(refused.value) == (f"{changed}:{line}: workflow 'simple' version 1 has changed but 1 project(s) use "
-                                  "it: raise 'version' to 2 to publish the change")
+    assert str(refused.value) == (f"{changed}:{line}: workflow 'simple': content changed without a version bump "
+                                  "while 1 project(s) use version 1: raise 'version' to 2 to publish the change")
 
 
 def test_new_version_is_used_for_new_projects_and_old_projects_keep_theirs(engine, district, db_url, tmp_path):

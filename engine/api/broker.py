@@ -12,6 +12,10 @@ Paths (``start_publishing``):
   changes (supervision notices) with a short statement of their own right after their commit; one LISTEN thread
   per process, on a dedicated psycopg2 connection, feeds that process's ``Broker``, the committing process
   included. Each event is delivered once per process.
+
+The same channel carries one more message: ``{"kind": "workflows"}`` after ``minsheng workflow publish``
+(``WORKFLOWS_CHANGED``). It goes to no subscriber: the LISTEN thread reloads the engine's workflow versions at once
+(``Engine.refresh_workflows``), so every process uses a published version without waiting for its next look.
 """
 from __future__ import annotations
 
@@ -42,6 +46,7 @@ CredentialCheck = Callable[[set[Credential]], set[Credential]]  # the ones still
 MAX_PENDING = 256  # events a subscriber may fall behind before it is dropped
 MAX_NOTIFY_BYTES = 7900  # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more
 CHANNEL = "minsheng_events"
+WORKFLOWS_CHANGED = {"kind": "workflows"}
 _OVERFLOW = object()
 _REVOKED = object()
 
@@ -237,6 +242,12 @@ class PgRelay:
         except ValueError:
             log.error("ignoring a malformed event on channel %s: %.200s", self.channel, payload)
             return
+        if event == WORKFLOWS_CHANGED:
+            try:
+                self.engine.refresh_workflows(force=True)
+            except Exception:
+                log.exception("could not reload the workflow versions; the ones loaded before stay in use")
+            return
         self.broker.publish(event)
 
     def _close(self) -> None:
@@ -244,6 +255,12 @@ class PgRelay:
             with contextlib.suppress(Exception):
                 self._conn.close()
             self._conn = None
+
+
+def announce_workflows(db: Any, options: dict[str, Any]) -> None:
+    """Tell every server process on this PostgreSQL database that the workflow table changed (``PgRelay``)."""
+    with orm.db_session:
+        Sql(db).execute("SELECT pg_notify(?, ?)", (channel_name(options), encode(WORKFLOWS_CHANGED)))
 
 
 def start_publishing(engine: Engine, broker: Broker, to_event: Callable[[Any], Event]) -> Callable[[], None]:

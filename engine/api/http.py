@@ -165,6 +165,7 @@ class GraphQLService:
                 media: str = JSON, upload: bool = False) -> Reply:
         """Run one operation; ``upload``: it came as a multipart upload (a mutation only, with the upload
         time limit, ``ApiSettings.upload_timeout_seconds``)."""
+        watch_workflows(self.engine)
         actor = authenticate(self.engine, token)
         if actor is None:
             return Reply(encode(error_body(UNAUTHENTICATED, "UNAUTHENTICATED")), 401, {"WWW-Authenticate": "Bearer"})
@@ -229,6 +230,15 @@ class GraphQLService:
             elif media == GRAPHQL_RESPONSE:
                 status = 504 if "TIMEOUT" in codes else 400
         return Reply(encode(body), status, headers)
+
+
+def watch_workflows(engine: Engine) -> None:
+    """Pick up workflow versions published while the server runs (``Engine.refresh_workflows``, throttled); a
+    failure to reload is logged and the versions loaded so far stay in use."""
+    try:
+        engine.refresh_workflows()
+    except Exception:
+        log.exception("could not reload the workflow versions; the ones loaded before stay in use")
 
 
 def _body(result: Any) -> dict[str, Any]:

@@ -157,4 +157,10 @@ def me(ctx: RequestContext) -> Me:
 
 
 def workflows(ctx: RequestContext) -> list[Workflow]:
-    return [Workflow.of(w.definition) for w in ctx.engine.workflows.by_id.values()]
+    """Every version (by name, then version), its status, and how many projects the caller reads use it."""
+    registry = ctx.engine.workflows
+    conditions, params = scope_clause(ctx)
+    counts = dict(ctx.sql.all("SELECT p.workflow_id, COUNT(*) FROM project p WHERE " + " AND ".join(conditions)
+                              + " GROUP BY p.workflow_id", params))
+    loaded = sorted(registry.by_id.values(), key=lambda w: (w.definition.name, w.definition.version))
+    return [Workflow.of(w.definition, registry.state_of(w.id), counts.get(w.id, 0)) for w in loaded]

@@ -22,6 +22,7 @@ from strawberry.types import Info
 from engine.api.admin import AdminMutation, AdminQuery
 from engine.api.annual_list import AnnualListMutation
 from engine.api.evidence import AttachmentsProject, EvidenceMutation
+from engine.api.workflow_admin import WorkflowMutation
 from engine.api.dashboard import DashboardQuery
 from engine.api.deadline import DeadlineExecutionContext
 from engine.api.extension import GraphQLExtension
@@ -95,7 +96,7 @@ def build_schemas(pm: pluggy.PluginManager, introspection: bool = True,
                                    description=ProjectBase.__strawberry_definition__.description)
     roots = core_roots(project_type)
     query_parts = [roots.Query, MapQuery, DashboardQuery, AdminQuery, *[e.query for e in extensions if e.query]]
-    mutation_parts = [roots.Mutation, AnnualListMutation, AdminMutation, EvidenceMutation,
+    mutation_parts = [roots.Mutation, AnnualListMutation, AdminMutation, EvidenceMutation, WorkflowMutation,
                       *[e.mutation for e in extensions if e.mutation]]
     _check_collisions("Query", query_parts)
     _check_collisions("Mutation", mutation_parts)

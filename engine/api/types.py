@@ -102,9 +102,12 @@ class Workflow:
     transitions: list[WorkflowTransition]
     roles: strawberry.scalars.JSON = strawberry.field(description="Role name → label.")
     mermaid: str = strawberry.field(description="A Mermaid stateDiagram-v2 of the workflow.")
+    status: str = strawberry.field(default="active", description="active: new projects of this name get this "
+                                   "version 现行; superseded: an older version, kept for the projects on it.")
+    project_count: int = strawberry.field(default=0, description="Projects on this version that you can read.")
 
     @classmethod
-    def of(cls, d: WorkflowDefinition) -> "Workflow":
+    def of(cls, d: WorkflowDefinition, status: str = "active", project_count: int = 0) -> "Workflow":
         states = [State(name=s.name, label=s.label, final=s.final, editable=s.editable, public=s.public)
                   for s in d.states.values()]
         transitions = [WorkflowTransition(
@@ -113,14 +116,16 @@ class Workflow:
             guards=[NamedStep(name=g.name, params=dict(g.params)) for g in t.guards],
             actions=[NamedStep(name=a.name, params=dict(a.params)) for a in t.actions]) for t in d.transitions]
         return cls(name=d.name, version=d.version, label=d.label, initial=d.initial, states=states,
-                   transitions=transitions, roles=dict(d.roles), mermaid=mermaid(d))
+                   transitions=transitions, roles=dict(d.roles), mermaid=mermaid(d), status=status,
+                   project_count=project_count)
 
 
 @strawberry.type(description="One record of a project's audit log 审计记录.")
 class HistoryEntry:
     seq: int
     kind: str = strawberry.field(description="create, transition, edit, progress (a progress report 进度报告) or "
-                                             "notice (a supervision notice 督办单)")
+                                             "notice (a supervision notice 督办单) or migrate (moved to another "
+                                             "workflow version)")
     event: str
     from_state: Optional[str]
     to_state: str

@@ -51,9 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     _serve_command(commands)
     _tick_command(commands)
     group = _group(commands, "workflow", "workflow definition files")
-    check = group.add_parser("check", help="validate workflow files; exit 1 on any problem")
+    check = group.add_parser("check", help="validate workflow files; exit 1 on any problem; with --db also say "
+                                           "what publishing them would do")
     check.add_argument("files", nargs="+", type=Path)
+    check.add_argument("--db", help="database URL: also check the files against the published versions")
     check.set_defaults(run=_workflow_check)
+    from engine.cli.workflows import add_commands as workflow_commands
+
+    workflow_commands(group, _with_db)
     _calendar_commands(_group(commands, "calendar", "the working-day calendar"))
     group = _group(commands, "db", "the database")
     _with_db(group.add_parser("upgrade", help="apply missing migrations")).set_defaults(run=_db_upgrade)
@@ -169,6 +174,10 @@ def _workflow_check(args: argparse.Namespace) -> int:
         raise CliError(f"no such workflow file: {', '.join(missing)}")
     catalog = gather(make_plugin_manager(disabled_from_env()))
     problems = check_files(args.files, catalog.guards, catalog.actions)
+    if args.db and not problems:
+        from engine.cli.workflows import publish_problems
+
+        problems = publish_problems(args, catalog)
     for problem in problems:
         print(problem)
     if not problems:
