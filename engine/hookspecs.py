@@ -212,3 +212,16 @@ def minsheng_dashboard_figures(engine: Any, sql: Any, scope: Any) -> Any:
     ``<plugin>.<name>`` in the ranking rules (``engine/dashboard/rankings.yaml``), e.g. ``funding.in_place_rate``.
     A regional plugin adds a figure to every dashboard by implementing this hook alone.
     """
+
+
+@hookspec
+def minsheng_cli_commands(commands: Any) -> None:
+    """Add the plugin's commands to the ``minsheng`` command line.
+
+    Called once while the command line is built, with ``commands``, the ``argparse`` sub-parsers action of the
+    top level: add a group (``commands.add_parser("suggestion").add_subparsers()``) and set ``run`` on each
+    command to a function of the parsed arguments returning the exit status (``set_defaults(run=...)``). Give a
+    command that needs the database a ``--db`` option (default: ``$MINSHENG_DB``). A failure raised from ``run``
+    is reported like every command's: one ``error:`` line and exit status 2. Plugins disabled by
+    ``MINSHENG_DISABLE_PLUGINS`` add nothing; the return value is ignored.
+    """
