@@ -55,7 +55,7 @@ def _locked(engine: Engine, sql: Sql, actor: ActorView, ids: Sequence[int], what
     if proposals:
         extra = [r[0] for r in sql.all("SELECT id FROM participation_suggestion WHERE proposal_id IN"
                                        f" ({marks(len(proposals))})", proposals)]
-        ids = list(dict.fromkeys([*ids, *extra]))
+        ids = sorted({*ids, *extra})
     sql.all(f"SELECT id FROM participation_suggestion WHERE id IN ({marks(len(ids))})" + sql.for_update(), ids)
     found = reading.in_office_reach(engine, sql, actor, ids, IDS_PATH)
     if len({s.call_id for s in found}) > 1:
