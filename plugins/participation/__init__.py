@@ -33,3 +33,12 @@ def minsheng_cli_commands(commands: Any) -> None:
     from plugins.participation.cli import add_commands
 
     add_commands(commands)
+
+
+@hookimpl(tryfirst=True)
+def minsheng_demo_data(db: Any, demo: Any) -> None:
+    """The demo district's open call with 40 suggestions, screened in part into the pool (``demo``). First, so
+    that the pool projects are among ``demo.projects`` when the other plugins add their records."""
+    from plugins.participation.demo import add_demo_records
+
+    add_demo_records(demo)
