@@ -121,3 +121,36 @@ def test_suggestions_join_only_a_project_still_in_the_pool(gql: Gql, district, e
         from_global_id(pool_id, "Project", []), "assess", {"opinion": "可行"}))
     [error] = screen(gql, ACCEPT, suggestionIds=ids[1:], projectId=pool_id)["userErrors"]
     assert error["path"] == ["input", "projectId"] and "still in the pool (proposed)" in error["message"]
+
+
+def test_two_clerks_deciding_at_once_never_both_win(gql: Gql, district, engine) -> None:
+    import threading
+
+    from engine.api.ids import from_global_id
+    from engine.errors import Conflict
+    from plugins.participation import screening
+
+    call_id = open_call(gql, district)
+    for round_ in range(3):
+        sid = from_global_id(submit(gql, "deputy", call_id, round_)["suggestionId"], "Suggestion", [])
+        office, start, outcomes = district.actor("county_office"), threading.Barrier(2), []
+
+        def run(work) -> None:
+            start.wait()
+            try:
+                work()
+                outcomes.append("won")
+            except Conflict:
+                outcomes.append("conflict")
+
+        threads = [threading.Thread(target=run, args=(w,)) for w in (
+            lambda: screening.decline(engine, office, [sid], "重复"),
+            lambda: screening.accept(engine, office, [sid], screening.PoolProject(budget=1)))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert sorted(outcomes) == ["conflict", "won"]
+    items = gql("county_office", LIST, {})["data"]["suggestions"]["items"]
+    projects = gql("county_office", "{ projects(first: 50) { totalCount } }")["data"]["projects"]["totalCount"]
+    assert projects == sum(s["status"] == "ACCEPTED" for s in items)  # a losing accept left no project behind

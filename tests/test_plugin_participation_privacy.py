@@ -60,10 +60,15 @@ def test_personal_data_is_sealed_shown_to_the_office_only_and_never_logged(gql: 
     gql("county_office", DECLINE, {"input": {"suggestionIds": suggestion_ids[:1], "reason": "不属于民生实事范围"}})
     gql("county_office", ACCEPT, {"input": {"suggestionIds": suggestion_ids[1:], "project": {"budget": "80000"}}})
     for reader in (None, "deputy", "edu_clerk", "town_b_office", "supervisor"):
-        seen = json.dumps([gql(reader, LIST, {}), gql(reader, FATE, {"receipt": done["receipt"]}),
-                           gql(reader, "{ projects(first: 50) { nodes { title history { fields } } } }")],
-                          ensure_ascii=False)
+        reads = [gql(reader, LIST, {}), gql(reader, FATE, {"receipt": done["receipt"]}),
+                 gql(reader, "{ projects(first: 50) { edges { node { title history { fields } } } } }")]
+        assert all("errors" not in body for body in reads), reads
+        seen = json.dumps(reads, ensure_ascii=False)
         assert NAME not in seen and PHONE not in seen and "王建国8" not in seen
+    office_reads = json.dumps([gql("county_office", FATE, {"receipt": done["receipt"]}), gql(
+        "county_office", "{ projects(first: 50) { edges { node { title history { fields } } } } }")],
+        ensure_ascii=False)
+    assert "source_suggestions" in office_reads and NAME not in office_reads and "王建国8" not in office_reads
     with orm.db_session:
         sql = Sql(engine.db)
         audit = repr(sql.all("SELECT * FROM audit_record")) + repr(sql.all("SELECT * FROM participation_journal"))

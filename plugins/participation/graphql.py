@@ -18,6 +18,7 @@ from engine.api.extension import GraphQLExtension
 from engine.api.ids import from_global_id, to_global_id
 from engine.errors import FieldProblem, InvalidInput
 from plugins.participation import calls, intake, reading, screening
+from plugins.participation.events import ParticipationSubscription
 from plugins.participation.graphql_types import (SubmitterKind, Suggestion, SuggestionCall, SuggestionChannel,
                                                  SuggestionFate, SuggestionPage, SuggestionSource, SuggestionStatus)
 
@@ -240,4 +241,4 @@ class ParticipationProjectFields:
 
 
 EXTENSION = GraphQLExtension(query=ParticipationQuery, mutation=ParticipationMutation,
-                             project=ParticipationProjectFields)
+                             project=ParticipationProjectFields, subscription=ParticipationSubscription)

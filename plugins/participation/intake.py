@@ -21,7 +21,7 @@ from engine.api.throttle import UNKNOWN_ADDRESS, ForwardClock, LeakyBucket, refu
 from engine.directory.actors import ActorView
 from engine.errors import FieldProblem, InvalidInput, NotFound
 from engine.storage.sql import Sql
-from plugins.participation import calls, journal, offices, personal, receipts, settings
+from plugins.participation import calls, events, journal, offices, personal, receipts, settings
 from plugins.participation import vocabulary as v
 
 if TYPE_CHECKING:
@@ -105,6 +105,8 @@ def submit(engine: Engine, actor: ActorView, form: SuggestionForm, client: str |
              personal.seal(sql, values["contact_phone"]), v.RECEIVED, actor.id if office else None, now))
         journal.write(sql, call.id, suggestion_id, "received", actor if office else None, now, channel=channel,
                       submitter=kind)
+    events.announce(engine, events.Arrival(suggestion_id, call.id, call.region_path, values["title"],
+                                           values["category"], channel, now))
     return Submitted(suggestion_id, code, call.id, v.RECEIVED, now, call.region_path, channel)
 
 
