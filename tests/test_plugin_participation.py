@@ -158,3 +158,24 @@ def test_only_an_office_of_the_region_screens(gql: Gql, district, username, code
         assert [e["code"] for e in result["userErrors"]] == [code]
     statuses = [s["status"] for s in gql("town_a_office", LIST, {})["data"]["suggestions"]["items"]]
     assert statuses == ["RECEIVED", "RECEIVED"]
+
+
+def test_the_anonymous_limit_is_configurable(gql: Gql, district, monkeypatch) -> None:
+    monkeypatch.setenv("MINSHENG_SUGGESTIONS_PER_ADDRESS", "2/3600")
+    call_id = open_call(gql, district)
+    assert [submit(gql, None, call_id, n)["userErrors"] for n in range(2)] == [[], []]
+    [error] = submit(gql, None, call_id, 2)["userErrors"]
+    assert error["code"] == "THROTTLED" and "(at most 2 per 3600 seconds)" in error["message"]
+
+
+def test_a_malformed_setting_is_named() -> None:
+    from plugins.participation import settings
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MINSHENG_SUGGESTIONS_PER_ADDRESS", "many")
+        with pytest.raises(ValueError, match="MINSHENG_SUGGESTIONS_PER_ADDRESS must be '<count>/<seconds>'"):
+            settings.from_env()
+        patch.setenv("MINSHENG_SUGGESTIONS_PER_ADDRESS", "5/60")
+        patch.setenv("MINSHENG_SUGGESTION_MIN_DAYS", "0")
+        with pytest.raises(ValueError, match="MINSHENG_SUGGESTION_MIN_DAYS must be a whole number of days"):
+            settings.from_env()
