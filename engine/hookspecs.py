@@ -2,8 +2,8 @@
 
 A plugin is a module or object with functions named like the specifications below, decorated with
 ``engine.hookimpl``. Built-in plugins (``plugins.funding``, ``plugins.inspection``, ``plugins.satisfaction``,
-``plugins.schedule``, ``plugins.supervision``, ``plugins.custody``) are registered exactly like a region's own
-plugin, which is found through the entry-point group ``minsheng``.
+``plugins.schedule``, ``plugins.supervision``, ``plugins.custody``, ``plugins.participation``) are registered
+exactly like a region's own plugin, which is found through the entry-point group ``minsheng``.
 Hooks are called with keyword arguments; a plugin's implementation may accept any subset of them.
 ``docs/plugin_hooks.md`` documents each hook for plugin authors; a test keeps it in step with this module.
 """
