@@ -2,8 +2,8 @@
 
 A plugin is a module or object with functions named like the specifications below, decorated with
 ``engine.hookimpl``. Built-in plugins (``plugins.funding``, ``plugins.inspection``, ``plugins.satisfaction``,
-``plugins.schedule``, ``plugins.supervision``, ``plugins.custody``) are registered exactly like a region's own
-plugin, which is found through the entry-point group ``minsheng``.
+``plugins.schedule``, ``plugins.supervision``, ``plugins.custody``, ``plugins.participation``) are registered
+exactly like a region's own plugin, which is found through the entry-point group ``minsheng``.
 Hooks are called with keyword arguments; a plugin's implementation may accept any subset of them.
 ``docs/plugin_hooks.md`` documents each hook for plugin authors; a test keeps it in step with this module.
 """
@@ -227,4 +227,17 @@ def minsheng_record_kinds() -> Any:
     ``project`` and ``transition`` (a transition's audit ``seq``, e.g. an acceptance); a name already taken is
     ignored. ``attachEvidence(recordKind: NAME, recordId: ID)`` then attaches to those records, and the workflow
     file's ``public_attachments`` may list the kind to show its files to the public.
+    """
+
+
+@hookspec
+def minsheng_cli_commands(commands: Any) -> None:
+    """Add the plugin's commands to the ``minsheng`` command line.
+
+    Called once while the command line is built, with ``commands``, the ``argparse`` sub-parsers action of the
+    top level: add a group (``commands.add_parser("suggestion").add_subparsers()``) and set ``run`` on each
+    command to a function of the parsed arguments returning the exit status (``set_defaults(run=...)``). Give a
+    command that needs the database a ``--db`` option (default: ``$MINSHENG_DB``). A failure raised from ``run``
+    is reported like every command's: one ``error:`` line and exit status 2. Plugins disabled by
+    ``MINSHENG_DISABLE_PLUGINS`` add nothing; the return value is ignored.
     """

@@ -23,6 +23,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.satisfaction",
     "plugins.schedule",
     "plugins.supervision",
+    "plugins.participation",
     "plugins.participation.voting",
 )
 

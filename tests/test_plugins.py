@@ -425,3 +425,18 @@ def test_hook_minsheng_project_progress(engine, district, gql):
     assert {k: properties[k] for k in ("progress", "expectedProgress", "lag", "status", "colour", "colourLabel")} == \
         {"progress": "20.00", "expectedProgress": "50.00", "lag": "30.00", "status": "behind", "colour": "orange",
          "colourLabel": "橙"}
+
+
+def test_hook_minsheng_cli_commands(capsys, monkeypatch):
+    """A plugin's commands join the command line (the participation plugin's ``suggestion``), and leave it with
+    the plugin disabled."""
+    from cryptography.fernet import Fernet
+
+    from engine.cli.main import main
+
+    assert main(["suggestion", "keygen"]) == 0
+    Fernet(capsys.readouterr().out.strip().encode("ascii"))  # a usable key
+    monkeypatch.setenv("MINSHENG_DISABLE_PLUGINS", "participation")
+    with pytest.raises(SystemExit) as exited:
+        main(["suggestion", "keygen"])
+    assert exited.value.code == 2 and "invalid choice: 'suggestion'" in capsys.readouterr().err

@@ -16,10 +16,17 @@ class GraphQLExtension:
       as ``self`` (``self.database_id``, ``self.region_path``, ``self.state_name``) and must apply the reader's
       access (``info.context.actor``; the public sees only what is published). A field that reads the database
       loads it for the project's whole page at once with ``engine.api.batch.batched`` (one query per page).
+    - ``subscription``: a ``@strawberry.type`` class of ``@strawberry.subscription`` fields; they join
+      ``Subscription``. They read the events every process's broker carries (``info.context.broker``, see
+      ``engine.api.subscriptions``): a plugin announces its own after commit by calling each of
+      ``engine.listeners`` with an object whose ``to_event(engine)`` returns a flat dict with a ``kind`` other
+      than ``"project"`` (``projectEvents`` ignores those), and subscribes with a matcher that applies the
+      reader's access.
     - ``types``: extra types to include in the schema even if no field returns them directly.
     """
 
     query: type | None = None
     mutation: type | None = None
     project: type | None = None
+    subscription: type | None = None
     types: tuple[type, ...] = field(default_factory=tuple)

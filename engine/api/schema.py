@@ -101,6 +101,11 @@ def build_schemas(pm: pluggy.PluginManager, introspection: bool = True,
     _check_collisions("Query", query_parts)
     _check_collisions("Mutation", mutation_parts)
     query, mutation = merge_types("Query", tuple(query_parts)), merge_types("Mutation", tuple(mutation_parts))
+    subscription_parts = [p for p in (subscription, *[e.subscription for e in extensions]) if p is not None]
+    _check_collisions("Subscription", subscription_parts)
+    if subscription_parts:
+        subscription = subscription_parts[0] if len(subscription_parts) == 1 else merge_types(
+            "Subscription", tuple(subscription_parts))
     types = [project_type, *[t for e in extensions for t in e.types]]
     common = [pipeline(introspection)]
 

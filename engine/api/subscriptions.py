@@ -109,6 +109,8 @@ class EventFilter:
     project_id: int | None = None
 
     def __call__(self, e: Event) -> bool:
+        if e.get("kind", "project") != "project":  # a plugin's own events (engine.api.extension) are not these
+            return False
         if not self.reach.allows(e["region_path"], e["lead_unit_id"], e["public"], e.get("created_by")):
             return False
         if self.region_path is not None and not e["region_path"].startswith(self.region_path):

@@ -8,12 +8,16 @@ and at most ``max_keys`` are kept, so a flood of fresh client addresses cannot g
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Hashable
+
+from engine.errors import DomainError
 
 
 @dataclass(frozen=True)
@@ -78,3 +82,62 @@ class LeakyBucket:
         if level == 0.0:
             del self._levels[key]
         return level
+
+
+# Rate limits on anonymous writes (residents' ratings, suggestions): their settings, a clock that never goes back,
+# and the refusal clients see. Plugins size their own buckets from these.
+
+LIMIT_PATTERN = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
+EPOCH = dt.datetime(1970, 1, 1)
+UNKNOWN_ADDRESS = "unknown"  # callers whose address the server does not know share one budget
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``count`` requests per ``seconds`` (a leaky bucket of capacity ``count`` draining evenly)."""
+
+    count: int
+    seconds: int
+
+    @property
+    def rate(self) -> float:
+        """Units drained per second."""
+        return self.count / self.seconds
+
+
+def parse_limit(name: str, text: str) -> Limit:
+    """``"5/60"`` as a Limit, or ValueError naming the variable and the expected form."""
+    found = LIMIT_PATTERN.fullmatch(text)
+    if not found or int(found.group(1)) < 1 or int(found.group(2)) < 1:
+        raise ValueError(f"{name} must be '<count>/<seconds>' with both at least 1 (e.g. '5/60'), got {text!r}")
+    return Limit(int(found.group(1)), int(found.group(2)))
+
+
+class Throttled(DomainError):
+    """Refused for now: too many requests; ``retry_after`` whole seconds until one would fit."""
+
+    code = "THROTTLED"
+
+    def __init__(self, message: str, retry_after: int, *, path: list[str] | None = None) -> None:
+        super().__init__(message, path=path)
+        self.retry_after = retry_after
+
+
+class ForwardClock:
+    """Seconds on the engine's clock, never going backwards (a wall clock set back does not refill budgets)."""
+
+    def __init__(self, now: Callable[[], dt.datetime]) -> None:
+        self.now, self.last, self.lock = now, 0.0, threading.Lock()
+
+    def __call__(self) -> float:
+        with self.lock:
+            self.last = max(self.last, (self.now() - EPOCH).total_seconds())
+            return self.last
+
+
+def refuse(refusal: Refusal | None, what: str, limit: Limit, path: list[str]) -> None:
+    """``Throttled`` for a refused take, naming what was limited, the limit and the wait."""
+    if refusal is not None:
+        seconds = "second" if refusal.retry_after == 1 else "seconds"
+        raise Throttled(f"too many {what} (at most {limit.count} per {limit.seconds} seconds): try again in "
+                        f"{refusal.retry_after} {seconds}", refusal.retry_after, path=path)

@@ -17,7 +17,10 @@ from engine.cli.reports import add_commands as report_commands
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; a failure is one ``error:`` line on stderr and exit status 2 (see ``engine.cli.errors``)."""
-    parser = _parser()
+    try:
+        parser = _parser()
+    except Exception as exc:  # a plugin that adds commands failed to load: one line, like every failure
+        return fail(exc, "", debug_from_env())
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()
@@ -50,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands")
     _serve_command(commands)
     _tick_command(commands)
+    _plugin_commands(commands)
     group = _group(commands, "workflow", "workflow definition files")
     check = group.add_parser("check", help="validate workflow files; exit 1 on any problem; with --db also say "
                                            "what publishing them would do")
@@ -80,6 +84,14 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--output", type=Path)
     export.set_defaults(run=_schema_export)
     return parser
+
+
+def _plugin_commands(commands: argparse._SubParsersAction) -> None:
+    """The enabled plugins' commands (the ``minsheng_cli_commands`` hook)."""
+    from engine.core import disabled_from_env
+    from engine.plugins import make_plugin_manager
+
+    make_plugin_manager(disabled_from_env()).hook.minsheng_cli_commands(commands=commands)
 
 
 def _group(commands: argparse._SubParsersAction, name: str, help: str) -> argparse._SubParsersAction:

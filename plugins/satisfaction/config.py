@@ -12,29 +12,18 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from typing import Mapping
+
+from engine.api.throttle import Limit, parse_limit
+
+__all__ = ["Limit", "Settings", "from_env", "parse_limit", "parse_seconds"]
 
 RATINGS_PER_ADDRESS_ENV = "MINSHENG_SATISFACTION_RATINGS_PER_ADDRESS"
 RATINGS_PER_PROJECT_ENV = "MINSHENG_SATISFACTION_RATINGS_PER_PROJECT"
 TOKENS_PER_ADDRESS_ENV = "MINSHENG_SATISFACTION_TOKENS_PER_ADDRESS"
 TOKEN_LIFETIME_ENV = "MINSHENG_DEVICE_TOKEN_LIFETIME"
 TOKEN_MIN_AGE_ENV = "MINSHENG_DEVICE_TOKEN_MIN_AGE"
-LIMIT_PATTERN = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
-
-
-@dataclass(frozen=True)
-class Limit:
-    """At most ``count`` requests per ``seconds`` (a leaky bucket of capacity ``count`` draining evenly)."""
-
-    count: int
-    seconds: int
-
-    @property
-    def rate(self) -> float:
-        """Units drained per second."""
-        return self.count / self.seconds
 
 
 @dataclass(frozen=True)
@@ -44,14 +33,6 @@ class Settings:
     tokens_per_address: Limit = Limit(10, 3600)
     token_lifetime: int = 30 * 24 * 3600  # seconds
     token_min_age: int = 5  # seconds
-
-
-def parse_limit(name: str, text: str) -> Limit:
-    """``"5/60"`` as a Limit, or ValueError naming the variable and the expected form."""
-    found = LIMIT_PATTERN.fullmatch(text)
-    if not found or int(found.group(1)) < 1 or int(found.group(2)) < 1:
-        raise ValueError(f"{name} must be '<count>/<seconds>' with both at least 1 (e.g. '5/60'), got {text!r}")
-    return Limit(int(found.group(1)), int(found.group(2)))
 
 
 def parse_seconds(name: str, text: str, minimum: int) -> int:

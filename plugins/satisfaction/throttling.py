@@ -1,5 +1,5 @@
 """Rate limits on anonymous ratings 满意度测评 and on issuing device tokens: leaky buckets per client address and
-per project (``engine.api.throttle.LeakyBucket``), sized by ``config.Settings``.
+per project (``engine.api.throttle.LeakyBucket``; ``Throttled`` when spent), sized by ``config.Settings``.
 
 The buckets live in this process's memory, one set per engine: several server processes each keep their own, so a
 deployment's budget is the per-process budget times the number of processes. Their clock is the engine's clock
@@ -7,44 +7,16 @@ deployment's budget is the per-process budget times the number of processes. The
 """
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
-from engine.api.throttle import LeakyBucket, Refusal
-from engine.errors import DomainError
+from engine.api.throttle import UNKNOWN_ADDRESS, ForwardClock, LeakyBucket, Refusal, refuse
 from plugins.satisfaction import config
 
 if TYPE_CHECKING:
     from engine.core import Engine
-
-UNKNOWN_ADDRESS = "unknown"  # callers whose address the server does not know share one budget
-EPOCH = dt.datetime(1970, 1, 1)
-
-
-class Throttled(DomainError):
-    """Refused for now: too many requests; ``retry_after`` whole seconds until one would fit."""
-
-    code = "THROTTLED"
-
-    def __init__(self, message: str, retry_after: int, *, path: list[str] | None = None) -> None:
-        super().__init__(message, path=path)
-        self.retry_after = retry_after
-
-
-class ForwardClock:
-    """Seconds on the engine's clock, never going backwards (a wall clock set back does not refill budgets)."""
-
-    def __init__(self, now: Callable[[], dt.datetime]) -> None:
-        self.now, self.last, self.lock = now, 0.0, threading.Lock()
-
-    def __call__(self) -> float:
-        with self.lock:
-            self.last = max(self.last, (self.now() - EPOCH).total_seconds())
-            return self.last
-
 
 @dataclass
 class AnonymousLimits:
@@ -78,10 +50,7 @@ def limits_of(engine: Engine) -> AnonymousLimits:
 
 
 def _refuse(refusal: Refusal | None, what: str, limit: config.Limit, path: list[str]) -> None:
-    if refusal is not None:
-        seconds = "second" if refusal.retry_after == 1 else "seconds"
-        raise Throttled(f"too many {what} (at most {limit.count} per {limit.seconds} seconds): try again in "
-                        f"{refusal.retry_after} {seconds}", refusal.retry_after, path=path)
+    refuse(refusal, what, limit, path)
 
 
 def take_rating(engine: Engine, client: str | None, project_id: int) -> None:
