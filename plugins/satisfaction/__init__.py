@@ -38,6 +38,14 @@ def minsheng_actions() -> list[ActionSpec]:
 
 
 @hookimpl
+def minsheng_transition(record: Any, db: Any, engine: Any) -> None:
+    """Survey rounds follow the workflow: entering the stage surveyed opens one, leaving it closes it."""
+    from plugins.satisfaction.rounds import on_transition
+
+    on_transition(engine, Sql(db), record)
+
+
+@hookimpl
 def minsheng_graphql() -> GraphQLExtension:
     """The plugin's API; building it checks the anonymous-rating settings first, so a malformed environment
     variable stops the server at start-up with its name rather than on the first rating."""
