@@ -64,7 +64,7 @@ class RoundView:
         return self.closes_on if self.closed_at is None else min(self.closed_at.date(), self.closes_on)
 
 
-def _view(row: Sequence[Any]) -> RoundView:
+def round_view(row: Sequence[Any]) -> RoundView:
     return RoundView(row[0], row[1], row[2], to_date(row[3]), to_date(row[4]),
                      None if row[5] is None else to_datetime(row[5]), row[6], to_datetime(row[7]))
 
@@ -75,7 +75,7 @@ def rounds_of_projects(sql: Sql, project_ids: Sequence[int]) -> dict[int, list[R
         return {}
     rows = sql.all(f"SELECT {COLUMNS} FROM satisfaction_round WHERE project_id IN ({marks(len(project_ids))})"
                    " ORDER BY project_id, number", list(project_ids))
-    return by_project(rows, _view, 1)
+    return by_project(rows, round_view, 1)
 
 
 def current_rounds(sql: Sql, project_ids: Sequence[int]) -> dict[int, RoundView]:
