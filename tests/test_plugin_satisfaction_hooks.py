@@ -80,8 +80,9 @@ def test_hook_graphql_extends_query_mutation_and_project() -> None:
     extension = satisfaction.minsheng_graphql()
     fields = {cls: [f.python_name for f in cls.__strawberry_definition__.fields]
               for cls in (extension.query, extension.mutation, extension.project)}
-    assert list(fields.values()) == [["satisfaction_rollup"], ["issue_device_token", "rate_project", "record_deputy_vote"],
-                                    ["satisfaction"]]
+    assert list(fields.values()) == [["satisfaction_rollup"], ["issue_device_token", "open_survey_round",
+                                                               "close_survey_round", "rate_project",
+                                                               "record_deputy_vote"], ["satisfaction"]]
 
 
 # --- demo data -------------------------------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from engine.directory.access import read_scope_sql
 from engine.api.access import readable_region
 from engine.storage.sql import Sql, by_project, first_rows_per_project, marks, to_datetime, to_decimal
 from plugins.satisfaction.ratings import DEPUTY, RATER_KINDS
-from plugins.satisfaction.rounds import RoundView, round_view
-from plugins.satisfaction.scoring import BASICALLY_SATISFIED, DISSATISFIED, SATISFIED, Tally
+from plugins.satisfaction.rounds import RoundView, round_view, rounds_of_projects
+from plugins.satisfaction.scoring import BASICALLY_SATISFIED, DEFAULT_BANDS, DISSATISFIED, SATISFIED, Tally
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -227,3 +227,41 @@ def workflow_weights(engine: Engine, workflow_id: int) -> dict[str, int] | None:
                 weights = ref.params.get("weights")
                 return None if weights is None else {kind: int(weights.get(kind, 0)) for kind in RATER_KINDS}
     return None
+
+
+def workflow_bands(engine: Engine, workflow_id: int) -> list[object]:
+    """The bands of the first ``satisfaction.grade`` action in the project's workflow (default [90, 75])."""
+    definition = engine.workflows.get(workflow_id).definition
+    for transition in definition.transitions:
+        for ref in transition.actions:
+            if ref.name == GRADE_ACTION:
+                return list(ref.params.get("bands", DEFAULT_BANDS))
+    return list(DEFAULT_BANDS)
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    """One survey round with its figures: answers by kind, the votes of its deputies' vote sessions, its grade."""
+
+    round: RoundView
+    tally: RoundTally
+    sessions: int  # deputies' vote sessions counted toward it
+    grade: GradeView | None  # the grade the review gave it, if any
+
+
+def round_summaries(sql: Sql, project_ids: Sequence[int]) -> dict[int, list[RoundSummary]]:
+    """Every round of each project, first round first, with its figures: four queries for any number of
+    projects."""
+    by_pid = rounds_of_projects(sql, project_ids)
+    ids = [r.id for rounds in by_pid.values() for r in rounds]
+    if not ids:
+        return {}
+    answers, votes = round_tallies(sql, ids), vote_tallies(sql, ids)
+    sessions = dict(sql.all(f"SELECT round_id, COUNT(*) FROM satisfaction_vote WHERE round_id IN ({marks(len(ids))})"
+                            " GROUP BY round_id", ids))
+    grades: dict[int, GradeView] = {}
+    for row in sql.all(GRADES.replace(" WHERE project_id = ?", f" WHERE round_id IN ({marks(len(ids))})")
+                       + " ORDER BY graded_at, id", ids):
+        grades[row[13]] = _grade(row[1:])  # the latest grade of each round wins
+    return {pid: [RoundSummary(r, RoundTally(r, answers[r.id], votes.get(r.id, Tally())), int(sessions.get(r.id, 0)),
+                               grades.get(r.id)) for r in rounds] for pid, rounds in by_pid.items()}
