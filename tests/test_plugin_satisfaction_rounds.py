@@ -290,3 +290,27 @@ def test_rounds_are_scoped_by_the_one_access_rule(gql: Gql, survey: Survey) -> N
     assert satisfaction(gql, None, draft) is None  # the public does not see an unpublished project's rounds
     assert satisfaction(gql, "county_office", draft)["currentRound"]["status"] == "OPEN"
     assert satisfaction(gql, None, town_a)["rounds"][0]["status"] == "CLOSED"  # a published one's, it does
+
+
+def test_the_demo_resurveys_a_project_graded_bottom_after_its_rectification(engine) -> None:
+    """The demo district: a project whose 回头看 found its survey round graded 一般 goes to rectification; the
+    rectification's completion opens round 2, which the review grades (public reads over HTTP)."""
+    from starlette.testclient import TestClient
+
+    from engine.api.app import ApiSettings, create_app
+    from engine.demo import build_demo
+
+    demo = build_demo(engine)
+    looped = [p for p in demo.projects.values()
+              if p.state == "reviewed" and "fail_review" in p.events and "rectified" in p.events]
+    assert looped
+    with TestClient(create_app(engine, ApiSettings())) as client:
+        for project in looped:
+            body = client.post("/graphql", json={"query": ROUNDS, "variables": {"id": gid(project.id)}}).json()
+            assert "errors" not in body, body
+            data = body["data"]["project"]["satisfaction"]
+            assert [(r["number"], r["status"], r["origin"], r["grade"], r["graded"]) for r in data["rounds"]] == [
+                (1, "CLOSED", "STATE", "BOTTOM", False), (2, "CLOSED", "RESURVEY", data["latestGrade"]["grade"], True)]
+            assert data["rounds"][0]["responses"] >= 30 and data["rounds"][1]["responses"] >= 30
+            assert data["latestGrade"]["grade"] in ("TOP", "MIDDLE")
+            assert data["rounds"][1]["opensOn"] > data["rounds"][0]["closesOn"]
