@@ -314,3 +314,34 @@ def test_the_demo_resurveys_a_project_graded_bottom_after_its_rectification(engi
             assert data["rounds"][0]["responses"] >= 30 and data["rounds"][1]["responses"] >= 30
             assert data["latestGrade"]["grade"] in ("TOP", "MIDDLE")
             assert data["rounds"][1]["opensOn"] > data["rounds"][0]["closesOn"]
+
+
+def test_two_offices_opening_a_round_at_once_open_one(survey: Survey) -> None:
+    """Two clerks at once never both win: one opens round 2, the other is told a round is open."""
+    import threading
+
+    from engine.errors import Conflict
+    from plugins.satisfaction.rounds import OpenRoundRequest, close_survey_round, open_survey_round
+
+    pid = survey.project()
+    close_survey_round(survey.engine, survey.district.actor("county_office"), pid)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def open_one(who: str) -> None:
+        barrier.wait()
+        try:
+            open_survey_round(survey.engine, survey.district.actor(who), OpenRoundRequest(pid))
+            outcomes.append("opened")
+        except Conflict:
+            outcomes.append("conflict")
+        finally:
+            survey.engine.db.disconnect()
+
+    threads = [threading.Thread(target=open_one, args=(who,)) for who in ("county_office", "committee")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict", "opened"]
+    assert [r["number"] for r in table(survey.engine, "satisfaction_round")] == [1, 2]

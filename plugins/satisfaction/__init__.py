@@ -1,6 +1,6 @@
 """Built-in plugin: satisfaction 满意度测评.
 
-Residents (anonymously, once per project per device), 监督员 and 人大代表 rate a project's results; the standing
+Residents (anonymously, once per survey round per device), 监督员 and 人大代表 rate a project's results; the standing
 committee records deputies' vote sessions; ``satisfaction.rated`` blocks the review until enough answers exist;
 ``satisfaction.grade`` grades the project (优良 / 良好 / 一般) and rewards or rectifies it. See README.md beside
 this file for the choices made (score → verdict mapping, what the rate counts, grade bands, device-token hashing).
