@@ -87,7 +87,7 @@ def current_round(sql: Sql, project_id: int) -> RoundView | None:
     return current_rounds(sql, [project_id]).get(project_id)
 
 
-def _definitions(engine: Engine, name: str, version: int) -> WorkflowDefinition | None:
+def definition_of(engine: Engine, name: str, version: int) -> WorkflowDefinition | None:
     current = engine.workflows.named(name)
     if current is not None and current.definition.version == version:
         return current.definition
@@ -132,7 +132,7 @@ def on_transition(engine: Engine, sql: Sql, record: Any) -> None:
     """Entering a survey state opens a round (unless one is open); leaving it closes the open round. Costs no
     statement for a transition that neither enters nor leaves a survey state."""
     project = record.project
-    definition = _definitions(engine, project.workflow_name, project.workflow_version)
+    definition = definition_of(engine, project.workflow_name, project.workflow_version)
     if definition is None:
         return
     states = survey_states(definition)
