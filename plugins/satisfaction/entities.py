@@ -144,7 +144,8 @@ def _first_rounds(db: orm.Database, provider: str) -> None:
         for table in ("satisfaction_rating", "satisfaction_vote", "satisfaction_grade"):
             sql.execute(f"UPDATE {table} SET round_id = ? WHERE project_id = ?", (round_id, project_id))
     for statement in ("DROP INDEX uq_satisfaction_rating_device", "DROP INDEX uq_satisfaction_rating_actor",
-                      "CREATE UNIQUE INDEX uq_satisfaction_rating_device ON satisfaction_rating (round_id, device_hash)",
+                      "CREATE UNIQUE INDEX uq_satisfaction_rating_device ON satisfaction_rating"
+                      " (round_id, device_hash)",
                       "CREATE UNIQUE INDEX uq_satisfaction_rating_actor ON satisfaction_rating (round_id, actor_id)",
                       "CREATE INDEX idx_satisfaction_rating_round ON satisfaction_rating (round_id)",
                       "CREATE INDEX idx_satisfaction_vote_round ON satisfaction_vote (round_id)",

@@ -196,9 +196,9 @@ def date_problems(request: OpenRoundRequest, today: dt.date) -> tuple[dt.date, d
     if closes_on < opens_on:
         problems.append(FieldProblem(["input", "closesOn"], f"the closing date {closes_on} is before the opening "
                                                             f"date {opens_on}"))
-    elif (closes_on - opens_on).days > MAX_ROUND_DAYS:
+    elif (days := (closes_on - opens_on).days) > MAX_ROUND_DAYS:
         problems.append(FieldProblem(["input", "closesOn"], f"a round lasts at most {MAX_ROUND_DAYS} days, "
-                                                            f"{opens_on} to {closes_on} is {(closes_on - opens_on).days}"))
+                                                            f"{opens_on} to {closes_on} is {days}"))
     return opens_on, closes_on, problems
 
 
