@@ -150,6 +150,10 @@ def test_combined_role_clerks_change_nothing_of_another_unit(http: Any, district
 def test_combined_role_clerks_do_act_on_their_units_projects(gql: Any, world: dict[str, int], who: str,
                                                              mutation: str) -> None:
     query, variables = MUTATIONS[mutation]
+    if mutation == "rateProject":  # answers are taken in an open survey round (调查轮次)
+        opened = gql("county_office", """mutation($input: OpenSurveyRoundInput!) { openSurveyRound(input: $input) {
+            userErrors { code } } }""", {"input": {"projectId": gid(world["edu_published"])}})
+        assert opened["data"]["openSurveyRound"]["userErrors"] == []
     payload = next(iter(gql(who, query, variables(gid(world["edu_published"])))["data"].values()))
     assert payload["userErrors"] == []
 

@@ -13,6 +13,7 @@ from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.storage.sql import Sql
 from plugins.satisfaction.ratings import RatingRequest, rate_project
 from plugins.satisfaction.votes import votes_of
+from plugins.satisfaction.rounds import OpenRoundRequest, open_survey_round
 from tests.test_plugin_satisfaction_support import DEVICE, OTHER_DEVICE, Survey, survey, table, tally, vote
 
 __all__ = ["survey"]  # the fixture, imported so pytest finds it
@@ -64,7 +65,7 @@ def test_nothing_personal_and_no_device_token_in_clear(survey: Survey) -> None:
     rate(survey, None, second, score=100, device=OTHER_DEVICE)
     rows = table(survey.engine, "satisfaction_rating")
     assert set(rows[0]) == {"id", "project_id", "rater_kind", "score", "verdict", "device_hash", "actor_id",
-                            "rated_at"}
+                            "rated_at", "round_id"}  # round_id: the survey round (调查轮次) answered in
     for row in rows:
         assert row["actor_id"] is None  # not even the signed-in resident's actor
         assert len(row["device_hash"]) == 64
@@ -121,6 +122,7 @@ def test_answer_is_a_score_or_a_verdict(survey: Survey, score, verdict, path: st
 
 def test_supervisor_and_deputy_rate_as_themselves(survey: Survey) -> None:
     pid = survey.project(publish=False)  # officials rate projects in their area, published or not
+    open_survey_round(survey.engine, survey.district.actor("county_office"), OpenRoundRequest(pid))  # in a round
     assert rate(survey, "supervisor", pid, score=80, device=None).rater_kind == "supervisor"
     assert rate(survey, "deputy", pid, verdict="dissatisfied", device=None).rater_kind == "deputy"
     rows = table(survey.engine, "satisfaction_rating")

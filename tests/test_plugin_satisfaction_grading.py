@@ -34,8 +34,9 @@ def test_a_bottom_grade_blocks_the_review_with_its_rate(survey: Survey) -> None:
     add_answers(survey.engine, pid, satisfied=20, basic=3, dissatisfied=10)  # 23 / 33 = 69.70% < 75%
     with pytest.raises(GuardFailed) as caught:
         survey.fire("committee", pid, "review_above_bottom")
-    assert caught.value.reasons == ["the satisfaction rate 69.70% grades the project 一般 (below 75%): it must be "
-                                    "sent back for rectification (整改)"]
+    assert caught.value.reasons == ["the satisfaction rate 69.70% of survey round 1 grades the project 一般 (below "
+                                    "75%): it must be sent back for rectification (整改), after which a new round "
+                                    "re-surveys it"]
     add_answers(survey.engine, pid, satisfied=10)  # 33 / 43 = 76.74%
     assert survey.fire("committee", pid, "review_above_bottom").dest == "reviewed"
 

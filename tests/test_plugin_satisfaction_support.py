@@ -140,17 +140,19 @@ def survey(engine: Engine, district: District, tmp_path: Path) -> Survey:
 
 def add_answers(engine: Engine, project_id: int, satisfied: int = 0, basic: int = 0, dissatisfied: int = 0,
                 scores: Iterable[int] = ()) -> None:
-    """Bulk answers from residents (verdicts, then five-level scores), as a survey campaign would leave them."""
+    """Bulk answers from residents (verdicts, then five-level scores) in the project's current survey round, as a
+    survey campaign would leave them."""
     score_verdict = {100: "satisfied", 80: "satisfied", 60: "basically_satisfied", 40: "dissatisfied",
                      20: "dissatisfied"}
     rows = [(None, "satisfied")] * satisfied + [(None, "basically_satisfied")] * basic
     rows += [(None, "dissatisfied")] * dissatisfied + [(s, score_verdict[s]) for s in scores]
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
+        round_id = sql.scalar("SELECT MAX(id) FROM satisfaction_round WHERE project_id = ?", (project_id,))
         for score, verdict in rows:
             sql.execute("INSERT INTO satisfaction_rating (project_id, rater_kind, score, verdict, device_hash,"
-                        " rated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                        (project_id, "resident", score, verdict, secrets.token_hex(32), engine.clock.now()))
+                        " rated_at, round_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (project_id, "resident", score, verdict, secrets.token_hex(32), engine.clock.now(), round_id))
 
 
 def table(engine: Engine, name: str) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
 """Built-in plugin: satisfaction 满意度测评.
 
-Residents (anonymously, once per project per device), 监督员 and 人大代表 rate a project's results; the standing
+Residents (anonymously, once per survey round per device), 监督员 and 人大代表 rate a project's results; the standing
 committee records deputies' vote sessions; ``satisfaction.rated`` blocks the review until enough answers exist;
 ``satisfaction.grade`` grades the project (优良 / 良好 / 一般) and rewards or rectifies it. See README.md beside
 this file for the choices made (score → verdict mapping, what the rate counts, grade bands, device-token hashing).
@@ -35,6 +35,14 @@ def minsheng_guards() -> list[GuardSpec]:
 @hookimpl
 def minsheng_actions() -> list[ActionSpec]:
     return list(guards.ACTIONS)
+
+
+@hookimpl
+def minsheng_transition(record: Any, db: Any, engine: Any) -> None:
+    """Survey rounds follow the workflow: entering the stage surveyed opens one, leaving it closes it."""
+    from plugins.satisfaction.rounds import on_transition
+
+    on_transition(engine, Sql(db), record)
 
 
 @hookimpl

@@ -42,6 +42,10 @@ def secret_key(sql: Sql) -> bytes:
     return hashlib.sha256(f"{salt}\x00{os.environ.get(PEPPER_ENV, '')}".encode("utf-8")).digest()
 
 
-def device_hash(sql: Sql, project_id: int, token: str) -> str:
-    """The stored form of a device token for one project (hex HMAC-SHA256); the token itself is not kept."""
-    return hmac.new(secret_key(sql), f"{project_id}:{token}".encode("utf-8"), hashlib.sha256).hexdigest()
+def device_hash(sql: Sql, project_id: int, token: str, round_number: int = 1) -> str:
+    """The stored form of a device token for one survey round of a project (hex HMAC-SHA256); the token itself is
+    not kept. Round 1 keys by the project alone (as answers were keyed before rounds existed, so migrated answers
+    still refuse a second one); later rounds also by the round's number, so one device's answers in two rounds
+    cannot be linked either."""
+    message = f"{project_id}:{token}" if round_number == 1 else f"{project_id}#{round_number}:{token}"
+    return hmac.new(secret_key(sql), message.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from enum import Enum
 from typing import Any, Optional
 
 import strawberry
@@ -15,31 +14,11 @@ from engine.api.errors import UserError, payload
 from engine.api.extension import GraphQLExtension
 from engine.api.ids import from_global_id, to_global_id
 from plugins.satisfaction import ratings, scoring, summary, votes
+from plugins.satisfaction.graphql_enums import SatisfactionGradeLevel, SatisfactionRaterKind, SatisfactionVerdict
+from plugins.satisfaction.graphql_rounds import RoundMutation, SatisfactionRound, current_round_field, rounds_field
 from plugins.satisfaction.graphql_tokens import DeviceTokenMutation
 from plugins.satisfaction.scoring import Tally
 from plugins.satisfaction.weighting import weighted_rate
-
-
-@strawberry.enum(description="A three-way satisfaction verdict 评价 (five-level scores map to these: 100/80 满意, "
-                             "60 基本满意, 40/20 不满意).")
-class SatisfactionVerdict(Enum):
-    SATISFIED = strawberry.enum_value(scoring.SATISFIED, description="满意")
-    BASICALLY_SATISFIED = strawberry.enum_value(scoring.BASICALLY_SATISFIED, description="基本满意")
-    DISSATISFIED = strawberry.enum_value(scoring.DISSATISFIED, description="不满意")
-
-
-@strawberry.enum(description="Who gave a satisfaction answer.")
-class SatisfactionRaterKind(Enum):
-    RESIDENT = strawberry.enum_value(ratings.RESIDENT, description="群众 (anonymous, once per device)")
-    SUPERVISOR = strawberry.enum_value(ratings.SUPERVISOR, description="监督员")
-    DEPUTY = strawberry.enum_value(ratings.DEPUTY, description="人大代表")
-
-
-@strawberry.enum(description="A satisfaction grade band 评定等次.")
-class SatisfactionGradeLevel(Enum):
-    TOP = strawberry.enum_value(scoring.TOP, description="优良 (earns a reward 奖补)")
-    MIDDLE = strawberry.enum_value(scoring.MIDDLE, description="良好")
-    BOTTOM = strawberry.enum_value(scoring.BOTTOM, description="一般 (sent back for rectification 整改)")
 
 
 @strawberry.type(description="Counted satisfaction answers and the figures officials report.")
@@ -119,12 +98,28 @@ class SatisfactionDeputyVote:
     verdict_label: str
 
 
-@strawberry.type(description="A project's satisfaction 满意度: all answers, by rater kind, grade and votes.")
+@strawberry.type(description="A project's satisfaction 满意度: all answers of every survey round, by rater kind; "
+                             "the rounds; the grade and the votes.")
 class ProjectSatisfaction(SatisfactionTally):
     by_kind: list[SatisfactionKindTally] = strawberry.field(description="Answers by 群众 / 监督员 / 人大代表.")
-    grading: SatisfactionGrading = strawberry.field(description="The rate a grade would use now, and its weights.")
     latest_grade: Optional[SatisfactionGrade]
     deputy_votes: list[SatisfactionDeputyVote] = strawberry.field(description="Vote sessions, latest first.")
+    project: strawberry.Private[Any]
+
+    @strawberry.field(description="The rate the current survey round would be graded from now, and its weights.")
+    def grading(self, info: strawberry.Info) -> SatisfactionGrading:
+        sql = info.context.sql
+        current = batched(self.project, "satisfaction.round_tally",
+                          lambda ids: summary.current_round_tallies(sql, ids))
+        return _grading(current, summary.workflow_weights(info.context.engine, self.project.workflow_id))
+
+    @strawberry.field(description="The latest survey round 调查轮次 (open or closed): what the review reads.")
+    def current_round(self, info: strawberry.Info) -> Optional[SatisfactionRound]:
+        return current_round_field(info.context, self.project)
+
+    @strawberry.field(description="Every survey round 调查轮次, first round first.")
+    def rounds(self, info: strawberry.Info) -> list[SatisfactionRound]:
+        return rounds_field(info.context, self.project)
 
 
 @strawberry.type(description="Satisfaction over every valid answer on the projects of an area and year.")
@@ -167,10 +162,10 @@ def _rating(view: ratings.RatingView) -> SatisfactionRating:
                               verdict_label=scoring.VERDICT_LABELS[view.verdict], rated_at=view.rated_at)
 
 
-def _grading(tally: summary.ProjectTally, weights: dict[str, int] | None) -> SatisfactionGrading:
+def _grading(tally: summary.RoundTally, weights: dict[str, int] | None) -> SatisfactionGrading:
     if weights is None:
         return SatisfactionGrading(weights=None, rate=tally.overall.rate_percent(), missing_kinds=[])
-    weighted = weighted_rate(tally.by_kind, weights)
+    weighted = weighted_rate(tally.weighting_by_kind(), weights)
     return SatisfactionGrading(weights=_weights(weights), rate=scoring.percent(weighted.rate),
                                missing_kinds=[SatisfactionRaterKind(k) for k in weighted.missing])
 
@@ -182,11 +177,10 @@ def project_satisfaction(context: RequestContext, project: Any) -> ProjectSatisf
     tally = batched(project, "satisfaction.tally", lambda ids: summary.project_tallies(sql, ids))
     by_kind = [SatisfactionKindTally(kind=SatisfactionRaterKind(kind), label=ratings.KIND_LABELS[kind],
                                      **_tally_values(t)) for kind, t in tally.by_kind.items()]
-    grading = _grading(tally, summary.workflow_weights(context.engine, project.workflow_id))
     grade = batched(project, "satisfaction.grade", lambda ids: summary.latest_grades(sql, ids))
     deputy_votes = batched(project, "satisfaction.votes", lambda ids: votes.votes_of_projects(sql, ids), [])
-    return ProjectSatisfaction(**_tally_values(tally.overall), by_kind=by_kind, grading=grading,
-                               latest_grade=_grade(grade), deputy_votes=[_vote(v) for v in deputy_votes])
+    return ProjectSatisfaction(**_tally_values(tally.overall), by_kind=by_kind, latest_grade=_grade(grade),
+                               deputy_votes=[_vote(v) for v in deputy_votes], project=project)
 
 
 @strawberry.type
@@ -259,7 +253,7 @@ def _record_vote(context: RequestContext, data: RecordDeputyVoteInput) -> dict[s
 
 
 @strawberry.type
-class SatisfactionMutation(DeviceTokenMutation):
+class SatisfactionMutation(DeviceTokenMutation, RoundMutation):
     @strawberry.mutation(description="Rate a project's satisfaction: anyone without a token on a published "
                                      "project (with an issued device token; a few per address per minute and a "
                                      "bounded number per project per hour: THROTTLED beyond), or a 监督员 / "

@@ -17,7 +17,8 @@ from engine.workflow.guards import ActionSpec, GuardContext, GuardSpec, Param
 from plugins.satisfaction.ratings import RATER_KINDS
 from plugins.satisfaction.scoring import (BOTTOM, DEFAULT_BANDS, GRADE_LABELS, TOP, Tally, check_bands, grade_of,
                                           percent)
-from plugins.satisfaction.summary import ProjectTally, project_tallies, project_tally, response_counts
+from plugins.satisfaction.rounds import CLOSED, close_round_row
+from plugins.satisfaction.summary import RoundTally, current_round_tallies, response_counts
 from plugins.satisfaction.weighting import check_weights, weighted_rate, weights_problem
 
 log = logging.getLogger("minsheng.satisfaction")
@@ -28,7 +29,8 @@ RECTIFICATION_TEXT = "满意度评价为一般，限期整改"
 
 
 def rated(ctx: GuardContext, min_responses: int = 30) -> str | None:
-    """Enough valid answers 有效答卷 have been collected to judge the project's satisfaction."""
+    """Enough valid answers 有效答卷 have been collected in the current survey round to judge the project's
+    satisfaction."""
     count = ctx.load("satisfaction.responses", lambda ids: response_counts(ctx.sql, ids))
     if count >= min_responses:
         return None
@@ -42,11 +44,11 @@ def above_bottom_grade(ctx: GuardContext, bands: Sequence[Any] = DEFAULT_BANDS,
     the project 一般: a bottom grade goes back for rectification (整改) through the workflow's failing path
     instead of being reviewed."""
     _, middle = check_bands(bands)
-    tally = ctx.load("satisfaction.tally", lambda ids: project_tallies(ctx.sql, ids))
+    tally = ctx.load("satisfaction.round_tally", lambda ids: current_round_tallies(ctx.sql, ids))
     if not tally.overall.responses:
         return None  # no answers at all is satisfaction.rated's to say
     if weights is not None:
-        weighted = weighted_rate(tally.by_kind, check_weights(weights))
+        weighted = weighted_rate(tally.weighting_by_kind(), check_weights(weights))
         if weighted.rate is None:
             return weighted.missing_reason()
         rate = weighted.rate
@@ -54,18 +56,21 @@ def above_bottom_grade(ctx: GuardContext, bands: Sequence[Any] = DEFAULT_BANDS,
         rate = tally.overall.rate_fraction()
     if rate is None or grade_of(rate, bands) != BOTTOM:
         return None
-    return (f"the satisfaction rate {percent(rate)}% grades the project {GRADE_LABELS[BOTTOM]} (below {middle}%): "
-            "it must be sent back for rectification (整改)")
+    return (f"the satisfaction rate {percent(rate)}% of survey round {tally.round.number} grades the project "
+            f"{GRADE_LABELS[BOTTOM]} (below {middle}%): it must be sent back for rectification (整改), after which "
+            "a new round re-surveys it")
 
 
-def rate_to_grade(ctx: GuardContext, tally: ProjectTally, weights: Mapping[str, int] | None) -> Fraction:
-    """The rate the grade is given from: pooled over every answer, or weighted by rater kind; GuardFailed
-    when there are no answers, or a kind with a positive weight has none."""
+def rate_to_grade(ctx: GuardContext, tally: RoundTally, weights: Mapping[str, int] | None) -> Fraction:
+    """The rate the current round is graded from: pooled over every answer, or weighted by rater kind (the
+    deputies' share with their vote sessions); GuardFailed when the round has no answers, or a kind with a
+    positive weight has none."""
     if not tally.overall.responses:
-        raise GuardFailed(ctx.event, ["the project has no valid satisfaction responses (满意度测评) to grade"])
+        raise GuardFailed(ctx.event, ["the project has no valid satisfaction responses (满意度测评) in its current "
+                                      "survey round to grade"])
     if weights is None:
         return tally.overall.rate_fraction() or Fraction(0)
-    weighted = weighted_rate(tally.by_kind, weights)
+    weighted = weighted_rate(tally.weighting_by_kind(), weights)
     if weighted.rate is None:
         raise GuardFailed(ctx.event, [weighted.missing_reason()])
     return weighted.rate
@@ -80,17 +85,21 @@ def grade(ctx: GuardContext, bands: Sequence[Any] = DEFAULT_BANDS, reward_amount
         kind_weights = None if weights is None else check_weights(weights)
     except ValueError as exc:
         raise ValueError(f"action 'satisfaction.grade': {exc}") from None
-    tally = project_tally(ctx.sql, ctx.project.id)
+    tally = current_round_tallies(ctx.sql, [ctx.project.id])[ctx.project.id]
     rate = rate_to_grade(ctx, tally, kind_weights)
     level = grade_of(rate, bands)
     reward_fen = _reward(ctx, tally.overall, percent(rate), reward_amount) if level == TOP else None
     days = _rectification(ctx, rectification_days) if level == BOTTOM else None
     stored = [None] * 3 if kind_weights is None else [kind_weights[k] for k in RATER_KINDS]
+    round_ = tally.round
     ctx.sql.execute("INSERT INTO satisfaction_grade (project_id, grade, rate, responses, favourable, band_top,"
                     " band_middle, reward, rectification_days, graded_at, weight_resident, weight_supervisor,"
-                    " weight_deputy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " weight_deputy, round_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (ctx.project.id, level, percent(rate), tally.overall.responses, tally.overall.favourable,
-                     percent(top / 100), percent(middle / 100), reward_fen, days, ctx.now, *stored))
+                     percent(top / 100), percent(middle / 100), reward_fen, days, ctx.now, *stored,
+                     None if round_ is None else round_.id))
+    if round_ is not None and round_.status(ctx.now.date()) != CLOSED:
+        close_round_row(ctx.sql, round_, ctx.now)  # the grade concludes the round
 
 
 def _reward(ctx: GuardContext, tally: Tally, rate: Decimal | None, amount: float | None) -> int | None:

@@ -1,5 +1,5 @@
-"""Rating a project 满意度测评: residents anonymously (once per project per device), 监督员 and 人大代表 with
-their token (once per project each).
+"""Rating a project 满意度测评: residents anonymously (once per survey round per device), 监督员 and 人大代表
+with their token (once per round each); only while a survey round (``rounds``) is open.
 
 A resident's answer stores the project, the answer, the time and the device token's keyed hash — nothing else:
 no actor, no name, no address. Officials' answers keep their actor id (their rating is part of their duty).
@@ -17,7 +17,7 @@ from engine.api.access import is_public_state, readable_project
 from engine.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from engine.storage.sql import Sql, to_datetime
 from engine.transition import locate
-from plugins.satisfaction import device, throttling, tokens
+from plugins.satisfaction import device, rounds, throttling, tokens
 from plugins.satisfaction.scoring import SCORES, VERDICTS, verdict_of_score
 
 if TYPE_CHECKING:
@@ -80,8 +80,9 @@ def check_answer(score: int | None, verdict: str | None) -> tuple[int | None, st
 
 
 def rate_project(engine: Engine, actor: ActorView, request: RatingRequest, client: str | None = None) -> RatingView:
-    """Record one answer; NOT_FOUND for a project the rater may not see (the public: unpublished), CONFLICT for
-    a second answer from the same device (residents) or the same person (监督员, 人大代表).
+    """Record one answer in the project's open survey round; NOT_FOUND for a project the rater may not see (the
+    public: unpublished), CONFLICT when no round is open, or for a second answer in the round from the same device
+    (residents) or the same person (监督员, 人大代表).
 
     A resident's answer is first counted against the budgets of the caller's address ``client`` and of the
     project (THROTTLED when spent, before any database work); then access is checked (NOT_FOUND), then the answer
@@ -93,18 +94,20 @@ def rate_project(engine: Engine, actor: ActorView, request: RatingRequest, clien
     now = engine.clock.now()
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
-        _find_project(engine, sql, actor, kind, request.project_id)  # access first: then the answer and token
+        _find_project(engine, sql, actor, kind, request.project_id)  # access first: then the round, answer, token
+        round_ = rounds.open_round_for_rating(sql, request.project_id, now.date())
         score, verdict = check_answer(request.score, request.verdict)
         if kind == RESIDENT:
             token = device.check_token(request.device_token, TOKEN_PATH)
             tokens.check_signed(sql, token, now, throttling.limits_of(engine).settings, TOKEN_PATH)
-            owner: tuple[str, object] = ("device_hash", device.device_hash(sql, request.project_id, token))
+            owner: tuple[str, object] = ("device_hash", device.device_hash(sql, request.project_id, token,
+                                                                           round_.number))
         else:
             owner = ("actor_id", actor.id)
-        _refuse_second_answer(sql, request.project_id, kind, owner)
+        _refuse_second_answer(sql, request.project_id, round_, kind, owner)
         rating_id = sql.insert(f"INSERT INTO satisfaction_rating (project_id, rater_kind, score, verdict, {owner[0]},"
-                               " rated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                               (request.project_id, kind, score, verdict, owner[1], now))
+                               " rated_at, round_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               (request.project_id, kind, score, verdict, owner[1], now, round_.id))
     return RatingView(rating_id, request.project_id, kind, score, verdict, now)
 
 
@@ -124,16 +127,18 @@ def _find_project(engine: Engine, sql: Sql, actor: ActorView, kind: str, project
         raise NotFound(exc.message, path=path) from None
 
 
-def _refuse_second_answer(sql: Sql, project_id: int, kind: str, owner: tuple[str, object]) -> None:
+def _refuse_second_answer(sql: Sql, project_id: int, round_: rounds.RoundView, kind: str,
+                          owner: tuple[str, object]) -> None:
     column, value = owner
-    if sql.scalar(f"SELECT id FROM satisfaction_rating WHERE project_id = ? AND {column} = ?",
-                  (project_id, value)) is None:
+    if sql.scalar(f"SELECT id FROM satisfaction_rating WHERE round_id = ? AND {column} = ?",
+                  (round_.id, value)) is None:
         return
     if kind == RESIDENT:
-        raise Conflict(f"this device has already rated project {project_id}: each device may rate a project once",
-                       path=["input", "deviceToken"])
-    raise Conflict(f"you have already rated project {project_id} as {KIND_LABELS[kind]}: each "
-                   f"{KIND_LABELS[kind]} rates a project once", path=["input", "projectId"])
+        raise Conflict(f"this device has already rated project {project_id} in survey round {round_.number}: each "
+                       "device may rate a project once per round", path=["input", "deviceToken"])
+    raise Conflict(f"you have already rated project {project_id} as {KIND_LABELS[kind]} in survey round "
+                   f"{round_.number}: each {KIND_LABELS[kind]} rates a project once per round",
+                   path=["input", "projectId"])
 
 
 def ratings_of(sql: Sql, project_id: int) -> list[RatingView]:

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Sequence
 from pony import orm
 
 from engine.directory.actors import ActorView
-from engine.errors import FieldProblem, Forbidden, InvalidInput, NotFound
+from engine.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from engine.storage.sql import Sql, by_project, marks, to_date, to_datetime
 from engine.transition import locate
+from plugins.satisfaction.rounds import SCHEDULED, RoundView, current_round
 from plugins.satisfaction.scoring import deputies_verdict, quorum_met
 
 if TYPE_CHECKING:
@@ -80,7 +81,8 @@ def vote_problems(request: VoteRequest, today: dt.date) -> list[FieldProblem]:
 
 
 def record_deputy_vote(engine: Engine, actor: ActorView, request: VoteRequest) -> VoteView:
-    """Record a vote session on a project in the committee's area and return it with its verdict."""
+    """Record a vote session on a project in the committee's area, counted toward its current survey round
+    (CONFLICT without one), and return it with its verdict."""
     if not actor.roles & RECORDER_ROLES:
         raise Forbidden("only 人大常委会 (committee) may record a deputies' vote session", path=["input", "projectId"])
     now = engine.clock.now()
@@ -95,14 +97,26 @@ def record_deputy_vote(engine: Engine, actor: ActorView, request: VoteRequest) -
             locate(engine, sql, actor, request.project_id, lock=True)
         except NotFound as exc:
             raise NotFound(exc.message, path=["input", "projectId"]) from None
+        round_ = round_for_vote(sql, request.project_id, now.date())
         vote_id = sql.insert(
             "INSERT INTO satisfaction_vote (project_id, body, voted_on, expected, present, satisfied,"
-            " basically_satisfied, dissatisfied, verdict, actor_id, recorded_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " basically_satisfied, dissatisfied, verdict, actor_id, recorded_at, round_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (request.project_id, body, voted_on, request.expected, request.present, request.satisfied,
-             request.basically_satisfied, request.dissatisfied, verdict, actor.id, now))
+             request.basically_satisfied, request.dissatisfied, verdict, actor.id, now, round_.id))
     return VoteView(vote_id, request.project_id, body, voted_on, request.expected, request.present,
                     request.satisfied, request.basically_satisfied, request.dissatisfied, verdict, now)
+
+
+def round_for_vote(sql: Sql, project_id: int, today: dt.date) -> RoundView:
+    """The survey round a vote session counts toward: the project's latest round that has opened (open, or closed
+    and not yet followed by another: the committee often votes after the residents' survey ends)."""
+    current = current_round(sql, project_id)
+    if current is None or current.status(today) == SCHEDULED:
+        raise Conflict(f"project {project_id} has no survey round (调查轮次) for the vote session to count toward: "
+                       "a round opens when the project reaches the stage surveyed, or when an office opens one",
+                       path=["input", "projectId"])
+    return current
 
 
 def votes_of(sql: Sql, project_id: int) -> list[VoteView]:
