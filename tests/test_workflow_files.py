@@ -74,6 +74,10 @@ EXPECTED: dict[str, list[str]] = {
         "bad_ladder.yaml:53: supervision: ladder: step 'overdue': to 'mayor' is neither lead_unit nor a role "
         "declared in roles",
         "bad_ladder.yaml:54: supervision: ladder: step 'overdue' is listed twice"],
+    "bad_progress_source.yaml": [
+        "bad_progress_source.yaml:6: progress must be one of reports, measures (what a project's current progress "
+        "is: the latest progress report, or the weighted share of measures done), got 'milestones'",
+        "bad_progress_source.yaml:20: supervision: measures must be true or a mapping {ladder: [...]}"],
     "deadline_without_ladder.yaml": [
         "deadline_without_ladder.yaml:13: state 'review' has a deadline but no escalation ladder: add "
         "supervision: {ladder: [...]} to the state or to the workflow"],

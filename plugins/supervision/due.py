@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from engine.core import Engine
 
 RECTIFICATION = "rectification"
+MEASURE = "measure"  # a measure's or milestone's (措施/节点) due date; ``source_id`` is the measure's id
 FIELD_LABELS = {"planned_end": "planned end", "planned_start": "planned start"}
 PROJECT_COLUMNS = "p.id, p.code, p.title, p.region_id, p.region_path, p.lead_unit_id, p.state"
 
@@ -75,6 +76,12 @@ def candidates(engine: Engine, sql: Sql, on: dt.date, calendar: Any,
             for step in definition.supervision.rectifications:
                 yield from _guarded(problems, f"{definition.name} v{definition.version}, rectifications", step,
                                     lambda: _rectifications_due(sql, workflow_id, step, *window(step, on, calendar)))
+        if definition.supervision.measures and has_measures(engine):
+            states = measured_states(definition)
+            for step in definition.supervision.measures:
+                yield from _guarded(problems, f"{definition.name} v{definition.version}, measures", step,
+                                    lambda: _measures_due(sql, workflow_id, states, step,
+                                                          *window(step, on, calendar)))
 
 
 def _state_due(sql: Sql, workflow_id: int, state: State, step: LadderStep, on: dt.date,
@@ -98,6 +105,17 @@ def _guarded(problems: list[str] | None, where: str, step: LadderStep,
 def has_rectifications(engine: Engine) -> bool:
     """Whether the inspection plugin's rectifications exist in this engine (the plugin may be disabled)."""
     return any(entity._table_ == "inspection_rectification" for entity in engine.db.entities.values())
+
+
+def has_measures(engine: Engine) -> bool:
+    """Whether the schedule plugin's measures exist in this engine (the plugin may be disabled)."""
+    return any(entity._table_ == "schedule_measure" for entity in engine.db.entities.values())
+
+
+def measured_states(definition: Any) -> tuple[str, ...]:
+    """The states in which a project's open measures are chased: every state but the final ones and those that
+    stop the clock (暂缓: a suspended project's dates wait with it)."""
+    return tuple(sorted(s.name for s in definition.states.values() if not (s.final or s.stops_clock)))
 
 
 NOT_ISSUED = ("NOT EXISTS (SELECT 1 FROM supervision_notice n WHERE n.project_id = p.id AND n.deadline_key = ?"
@@ -152,3 +170,24 @@ def _rectifications_due(sql: Sql, workflow_id: int, step: LadderStep, upper: dt.
         what = f"rectification '{row[10][:60]}' deadline"
         yield Candidate(row[0], row[1], row[2], row[3], row[4], unit_id, row[6], RECTIFICATION, row[7], due, what,
                         step, (check, (row[7],), ("open", due)))
+
+
+def _measures_due(sql: Sql, workflow_id: int, states: tuple[str, ...], step: LadderStep, upper: dt.date,
+                  lower: dt.date | None) -> Iterator[Candidate]:
+    """Open (not done, on the plan) measures due within the window, of projects in a chased state; each notice is
+    addressed to the measure's responsible unit (牵头 or 配合)."""
+    if not states:
+        return
+    query = (f"SELECT {PROJECT_COLUMNS}, m.id, m.due_on, m.unit_id, m.title FROM schedule_measure m"
+             " JOIN project p ON p.id = m.project_id WHERE m.done = ? AND m.removed_at IS NULL AND m.due_on <= ?"
+             + (" AND m.due_on > ?" if lower else "") + " AND p.workflow_id = ?"
+             f" AND p.state IN ({', '.join('?' for _ in states)}) AND "
+             + NOT_ISSUED.format(source="m.id", due="m.due_on"))
+    params = [False, upper, *([lower] if lower else []), workflow_id, *states, MEASURE, step.step]
+    check = ("SELECT m.done, m.due_on, m.unit_id, p.state FROM schedule_measure m JOIN project p ON"
+             " p.id = m.project_id WHERE m.id = ? AND m.removed_at IS NULL")
+    for row in sql.all(query, params):
+        due, unit_id = to_date(row[8]), row[9]
+        what = f"measure '{row[10][:60]}' due date"
+        yield Candidate(row[0], row[1], row[2], row[3], row[4], unit_id, row[6], MEASURE, row[7], due, what, step,
+                        (check, (row[7],), (False, due, unit_id, row[6])))
