@@ -106,7 +106,7 @@ def _from_table(ctx: RequestContext, path: str | None, year: int | None, floor: 
         page_params.extend([key[0], key[0], key[1]])
     # few rows in a small region: read them by region and sort; many: walk the lag index until the page is full
     hint = "" if not ranged else f" INDEXED BY idx_schedule_standing_{'region' if total <= FEW else 'lag'}"
-    rows = ctx.sql.all(f"SELECT s.project_id, s.lag_cents, s.expected_cents, s.reported, s.reported_on, s.status, "
+    rows = ctx.sql.all(f"SELECT s.project_id, s.lag_cents, s.expected_cents, s.reported_cents, s.reported_on, s.status, "
                        f"s.colour, s.colour_label, {NAMES} FROM schedule_standing s{hint} JOIN project p ON "
                        f"p.id = s.project_id{JOINS} WHERE {page_where} ORDER BY s.lag_cents DESC, s.project_id "
                        f"LIMIT ?", [*page_params, first + 1])
@@ -117,7 +117,7 @@ def _from_table(ctx: RequestContext, path: str | None, year: int | None, floor: 
 
 def _progress(r: tuple, today: dt.date, basis: str) -> ScheduleProgress:
     return ScheduleProgress(on=today, basis=basis, expected=_points(r[2]),
-                            reported=None if r[3] is None else Decimal(int(r[3])),
+                            reported=None if r[3] is None else _reported(r[3]),
                             reported_on=None if r[4] is None else to_date(r[4]), lag=_points(r[1]),
                             status=PaceStatus(r[5]), status_label=STATUS_LABELS[r[5]], colour=r[6],
                             colour_label=r[7])
@@ -162,6 +162,13 @@ def _after(after: str | None) -> Key | None:
     except (ValueError, UnicodeDecodeError):
         pass
     raise InvalidInput([FieldProblem(["after"], f"'{shown(after)}' is not a cursor from this API")])
+
+
+def _reported(cents: Any) -> Decimal:
+    """A stored reported progress: a report's whole percent as it was reported (``30``), a share of measures done
+    with its places (``33.33``)."""
+    value = Decimal(int(cents)) / 100
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.quantize(CENT)
 
 
 def _points(cents: Any) -> Decimal:
