@@ -73,7 +73,7 @@ def refresh(engine: Engine, sql: Sql, project_ids: Sequence[int], on: dt.date, c
         else:
             writes, gone = list(wanted.values()), [pid for pid in chunk if pid not in wanted]
         if writes:
-            sql.cursor().executemany(*_prepared(sql, UPSERT, writes))
+            sql.execute_many(UPSERT, writes)  # PostgreSQL: a page of rows per statement
         if gone:
             sql.execute(f"DELETE FROM schedule_standing WHERE project_id IN ({', '.join('?' for _ in gone)})",
                         tuple(gone))
@@ -130,12 +130,6 @@ def _normal(row: tuple) -> tuple:
     return (row[0], row[1], int(row[2]), int(row[3]), row[4], bool(row[5]), int(row[6]),
             None if row[7] is None else int(row[7]), None if row[8] is None else to_date(row[8]), int(row[9]),
             *row[10:13], None if row[13] is None else int(row[13]))
-
-
-def _prepared(sql: Sql, statement: str, rows: list[tuple]) -> tuple[str, list[list]]:
-    if sql.sqlite:
-        return statement, [[v.isoformat() if isinstance(v, dt.date) else v for v in row] for row in rows]
-    return statement.replace("?", "%s"), [list(row) for row in rows]
 
 
 def _cents(value: object) -> int:

@@ -41,7 +41,8 @@ class Candidate:
     due_on: dt.date
     what: str  # names the deadline in the reason: "planned end", "rectification '…' deadline"
     step: LadderStep
-    check: tuple[str, tuple[Any, ...], tuple[Any, ...]]  # SQL, params, the row it must still return
+    # still due? a query ("… WHERE id IN ({ids})", its first column the key), the key, the rest of the row expected
+    check: tuple[str, Any, tuple[Any, ...]]
 
 
 def window(step: LadderStep, on: dt.date, calendar: Any) -> tuple[dt.date, dt.date | None]:
@@ -129,11 +130,11 @@ def _field_due(sql: Sql, workflow_id: int, state: State, step: LadderStep, upper
              f" AND {column} IS NOT NULL AND {column} <= ?" + (f" AND {column} > ?" if lower else "") +
              " AND " + NOT_ISSUED.format(source="0", due=column))
     params = [workflow_id, state.name, upper, *([lower] if lower else []), state.name, step.step]
-    check = f"SELECT state, {state.deadline.field} FROM project WHERE id = ?"
+    check = f"SELECT id, state, {state.deadline.field} FROM project WHERE id IN ({{ids}})"
     for row in sql.all(query, params):
         due = to_date(row[7])
         yield Candidate(*row[:7], state.name, 0, due, FIELD_LABELS.get(state.deadline.field, state.deadline.field),
-                        step, (check, (row[0],), (state.name, due)))
+                        step, (check, row[0], (state.name, due)))
 
 
 ENTERED = ("(SELECT MAX(a.at) FROM audit_record a WHERE a.project_id = p.id AND a.to_state = p.state"
@@ -149,12 +150,12 @@ def _duration_due(sql: Sql, workflow_id: int, state: State, step: LadderStep, up
              " FROM project p WHERE p.workflow_id = ? AND p.state = ?) e ON e.pid = p.id WHERE e.entered < ?"
              " AND NOT EXISTS (SELECT 1 FROM supervision_notice n WHERE n.project_id = p.id AND n.deadline_key = ?"
              " AND n.step = ? AND n.issued_at >= e.entered)")
-    check = "SELECT state FROM project WHERE id = ?"
+    check = "SELECT id, state FROM project WHERE id IN ({ids})"
     for row in sql.all(query, (workflow_id, state.name, entered_by, state.name, step.step)):
         due = after(limit, to_datetime(row[7]).date(), calendar)
         if lower is None or due > lower:
             yield Candidate(*row[:7], state.name, 0, due, f"time limit ({limit} in {state.label}/{state.name})",
-                            step, (check, (row[0],), (state.name,)))
+                            step, (check, row[0], (state.name,)))
 
 
 def _rectifications_due(sql: Sql, workflow_id: int, step: LadderStep, upper: dt.date,
@@ -164,12 +165,12 @@ def _rectifications_due(sql: Sql, workflow_id: int, step: LadderStep, upper: dt.
              " AND r.deadline <= ?" + (" AND r.deadline > ?" if lower else "") + " AND " +
              NOT_ISSUED.format(source="r.id", due="r.deadline"))
     params = [workflow_id, upper, *([lower] if lower else []), RECTIFICATION, step.step]
-    check = "SELECT status, deadline FROM inspection_rectification WHERE id = ?"
+    check = "SELECT id, status, deadline FROM inspection_rectification WHERE id IN ({ids})"
     for row in sql.all(query, params):
         due, unit_id = to_date(row[8]), row[9] if row[9] is not None else row[5]
         what = f"rectification '{row[10][:60]}' deadline"
         yield Candidate(row[0], row[1], row[2], row[3], row[4], unit_id, row[6], RECTIFICATION, row[7], due, what,
-                        step, (check, (row[7],), ("open", due)))
+                        step, (check, row[7], ("open", due)))
 
 
 def _measures_due(sql: Sql, workflow_id: int, states: tuple[str, ...], step: LadderStep, upper: dt.date,
@@ -184,10 +185,10 @@ def _measures_due(sql: Sql, workflow_id: int, states: tuple[str, ...], step: Lad
              f" AND p.state IN ({', '.join('?' for _ in states)}) AND "
              + NOT_ISSUED.format(source="m.id", due="m.due_on"))
     params = [False, upper, *([lower] if lower else []), workflow_id, *states, MEASURE, step.step]
-    check = ("SELECT m.done, m.due_on, m.unit_id, p.state FROM schedule_measure m JOIN project p ON"
-             " p.id = m.project_id WHERE m.id = ? AND m.removed_at IS NULL")
+    check = ("SELECT m.id, m.done, m.due_on, m.unit_id, p.state FROM schedule_measure m JOIN project p ON"
+             " p.id = m.project_id WHERE m.id IN ({ids}) AND m.removed_at IS NULL")
     for row in sql.all(query, params):
         due, unit_id = to_date(row[8]), row[9]
         what = f"measure '{row[10][:60]}' due date"
         yield Candidate(row[0], row[1], row[2], row[3], row[4], unit_id, row[6], MEASURE, row[7], due, what, step,
-                        (check, (row[7],), (False, due, unit_id, row[6])))
+                        (check, row[7], (False, due, unit_id, row[6])))

@@ -61,13 +61,13 @@ class Notice:
     audit_seq: int = 0  # the project's audit record of this change (set when it is announced)
 
     @classmethod
-    def of(cls, row: tuple) -> Notice:
+    def of(cls, row: Sequence[Any], audit_seq: int = 0) -> Notice:
         values = list(row)
         for i in (12, 20):
             values[i] = to_date(values[i])
         for i in (21, 22, 23, 25):
             values[i] = None if values[i] is None else to_datetime(values[i])
-        return cls(*values)
+        return cls(*values, audit_seq)
 
     def to_event(self, engine: Engine) -> dict[str, Any]:
         """The flat subscription event (``engine.api.subscriptions``); ``public`` is False: the public never
@@ -85,6 +85,17 @@ def get(sql: Sql, notice_id: int) -> Notice | None:
     """The notice with this id, or None (no access check: callers check the reader first)."""
     row = sql.one(f"SELECT {COLUMNS}{FROM} WHERE n.id = ?", (notice_id,))
     return None if row is None else Notice.of(row)
+
+
+def rows_of(sql: Sql, notice_ids: Sequence[int]) -> list[tuple]:
+    """The stored rows (``COLUMNS``, for ``Notice.of``) of the notices with these ids, in id order (no access
+    check)."""
+    found: list[tuple] = []
+    ids = sorted(notice_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        found.extend(sql.all(f"SELECT {COLUMNS}{FROM} WHERE n.id IN ({marks(len(chunk))}) ORDER BY n.id", chunk))
+    return found
 
 
 def of_projects(sql: Sql, project_ids: Sequence[int]) -> dict[int, list[Notice]]:
