@@ -87,17 +87,6 @@ def get(sql: Sql, notice_id: int) -> Notice | None:
     return None if row is None else Notice.of(row)
 
 
-def rows_of(sql: Sql, notice_ids: Sequence[int]) -> list[tuple]:
-    """The stored rows (``COLUMNS``, for ``Notice.of``) of the notices with these ids, in id order (no access
-    check)."""
-    found: list[tuple] = []
-    ids = sorted(notice_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        found.extend(sql.all(f"SELECT {COLUMNS}{FROM} WHERE n.id IN ({marks(len(chunk))}) ORDER BY n.id", chunk))
-    return found
-
-
 def of_projects(sql: Sql, project_ids: Sequence[int]) -> dict[int, list[Notice]]:
     """Each project's notices, oldest first, in one query (the caller has checked the reader may see them)."""
     rows = sql.all(f"SELECT {COLUMNS}{FROM} WHERE n.project_id IN ({marks(len(project_ids))}) ORDER BY n.id",

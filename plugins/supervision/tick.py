@@ -35,7 +35,8 @@ ADVISORY_KEY = 7402
 PROJECTS_PER_TRANSACTION = 500
 
 INSERT = ("INSERT INTO supervision_notice (project_id, deadline_key, source_id, due_on, step, step_label, addressee,"
-          " unit_id, reason, status, issued_on, issued_at) VALUES {values} ON CONFLICT DO NOTHING RETURNING id")
+          " unit_id, reason, status, issued_on, issued_at) VALUES {values} ON CONFLICT DO NOTHING"
+          " RETURNING id, project_id, deadline_key, source_id, due_on, step")
 ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 INSERT_ROWS = 400  # notices per INSERT (12 parameters each: within SQLite's and PostgreSQL's limits)
 CHUNK = 500  # ids per IN (...) list
@@ -77,13 +78,14 @@ def _issue(engine: Engine, batch: list[due.Candidate], on: dt.date, calendar: An
     were new (with their audit seq)."""
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
-        projects = sorted({c.project_id for c in batch})
-        for chunk in _chunks(projects):  # PostgreSQL: lock the projects first, in id order, as a transition does
-            sql.all(f"SELECT id FROM project WHERE id IN ({marks(len(chunk))}) ORDER BY id" + sql.for_update(), chunk)
-        ids = _insert(engine, sql, _still_due(sql, batch), on, calendar)
-        if not ids:
+        projects: dict[int, tuple] = {}  # id → (lead unit, version, workflow), read as the rows are locked
+        for chunk in _chunks(sorted({c.project_id for c in batch})):  # PostgreSQL: in id order, as a transition does
+            projects.update((r[0], tuple(r[1:])) for r in sql.all(
+                f"SELECT id, lead_unit_id, version, workflow_id FROM project WHERE id IN ({marks(len(chunk))})"
+                " ORDER BY id" + sql.for_update(), chunk))
+        rows = _insert(engine, sql, _still_due(sql, batch), on, calendar, projects)
+        if not rows:
             return []
-        rows = notices.rows_of(sql, ids)
         now = engine.clock.now()
         entries = audit.append_records(sql, [audit.NewRecord(r[1], "notice", "notice_issued", None,
                                                              audit.SYSTEM_ACTOR, now, _row_fields(r), r[18])
@@ -115,11 +117,14 @@ def _still_due(sql: Sql, batch: list[due.Candidate]) -> list[due.Candidate]:
     return [c for c in batch if id(c) in standing]
 
 
-def _insert(engine: Engine, sql: Sql, found: list[due.Candidate], on: dt.date, calendar: Any) -> list[int]:
-    """Insert the notices, a few hundred per statement; the ids of those that were new (another tick may have
-    issued some first: the UNIQUE key keeps its copy)."""
-    ids: list[int] = []
+def _insert(engine: Engine, sql: Sql, found: list[due.Candidate], on: dt.date, calendar: Any,
+            projects: dict[int, tuple]) -> list[tuple]:
+    """Insert the notices, a few hundred per statement; the rows (``notices.COLUMNS``, in id order) of those that
+    were new (another tick may have issued some first: the UNIQUE key keeps its copy), built from what the
+    candidates and the locked project rows hold rather than read back."""
+    rows: list[tuple] = []
     now = engine.clock.now()
+    units = _unit_names(sql, {c.unit_id for c in found if c.unit_id is not None})
     distances: dict[dt.date, str] = {}  # many deadlines share a date (month ends)
     for chunk in _chunks(found, INSERT_ROWS):
         values = []
@@ -127,11 +132,28 @@ def _insert(engine: Engine, sql: Sql, found: list[due.Candidate], on: dt.date, c
             if c.due_on not in distances:
                 distances[c.due_on] = distance(c.due_on, on, calendar)
             values.extend((c.project_id, c.deadline_key, c.source_id, c.due_on, c.step.step, c.step.label,
-                           c.step.to, c.unit_id, f"{c.what} {c.due_on.isoformat()} {distances[c.due_on]}", ISSUED,
-                           on, now))
-        rows = sql.all(INSERT.format(values=", ".join([ROW] * len(chunk))), values)
-        ids.extend(row[0] for row in rows)
-    return sorted(ids)
+                           c.step.to, c.unit_id, _reason(c, distances), ISSUED, on, now))
+        by_key = {(c.project_id, c.deadline_key, c.source_id, c.due_on, c.step.step): c for c in chunk}
+        for notice_id, project_id, key, source_id, due_on, step in sql.all(
+                INSERT.format(values=", ".join([ROW] * len(chunk))), values):
+            c = by_key[(project_id, key, source_id, to_date(due_on), step)]
+            lead_unit_id, version, workflow_id = projects[c.project_id]
+            rows.append((notice_id, c.project_id, c.code, c.title, c.region_id, c.region_path, lead_unit_id, c.state,
+                         version, workflow_id, c.deadline_key, c.source_id, c.due_on, c.step.step, c.step.label,
+                         c.step.to, c.unit_id, units.get(c.unit_id), _reason(c, distances), ISSUED, on, now, None,
+                         None, None, None, None))
+    return sorted(rows)
+
+
+def _unit_names(sql: Sql, ids: set[int]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for chunk in _chunks(sorted(ids)):
+        names.update(sql.all(f"SELECT id, name FROM unit WHERE id IN ({marks(len(chunk))})", chunk))
+    return names
+
+
+def _reason(c: due.Candidate, distances: dict[dt.date, str]) -> str:
+    return f"{c.what} {c.due_on.isoformat()} {distances[c.due_on]}"
 
 
 def reason(c: due.Candidate, on: dt.date, calendar: Any) -> str:
