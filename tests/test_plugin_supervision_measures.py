@@ -11,12 +11,14 @@ from engine import audit
 from engine.api.ids import to_global_id
 from engine.cli import main
 from engine.storage.sql import Sql
+from tests.test_api_subscriptions import subscribed
 from tests.test_plugin_schedule_records import MARK_DONE, SET_MEASURES, SET_UNITS, approve, gid, mutate, new_project
 
 NOTICES = """query { notices(first: 50) { edges { node { id projectCode step stepLabel reason unitName addressee
   dueOn } } } }"""
 PROJECT = """query($id: ID!) { project(id: $id) { deadlines { key label dueOn steps { step on issued } }
   notices { step reason unitName } } }"""
+FIRE = "mutation($input: FireTransitionInput!) { fireTransition(input: $input) { userErrors { code message } } }"
 ACK = "mutation($id: ID!) { acknowledgeNotice(input: {noticeId: $id}) { notice { status } userErrors { code path } } }"
 
 # (day issued, step, reason) of the default workflow's measure ladder (warn 3 working days before, overdue on the
@@ -126,3 +128,33 @@ def test_the_cli_tick_chases_open_measures_and_issues_nothing_twice(gql, engine,
     assert "tick 2024-07-01: 1 notice(s) issued" in capsys.readouterr().out.splitlines()  # design overdue
     assert main(["tick", "--db", db_url, "--at", "2024-07-01"]) == 0
     assert "tick 2024-07-01: 0 notice(s) issued" in capsys.readouterr().out.splitlines()
+
+
+def test_a_cooperating_unit_hears_of_the_project_and_of_its_own_measures_notices(http, app, gql, engine, district,
+                                                                                clock):
+    pid, _ = planned(gql, engine, district)
+    with subscribed(http, app, district.tokens["housing_clerk"]) as cooperating, \
+            subscribed(http, app, district.tokens["edu_clerk"]) as lead:
+        for event, fields in (("suspend", {"reason": "汛期"}), ("resume", {})):
+            assert gql("county_office", FIRE, {"input": {"projectId": gid("Project", pid), "event": event,
+                                                         "fields": fields}})["data"]["fireTransition"][
+                "userErrors"] == []
+            assert cooperating.next_event()["event"] == event  # a project it cooperates on (配合单位)
+            assert lead.next_event()["event"] == event
+        clock.set("2024-08-01T09:00:00")
+        engine.tick(dt.date(2024, 8, 1))  # design: overdue, escalate, summon; pipes: overdue
+        heard = [lead.next_event()["event"] for _ in range(4)]
+        assert heard == ["notice_issued"] * 4
+        assert cooperating.next_event()["event"] == "notice_issued"  # pipes' overdue, its own
+        signed = gql("housing_clerk", ACK, {"id": _notice_id(engine, "管线迁改", "overdue")})["data"]
+        assert signed["acknowledgeNotice"]["userErrors"] == []
+        assert cooperating.next_event()["event"] == "notice_acknowledged"  # nothing of the lead unit's notices
+        assert lead.next_event()["event"] == "notice_acknowledged"
+
+
+def _notice_id(engine, title: str, step: str) -> str:
+    with orm.db_session:
+        found = Sql(engine.db).scalar(
+            "SELECT n.id FROM supervision_notice n JOIN schedule_measure m ON m.id = n.source_id"
+            " WHERE n.deadline_key = 'measure' AND m.title = ? AND n.step = ?", (title, step))
+    return to_global_id("SupervisionNotice", found)

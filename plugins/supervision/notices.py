@@ -76,6 +76,8 @@ class Notice:
         at = self.closed_at or self.answered_at or self.acknowledged_at or self.issued_at
         return {"project_id": self.project_id, "region_id": self.region_id, "region_path": self.region_path,
                 "public": False, "lead_unit_id": self.lead_unit_id, "created_by": None, "code": self.project_code,
+                # a cooperating unit's clerk hears of the notices addressed to its unit (its own measures') alone
+                "cooperating": [self.unit_id] if self.unit_id not in (None, self.lead_unit_id) else [],
                 "title": self.project_title[:500], "event": f"notice_{self.status}", "from_state": state.name,
                 "to_state": state.name, "state_label": state.label, "version": self.project_version, "seq": self.audit_seq,
                 "actor_name": "", "at": at.isoformat()}
