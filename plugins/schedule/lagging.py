@@ -106,10 +106,16 @@ def _from_table(ctx: RequestContext, path: str | None, year: int | None, floor: 
         page_params.extend([key[0], key[0], key[1]])
     # few rows in a small region: read them by region and sort; many: walk the lag index until the page is full
     hint = "" if not ranged else f" INDEXED BY idx_schedule_standing_{'region' if total <= FEW else 'lag'}"
-    rows = ctx.sql.all(f"SELECT s.project_id, s.lag_cents, s.expected_cents, s.reported_cents, s.reported_on, s.status, "
-                       f"s.colour, s.colour_label, {NAMES} FROM schedule_standing s{hint} JOIN project p ON "
-                       f"p.id = s.project_id{JOINS} WHERE {page_where} ORDER BY s.lag_cents DESC, s.project_id "
-                       f"LIMIT ?", [*page_params, first + 1])
+    columns = "s.project_id, s.lag_cents, s.expected_cents, s.reported_cents, s.reported_on, s.status, s.colour, " \
+              "s.colour_label"
+    order = "ORDER BY s.lag_cents DESC, s.project_id"
+    if join:  # the reader's scope needs the project's columns: filter on the join
+        query = (f"SELECT {columns}, {NAMES} FROM schedule_standing s{hint} JOIN project p ON p.id = s.project_id"
+                 f"{JOINS} WHERE {page_where} {order} LIMIT ?")
+    else:  # the page from the standings alone, then its names: no join order for the planner to misjudge
+        query = (f"SELECT {columns}, {NAMES} FROM (SELECT {columns.replace('s.', '')} FROM schedule_standing s{hint} "
+                 f"WHERE {page_where} {order} LIMIT ?) s JOIN project p ON p.id = s.project_id{JOINS} {order}")
+    rows = ctx.sql.all(query, [*page_params, first + 1])
     basis = maintained.settings_key()[0]
     found = [((r[1], r[0]), r[8:], _progress(r, today, basis)) for r in rows[:first]]
     return _connection(found, len(rows) > first, total)
