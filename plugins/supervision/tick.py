@@ -32,7 +32,7 @@ log = logging.getLogger("minsheng.supervision")
 
 # pg_try_advisory_lock(ADVISORY_KEY, hashtext(current_schema())): one tick per database schema (a deployment)
 ADVISORY_KEY = 7402
-PROJECTS_PER_TRANSACTION = 500
+PROJECTS_PER_TRANSACTION = 200  # short write transactions: a clerk's write waits for one batch at most
 
 INSERT = ("INSERT INTO supervision_notice (project_id, deadline_key, source_id, due_on, step, step_label, addressee,"
           " unit_id, reason, status, issued_on, issued_at) VALUES {values} ON CONFLICT DO NOTHING"
