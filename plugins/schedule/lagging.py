@@ -98,8 +98,14 @@ def _from_table(ctx: RequestContext, path: str | None, year: int | None, floor: 
     base = [True, floor, *params]
     ranged = ctx.sql.sqlite and "s.region_path" in where  # SQLite has no statistics: say which index serves
     count_hint = " INDEXED BY idx_schedule_standing_region" if ranged else ""
-    total = int(ctx.sql.scalar(f"SELECT COUNT(*) FROM schedule_standing s{count_hint}{join} WHERE {where}",
-                               base) or 0)
+    counted = f"SELECT COUNT(*) FROM schedule_standing s{count_hint}{join} WHERE {where}"
+    if not ctx.sql.sqlite and not join:
+        # PostgreSQL counted a province's 63,000 of 100,000 standings with a sequential scan of every row
+        # (65–176 ms, each row's region path compared); ordered as its (under way, lag) index is, the same count
+        # is an index-only scan of the matching entries (13–52 ms on a loaded machine)
+        counted = (f"SELECT COUNT(*) FROM (SELECT s.lag_cents FROM schedule_standing s WHERE {where} "
+                   "ORDER BY s.under_way, s.lag_cents DESC) c")
+    total = int(ctx.sql.scalar(counted, base) or 0)
     page_where, page_params = where, list(base)
     if key is not None:
         page_where += " AND (s.lag_cents < ? OR (s.lag_cents = ? AND s.project_id > ?))"
