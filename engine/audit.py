@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from engine.errors import Conflict
-from engine.storage.sql import Sql, to_datetime
+from engine.storage.sql import Sql, _sqlite_value, to_datetime
 
 GENESIS = "0" * 64
 KINDS = ("create", "transition", "edit", "progress", "notice", "migrate")
@@ -47,12 +47,18 @@ class AuditEntry:
             "from": self.from_state, "to": self.to_state, "actor": self.actor_id, "actor_name": self.actor_name,
             "at": self.at.isoformat(timespec="microseconds"), "fields": self.fields, "comment": self.comment or "",
         }
-        canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        canonical = _CANONICAL.encode(body)
         return hashlib.sha256((self.prev_hash + canonical).encode("utf-8")).hexdigest()
 
 
+# what json.dumps(…, sort_keys=True, ensure_ascii=False, separators=(",", ":")[, default=str]) writes, with the
+# encoder built once rather than per call (a tick appends hundreds of thousands of records)
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_CANONICAL_STR = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def canonical_json(values: dict[str, Any]) -> str:
-    return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _CANONICAL_STR.encode(values)
 
 
 INSERT = ("INSERT INTO audit_record (project_id, seq, kind, event, from_state, to_state, actor_id, actor_name, at,"
@@ -93,6 +99,84 @@ def append_record(sql: Sql, project_id: int, kind: str, event: str, actor_id: in
     if updated.rowcount != 1:
         raise Conflict("someone else changed this project at the same moment; reload and try again")
     return entry
+
+
+@dataclass(slots=True)
+class NewRecord:
+    """A record for ``append_records``: what ``append_record`` takes, one project's at a time."""
+
+    project_id: int
+    kind: str
+    event: str
+    actor_id: int | None
+    actor_name: str
+    at: dt.datetime
+    fields: dict[str, Any]
+    comment: str | None = None
+
+
+CHUNK = 500  # projects per statement
+
+
+def append_records(sql: Sql, records: list[NewRecord]) -> list[AuditEntry]:
+    """``append_record`` for many records at once (a project's records in the order given), in a few statements
+    whatever their number: the projects' rows locked in id order (PostgreSQL ``FOR UPDATE``), the records
+    inserted, each project's ``audit_seq``/``audit_head`` moved once. Raises ``Conflict`` (the caller's
+    transaction must roll back) when a project moved meanwhile; ``ValueError`` for a missing project."""
+    for record in records:
+        if record.kind not in STATELESS_KINDS:
+            raise ValueError(f"append_records writes {' or '.join(STATELESS_KINDS)} records, not {record.kind!r}")
+    ids = sorted({r.project_id for r in records})
+    heads: dict[int, tuple[str, int, str]] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        for project_id, state, seq, head in sql.all(
+                f"SELECT id, state, audit_seq, audit_head FROM project WHERE id IN ({', '.join('?' for _ in chunk)})"
+                " ORDER BY id" + sql.for_update(), chunk):
+            heads[project_id] = (state, int(seq), head)
+    missing = [i for i in ids if i not in heads]
+    if missing:
+        raise ValueError(f"project {missing[0]} does not exist")
+    before = {project_id: seq for project_id, (_, seq, _) in heads.items()}
+    entries, rows, last_at = [], [], {}
+    for r in records:
+        state, seq, head = heads[r.project_id]
+        entry = AuditEntry(r.project_id, seq + 1, r.kind, r.event, state, state, r.actor_id, r.actor_name, r.at,
+                           canonical_json(r.fields), r.comment, head)
+        digest = entry.digest()
+        heads[r.project_id] = (state, seq + 1, digest)
+        last_at[r.project_id] = r.at
+        entries.append(entry)
+        rows.append((entry.project_id, entry.seq, entry.kind, entry.event, entry.from_state, entry.to_state,
+                     entry.actor_id, entry.actor_name, entry.at, entry.fields, entry.comment, entry.prev_hash, digest))
+    sql.execute_many(INSERT, rows)
+    moves = [(heads[i][1], heads[i][2], last_at[i], i, before[i]) for i in ids]
+    if _move_heads(sql, moves) != len(moves):
+        raise Conflict("someone else changed this project at the same moment; reload and try again")
+    return entries
+
+
+MOVE_HEAD = "UPDATE project SET audit_seq = ?, audit_head = ?, updated_at = ? WHERE id = ? AND audit_seq = ?"
+
+
+def _move_heads(sql: Sql, moves: list[tuple]) -> int:
+    """Each project's new (seq, head, updated at) where its seq is still the one read; the rows moved."""
+    if sql.sqlite:
+        cursor = sql.cursor()
+        cursor.executemany(MOVE_HEAD, [[_sqlite_value(v) for v in m] for m in moves])
+        return cursor.rowcount
+    from psycopg2.extras import execute_values
+
+    moved = 0
+    cursor = sql.cursor()
+    for start in range(0, len(moves), CHUNK):  # one statement per chunk, not a round trip per project
+        chunk = moves[start:start + CHUNK]
+        execute_values(cursor, "UPDATE project p SET audit_seq = v.seq, audit_head = v.head, updated_at = v.at "
+                               "FROM (VALUES %s) AS v (seq, head, at, id, old) WHERE p.id = v.id AND "
+                               "p.audit_seq = v.old", chunk, template="(%s, %s, %s::timestamp, %s, %s)",
+                       page_size=len(chunk))
+        moved += cursor.rowcount
+    return moved
 
 
 @dataclass(frozen=True)

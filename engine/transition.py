@@ -60,6 +60,7 @@ class TransitionRecord:
     region_path: str
     replayed: bool = False  # True when an idempotency key returned an earlier result
     announced: bool = False  # its subscription event was sent inside the transaction (PostgreSQL NOTIFY)
+    cooperating_unit_ids: tuple[int, ...] = ()  # the project's cooperating units 配合单位: their clerks hear of it
 
 
 MAX_COMMENT = 2000
@@ -224,7 +225,8 @@ def _commit_change(engine: Engine, sql: Sql, row: ProjectRow, transition: Transi
         audit.append(sql, edit)
         after = replace(after, **{k: v for k, v in change.values.items() if hasattr(after, k)})
     record = TransitionRecord(after, transition.event, row.view.state, dest, ctx.actor.id, ctx.actor.name,
-                              stored_fields, request.comment, entry.seq, ctx.now, digest, row.region_path)
+                              stored_fields, request.comment, entry.seq, ctx.now, digest, row.region_path,
+                              cooperating_unit_ids=tuple(sorted(row.cooperating_unit_ids)))
     ctx.project, ctx.dest = after, dest
     engine.run_actions(transition, ctx)
     engine.plugins.hook.minsheng_transition(record=record, db=engine.db, engine=engine)

@@ -138,7 +138,7 @@ def test_two_ticks_at_once_issue_nothing_twice(engine, district):
 def test_a_tick_interrupted_half_way_leaves_no_half_issued_notice_and_the_next_issues_the_rest(
         engine, district, monkeypatch):
     projects = [started(engine, district, "2024-06-28") for _ in range(5)]
-    real, calls = audit.append_record, []
+    real, calls = audit.append_records, []
 
     def crashing(*args, **kwargs):
         calls.append(args[1])
@@ -147,12 +147,12 @@ def test_a_tick_interrupted_half_way_leaves_no_half_issued_notice_and_the_next_i
         return real(*args, **kwargs)
 
     monkeypatch.setattr(tick_module, "PROJECTS_PER_TRANSACTION", 1)
-    monkeypatch.setattr(tick_module.audit, "append_record", crashing)
+    monkeypatch.setattr(tick_module.audit, "append_records", crashing)
     with pytest.raises(KeyboardInterrupt):
         run_tick(engine, dt.date(2024, 6, 28))  # overdue for 5 projects
     assert [row[0] for row in stored(engine)] == projects[:3]  # the fourth rolled back, notice and record
     assert [len(notice_records(engine, pid)) for pid in projects] == [1, 1, 1, 0, 0]
-    monkeypatch.setattr(tick_module.audit, "append_record", real)
+    monkeypatch.setattr(tick_module.audit, "append_records", real)
     assert len(run_tick(engine, dt.date(2024, 6, 28)).issued) == 2
     assert sorted(row[0] for row in stored(engine)) == projects
     with orm.db_session:

@@ -81,6 +81,15 @@ EXPECTED: dict[str, list[str]] = {
         "bad_ladder.yaml:53: supervision: ladder: step 'overdue': to 'mayor' is neither lead_unit nor a role "
         "declared in roles",
         "bad_ladder.yaml:54: supervision: ladder: step 'overdue' is listed twice"],
+    "bad_progress_source.yaml": [
+        "bad_progress_source.yaml:6: progress must be one of reports, measures (what a project's current progress "
+        "is: the latest progress report, or the weighted share of measures done), got 'milestones'",
+        "bad_progress_source.yaml:20: supervision: measures must be true or a mapping {ladder: [...]}"],
+    "bad_measures_ladder.yaml": [
+        "bad_measures_ladder.yaml:21: supervision: measures: ladder: step 'escalate': after must be a duration such "
+        "as '5 working days' or '10 days', got 'a fortnight'",
+        "bad_measures_ladder.yaml:22: supervision: measures: ladder: step 'overdue': to 'mayor' is neither lead_unit "
+        "nor a role declared in roles"],
     "deadline_without_ladder.yaml": [
         "deadline_without_ladder.yaml:13: state 'review' has a deadline but no escalation ladder: add "
         "supervision: {ladder: [...]} to the state or to the workflow"],

@@ -97,6 +97,7 @@ def project_event(engine: Engine, record: Any) -> Event:
     state = definition.states[record.dest]
     return {"project_id": p.id, "region_id": p.region_id, "region_path": record.region_path, "public": state.public,
             "lead_unit_id": p.lead_unit_id, "created_by": p.created_by,
+            "cooperating": list(getattr(record, "cooperating_unit_ids", ())),
             "code": p.code, "title": p.title[:MAX_TITLE], "event": record.event, "from_state": record.source,
             "to_state": record.dest, "state_label": state.label, "version": p.version, "seq": record.seq,
             "actor_name": record.actor_name, "at": record.at.isoformat()}
@@ -111,7 +112,8 @@ class EventFilter:
     def __call__(self, e: Event) -> bool:
         if e.get("kind", "project") != "project":  # a plugin's own events (engine.api.extension) are not these
             return False
-        if not self.reach.allows(e["region_path"], e["lead_unit_id"], e["public"], e.get("created_by")):
+        if not self.reach.allows(e["region_path"], e["lead_unit_id"], e["public"], e.get("created_by"),
+                                 frozenset(e.get("cooperating", ()))):  # a cooperating unit's clerk too
             return False
         if self.region_path is not None and not e["region_path"].startswith(self.region_path):
             return False

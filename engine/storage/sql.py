@@ -18,7 +18,8 @@ from pony.utils import datetime2timestamp
 T = TypeVar("T")
 
 
-VALUES_LIST = re.compile(r"\s+VALUES\s*\(\s*\?(?:\s*,\s*\?)*\s*\)\s*\Z", re.IGNORECASE)
+# an INSERT's one row of parameters, at the end or before ON CONFLICT (an upsert): sent a page of rows at a time
+VALUES_LIST = re.compile(r"\s+VALUES\s*\(\s*\?(?:\s*,\s*\?)*\s*\)(?=\s*(?:ON\s+CONFLICT\b|\Z))", re.IGNORECASE)
 
 
 @lru_cache(maxsize=512)
@@ -26,7 +27,12 @@ def _pg(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
+PLAIN = frozenset({int, str, float, bool, type(None), bytes})
+
+
 def _sqlite_value(value: Any) -> Any:
+    if type(value) in PLAIN:  # most values: nothing to convert (checked first: this runs once per bulk value)
+        return value
     if isinstance(value, dt.datetime):
         return datetime2timestamp(value)
     if isinstance(value, dt.date):

@@ -10,9 +10,10 @@ default ladder and, optionally, the ladder for rectification deadlines::
         - {at: 0, step: overdue, label: 逾期}
         - {after: "10 working days", step: escalate, to: office, label: 挂牌督办}
       rectifications: true        # or {ladder: [...]} of their own; absent: not supervised
+      measures: true              # measures' due dates (措施/节点), the same way; absent: not supervised
 
-``to`` is ``lead_unit`` (the default: the project's lead unit, or a rectification's responsible unit) or a role
-declared in the file (that role in the project's region, e.g. the office).
+``to`` is ``lead_unit`` (the default: the project's lead unit, or a rectification's or a measure's responsible
+unit) or a role declared in the file (that role in the project's region, e.g. the office).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from engine.workflow.model import DEADLINE_FIELDS, LEAD_UNIT, Deadline, LadderSt
 if TYPE_CHECKING:
     from engine.workflow.loader import _Parser
 
-SUPERVISION = {"ladder": "node!", "rectifications": "node"}
+SUPERVISION = {"ladder": "node!", "rectifications": "node", "measures": "node"}
 STATE_SUPERVISION = {"ladder": "node!"}
 STEP = {"step": "node!", "before": "node", "at": "node", "after": "node", "to": "node", "label": "str"}
 WHEN = ("before", "at", "after")
@@ -61,16 +62,23 @@ def read_supervision(parser: _Parser, node: Node | None) -> Supervision:
         return Supervision()
     values = (parser.read(node, SUPERVISION, "supervision") or ({}, {}))[0]
     ladder = read_ladder(parser, values.get("ladder"), "supervision: ladder")
-    rect = values.get("rectifications")
-    if rect is None:
-        return Supervision(ladder)
-    if isinstance(rect, ScalarNode) and parser.value(rect) is True:
-        return Supervision(ladder, ladder)
-    if isinstance(rect, MappingNode):
-        found = (parser.read(rect, STATE_SUPERVISION, "supervision: rectifications") or ({}, {}))[0]
-        return Supervision(ladder, read_ladder(parser, found.get("ladder"), "supervision: rectifications: ladder"))
-    parser.report(rect, "supervision: rectifications must be true or a mapping {ladder: [...]}")
-    return Supervision(ladder)
+    return Supervision(ladder, _own_ladder(parser, values.get("rectifications"), ladder, "rectifications"),
+                       _own_ladder(parser, values.get("measures"), ladder, "measures"))
+
+
+def _own_ladder(parser: _Parser, node: Node | None, ladder: tuple[LadderStep, ...],
+                key: str) -> tuple[LadderStep, ...]:
+    """``rectifications`` / ``measures``: absent (not supervised), ``true`` (the default ladder) or
+    ``{ladder: [...]}`` (a ladder of their own)."""
+    if node is None:
+        return ()
+    if isinstance(node, ScalarNode) and parser.value(node) is True:
+        return ladder
+    if isinstance(node, MappingNode):
+        found = (parser.read(node, STATE_SUPERVISION, f"supervision: {key}") or ({}, {}))[0]
+        return read_ladder(parser, found.get("ladder"), f"supervision: {key}: ladder")
+    parser.report(node, f"supervision: {key} must be true or a mapping {{ladder: [...]}}")
+    return ()
 
 
 def read_ladder(parser: _Parser, node: Node | None, where: str) -> tuple[LadderStep, ...]:

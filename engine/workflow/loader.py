@@ -19,13 +19,14 @@ from engine.errors import DefinitionProblem, InvalidDefinition
 from engine.workflow.fields import spec_problems
 from engine.workflow.guards import ActionSpec, GuardSpec, check_params
 from engine.workflow import deadlines
-from engine.workflow.model import (FIELD_TYPES, RETURN, SCOPES, SETTABLE, STAY, FieldSpec, NamedRef, RoleScope, State,
-                                   Transition, WorkflowDefinition, default_scope)
+from engine.workflow.model import (FIELD_TYPES, PROGRESS_SOURCES, RETURN, SCOPES, SETTABLE, STAY, FieldSpec, NamedRef,
+                                   RoleScope, State, Transition, WorkflowDefinition, default_scope)
 
 NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 # Each schema maps a key to the kind of its value; "!" marks a required key; "node" values are read later.
 TOP = {"name": "str!", "version": "node!", "label": "str", "initial": "node!", "roles": "node!", "states": "node!",
-       "transitions": "node!", "create_roles": "node", "supervision": "node", "public_attachments": "node"}
+       "transitions": "node!", "create_roles": "node", "supervision": "node", "public_attachments": "node",
+       "progress": "node"}
 ROLE = {"label": "str", "scope": "node", "overrides": "node"}  # or just the label: ``unit: 牵头单位``
 STATE = {"label": "str!", "final": "bool", "editable": "bool", "public": "bool", "description": "str",
          "deadline": "node", "supervision": "node", "stops_clock": "bool", "done": "bool",
@@ -159,6 +160,7 @@ class _Parser:
                 self.read_role(role, key_node, value_node)
         self.check_overrides()
         supervision = deadlines.read_supervision(self, top.get("supervision"))
+        progress = self.progress_source(top.get("progress"))
         for key_node, value_node in self.entries(top.get("states"), "states", MappingNode):
             self.read_state(key_node, value_node)
         deadlines.check_supervised(self, supervision)
@@ -182,7 +184,7 @@ class _Parser:
         return WorkflowDefinition(top["name"], version, top.get("label") or top["name"], initial, states,
                                   tuple(edge[0] for edge in self.edges), dict(self.roles), creators,
                                   role_scopes=dict(self.role_scopes), supervision=supervision,
-                                  public_attachments=public_attachments)
+                                  public_attachments=public_attachments, progress=progress)
 
     def public_attachments(self, node: Node | None) -> tuple[str, ...]:
         """``public_attachments: [transition, inspection]``: record kinds whose files the public sees on published
@@ -208,6 +210,19 @@ class _Parser:
         if root is None:
             self.report(1, "the workflow file is empty")
         return root
+
+    def progress_source(self, node: Node | None) -> str:
+        """``progress: reports`` (the default: the latest progress report) or ``progress: measures`` (the weighted
+        share of measures done)."""
+        if node is None:
+            return PROGRESS_SOURCES[0]
+        value = self.value(node)
+        if value not in PROGRESS_SOURCES:
+            self.report(node, f"progress must be one of {', '.join(PROGRESS_SOURCES)} (what a project's current "
+                              f"progress is: the latest progress report, or the weighted share of measures done), "
+                              f"got {value!r}")
+            return PROGRESS_SOURCES[0]
+        return value
 
     def version(self, node: Node | None) -> int:
         version = self.value(node) if node is not None else 1

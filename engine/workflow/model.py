@@ -63,6 +63,9 @@ class RoleScope:
 
 # The project date fields a state's deadline may name (``deadline: planned_end``).
 DEADLINE_FIELDS = ("planned_start", "planned_end")
+# What a project's current progress is (``progress:`` at the top of a workflow file): the latest progress report's
+# percent (the default), or the weighted share of its measures done (措施/节点完成占比).
+PROGRESS_SOURCES = ("reports", "measures")
 # Whom a supervision step addresses besides a role of the project's region: its responsible (lead) unit.
 LEAD_UNIT = "lead_unit"
 
@@ -97,6 +100,7 @@ class Supervision:
 
     ladder: tuple[LadderStep, ...] = ()
     rectifications: tuple[LadderStep, ...] = ()
+    measures: tuple[LadderStep, ...] = ()  # measures' and milestones' (措施/节点) due dates; empty: not supervised
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,7 @@ class WorkflowDefinition:
     role_scopes: dict[str, RoleScope] = field(default_factory=dict)  # every declared role, defaults filled in
     supervision: Supervision = Supervision()
     public_attachments: tuple[str, ...] = ()  # record kinds whose evidence files the public sees (published projects)
+    progress: str = "reports"  # what Project.progress reports: the latest progress report, or the measures done
 
     def ladder_of(self, state: str) -> tuple[LadderStep, ...]:
         """The escalation ladder supervising ``state``'s deadline: the state's own, else the workflow's."""

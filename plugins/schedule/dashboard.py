@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from engine.core import Engine
 
 TABLE = ("SELECT {key}, s.under_way, s.colour, s.colour_label, COUNT(*), SUM(s.expected_cents), "
-         "SUM(CASE WHEN s.under_way = ? THEN COALESCE(s.reported, 0) * 100 ELSE 10000 END), "
+         "SUM(CASE WHEN s.under_way = ? THEN COALESCE(s.reported_cents, 0) ELSE 10000 END), "
          "SUM(CASE WHEN s.under_way = ? AND s.status = 'behind' THEN 1 ELSE 0 END), "
          "MAX(CASE WHEN s.under_way = ? THEN s.lag_cents END) "
          "FROM project p CROSS JOIN schedule_standing s WHERE s.project_id = p.id AND {where} AND {counted} "

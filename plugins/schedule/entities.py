@@ -107,3 +107,9 @@ CREATE INDEX idx_schedule_standing_region ON schedule_standing (region_path, und
 CREATE TABLE schedule_standing_day (id INTEGER PRIMARY KEY CHECK (id = 1), on_date DATE NOT NULL,
     basis TEXT NOT NULL, scheme TEXT NOT NULL)
 """))
+MIGRATIONS.append(Migration("schedule", 3, "the reported progress with two places (a weighted share of measures "
+                                         "done), and open measures by due date for the supervision tick", """
+ALTER TABLE schedule_standing ADD COLUMN reported_cents INTEGER;
+UPDATE schedule_standing SET reported_cents = reported * 100 WHERE reported IS NOT NULL;
+CREATE INDEX idx_schedule_measure_due ON schedule_measure (done, due_on, project_id)
+"""))

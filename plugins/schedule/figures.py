@@ -32,9 +32,9 @@ def progress_of(engine: Engine, sql: Sql, project_ids: Sequence[int], on: dt.dat
 
 def _from_table(engine: Engine, sql: Sql, ids: Sequence[int], on: dt.date) -> dict[int, ProjectProgress]:
     marks = ", ".join("?" for _ in ids)
-    rows = sql.all(f"SELECT project_id, expected_cents, reported, lag_cents, status, colour, colour_label FROM "
+    rows = sql.all(f"SELECT project_id, expected_cents, reported_cents, lag_cents, status, colour, colour_label FROM "
                    f"schedule_standing WHERE project_id IN ({marks})", tuple(ids))
-    return {r[0]: ProjectProgress(_points(r[1]), None if r[2] is None else Decimal(int(r[2])).quantize(CENT),
+    return {r[0]: ProjectProgress(_points(r[1]), None if r[2] is None else _points(r[2]),
                                   _points(r[3]), r[4], STATUS_LABELS[r[4]], r[5], r[6]) for r in rows}
 
 

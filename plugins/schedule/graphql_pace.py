@@ -32,7 +32,10 @@ class ScheduleProgress:
     on: dt.date
     basis: str = strawberry.field(description="month, day or working_day.")
     expected: Decimal = strawberry.field(description="Percent, two places.")
-    reported: Optional[Decimal] = strawberry.field(description="The latest report's percent; null before the first "
+    reported: Optional[Decimal] = strawberry.field(description="The latest report's percent (or, where the "
+                                                               "workflow says `progress: measures`, the weighted share "
+                                                               "of measures done, dated by the latest done date); null "
+                                                               "before the first "
                                                                "(lag, status and colour then count it as 0).")
     reported_on: Optional[dt.date]
     lag: Decimal = strawberry.field(description="expected − reported, in percentage points (negative: ahead).")

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from engine.core import Engine
 
 COLUMNS = ("project_id", "region_path", "year", "workflow_id", "state", "under_way", "expected_cents", "reported",
-           "reported_on", "lag_cents", "status", "colour", "colour_label")
+           "reported_on", "lag_cents", "status", "colour", "colour_label", "reported_cents")
 UPSERT = (f"INSERT INTO schedule_standing ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)}) "
           f"ON CONFLICT (project_id) DO UPDATE SET " +
           ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:]))
@@ -73,7 +73,7 @@ def refresh(engine: Engine, sql: Sql, project_ids: Sequence[int], on: dt.date, c
         else:
             writes, gone = list(wanted.values()), [pid for pid in chunk if pid not in wanted]
         if writes:
-            sql.cursor().executemany(*_prepared(sql, UPSERT, writes))
+            sql.execute_many(UPSERT, writes)  # PostgreSQL: a page of rows per statement
         if gone:
             sql.execute(f"DELETE FROM schedule_standing WHERE project_id IN ({', '.join('?' for _ in gone)})",
                         tuple(gone))
@@ -115,7 +115,7 @@ def _rows(engine: Engine, sql: Sql, rows: list[tuple], on: dt.date) -> dict[int,
             p.project_id, *places[p.project_id], p.workflow_id, p.state, (p.workflow_id, p.state) in under_way,
             _cents(pace.expected),
             None if pace.reported is None else int(pace.reported), s.reported_on, _cents(pace.lag), pace.status,
-            pace.colour, pace.colour_label)
+            pace.colour, pace.colour_label, None if pace.reported is None else _cents(pace.reported))
     return result
 
 
@@ -129,13 +129,7 @@ def _normal(row: tuple) -> tuple:
     """A stored row in the form ``_rows`` builds (drivers give booleans and dates their own way)."""
     return (row[0], row[1], int(row[2]), int(row[3]), row[4], bool(row[5]), int(row[6]),
             None if row[7] is None else int(row[7]), None if row[8] is None else to_date(row[8]), int(row[9]),
-            *row[10:])
-
-
-def _prepared(sql: Sql, statement: str, rows: list[tuple]) -> tuple[str, list[list]]:
-    if sql.sqlite:
-        return statement, [[v.isoformat() if isinstance(v, dt.date) else v for v in row] for row in rows]
-    return statement.replace("?", "%s"), [list(row) for row in rows]
+            *row[10:13], None if row[13] is None else int(row[13]))
 
 
 def _cents(value: object) -> int:

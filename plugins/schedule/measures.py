@@ -74,10 +74,15 @@ def measures_of(sql: Sql, project_ids: Sequence[int]) -> dict[int, list[Measure]
 
 def done_share(plan: Sequence[Measure]) -> Decimal | None:
     """The weighted share of measures done, in percent with two places; None without measures."""
-    total = sum((m.weight for m in plan), Decimal(0))
+    return share([(m.weight, m.done) for m in plan])
+
+
+def share(plan: Sequence[tuple]) -> Decimal | None:
+    """``done_share`` of (weight, done, …) pairs: what a workflow with ``progress: measures`` reports."""
+    total = sum((Decimal(m[0]) for m in plan), Decimal(0))
     if not plan or total == 0:
         return None
-    done = sum((m.weight for m in plan if m.done), Decimal(0))
+    done = sum((Decimal(m[0]) for m in plan if m[1]), Decimal(0))
     return (done * 100 / total).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
@@ -97,6 +102,7 @@ def set_measures(engine: Engine, actor: ActorView, project_id: int, items: Seque
         after = measures(sql, project_id)
         audit.append_record(sql, project_id, "edit", "set_measures", actor.id, actor.name, now,
                             {"measures": [before, [_plain(m) for m in after]]})
+        _refresh(engine, sql, row.workflow_id, project_id)
         return after
 
 
@@ -178,7 +184,17 @@ def mark_measure_done(engine: Engine, actor: ActorView, measure_id: int, done: b
         audit.append_record(sql, found[0], "edit", "mark_measure_done", actor.id, actor.name, engine.clock.now(),
                             {"measure": measure_id, "done": done, "done_on": values[1] and values[1].isoformat(),
                              "evidence": values[2]})
+        _refresh(engine, sql, row.workflow_id, found[0])
         return _measure(sql.one(SELECT + " WHERE m.id = ?", (measure_id,)))
+
+
+def _refresh(engine: Engine, sql: Sql, workflow_id: int, project_id: int) -> None:
+    """Where the workflow's progress is the share of measures done, the project's maintained standing moves in
+    the same transaction."""
+    if engine.workflows.get(workflow_id).definition.progress == "measures":
+        from plugins.schedule.maintained import refresh
+
+        refresh(engine, sql, [project_id], engine.clock.today())
 
 
 def _done_values(engine: Engine, actor: ActorView, done: bool, done_on: Any, evidence: Any) -> tuple:

@@ -2,6 +2,10 @@
 planned period, its latest progress report, the days it spent in states that stop the clock (``stops_clock`` in
 the workflow file: 暂缓), and whether its work is done (``done``: the colour scheme's completed colour).
 
+A project's reported progress is its latest progress report's percent, or — where its workflow file says
+``progress: measures`` — the weighted share of its measures done (``measures.done_share``; dated by the latest
+done date).
+
 The basis of expected progress is the deployment's (``MINSHENG_SCHEDULE_BASIS``: ``month`` by default, ``day`` or
 ``working_day``); the colour scheme is the deployment's (``MINSHENG_SCHEDULE_COLOURS``, see ``colours``). Figures
 for many projects are computed from three queries in all (projects, their latest reports, their state changes).
@@ -66,7 +70,9 @@ def standings(engine: Engine, sql: Sql, projects: Sequence[Planned], on: dt.date
     """The standing on ``on`` of each project that has a planned period (others are left out)."""
     planned = [p for p in projects if p.planned_start is not None and p.planned_end is not None]
     ids = [p.project_id for p in planned]
-    reports = _latest_reports(sql, ids)
+    by_measures = _measured_workflows(engine, {p.workflow_id for p in planned})
+    reports = _latest_reports(sql, [p.project_id for p in planned if p.workflow_id not in by_measures])
+    reports.update(measured_progress(sql, [p.project_id for p in planned if p.workflow_id in by_measures]))
     stopping = _stopping_states(engine, {p.workflow_id for p in planned})
     stops = _stopped_intervals(sql, ids, stopping)
     chosen, colours = basis(), scheme()
@@ -80,7 +86,7 @@ def standings(engine: Engine, sql: Sql, projects: Sequence[Planned], on: dt.date
             known[key] = expected_progress(p.planned_start, p.planned_end, on,  # type: ignore[arg-type]
                                            basis=chosen, stopped=stopped, calendar=engine.calendar)
         expected = known[key]
-        percent, reported_on = reports.get(p.project_id, (None, None))
+        percent, reported_on = reports.get(p.project_id, (None, None))  # type: ignore[assignment]
         pace = assess(expected, None if percent is None else Decimal(percent), colours,
                       completed=getattr(state, "done", False))
         result[p.project_id] = Standing(pace, chosen, on, reported_on)
@@ -104,6 +110,35 @@ def _latest_reports(sql: Sql, ids: Sequence[int]) -> dict[int, tuple[int, dt.dat
         for project_id, percent, reported_on in rows:
             latest[project_id] = (int(percent), to_date(reported_on))
     return latest
+
+
+def _measured_workflows(engine: Engine, workflow_ids: Iterable[int]) -> set[int]:
+    """The workflows whose projects' progress is the share of measures done (``progress: measures``)."""
+    return {wid for wid in workflow_ids if getattr(engine.workflows.get(wid).definition, "progress", "") == "measures"}
+
+
+def measured_progress(sql: Sql, ids: Sequence[int]) -> dict[int, tuple[Decimal, dt.date | None]]:
+    """project id → (weighted share of its measures done, in percent with two places; the latest done date) of
+    each project with measures on its plan (``measures.done_share``)."""
+    from plugins.schedule.measures import share
+
+    plans: dict[int, list[tuple[Decimal, bool, dt.date | None]]] = {}
+    for chunk in _chunks(ids):
+        marks = ", ".join("?" for _ in chunk)
+        for project_id, weight, done, done_on in sql.all(
+                f"SELECT project_id, weight, done, done_on FROM schedule_measure WHERE project_id IN ({marks})"
+                " AND removed_at IS NULL", tuple(chunk)):
+            plans.setdefault(project_id, []).append((Decimal(str(weight)), bool(done),
+                                                     None if done_on is None else to_date(done_on)))
+    found = {}
+    for project_id, plan in plans.items():
+        percent = share(plan)
+        if percent is not None:
+            if percent == percent.to_integral_value():
+                percent = percent.quantize(Decimal(1))  # shown like a report's whole percent: 50, not 50.00
+            days = [on for _, done, on in plan if done and on is not None]
+            found[project_id] = (percent, max(days) if days else None)
+    return found
 
 
 def _stopping_states(engine: Engine, workflow_ids: Iterable[int]) -> set[str]:

@@ -1,8 +1,10 @@
 """Built-in plugin: supervision (督办) — deadlines, escalation ladders, supervision notices and the tick.
 
-Deadlines come from the workflow files (a state's ``deadline``, see ``engine.workflow.deadlines``) and from the
-inspection plugin's rectifications (整改); the ladders (``supervision: {ladder: [...]}``) say which notice each
-step issues and to whom. ``minsheng tick [--at DATE]`` and the server's background tick call ``minsheng_tick``,
+Deadlines come from the workflow files (a state's ``deadline``, see ``engine.workflow.deadlines``), from the
+inspection plugin's rectifications (整改) and from the schedule plugin's open measures and milestones (措施/节点,
+``supervision: {measures: ...}``: their notices go to the measure's responsible unit, lead or cooperating, whose
+clerk sees and signs for those alone); the ladders (``supervision: {ladder: [...]}``) say which notice each step
+issues and to whom. ``minsheng tick [--at DATE]`` and the server's background tick call ``minsheng_tick``,
 which runs ``plugins.supervision.tick.run_tick``. Notices are read and moved
 through GraphQL (``plugins.supervision.graphql``), audited in the project's chain, pushed to subscribers and
 handed to the ``minsheng_notify`` hook.

@@ -20,11 +20,12 @@ if TYPE_CHECKING:
     from engine.core import Engine
 
 RECTIFICATION = "rectification"
+MEASURE = "measure"  # a measure's or milestone's (措施/节点) due date; ``source_id`` is the measure's id
 FIELD_LABELS = {"planned_end": "planned end", "planned_start": "planned start"}
 PROJECT_COLUMNS = "p.id, p.code, p.title, p.region_id, p.region_path, p.lead_unit_id, p.state"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a tick makes hundreds of thousands, and a frozen one is slower to build
 class Candidate:
     """A notice to issue: the project, which deadline (key, source, date), the step and whom it concerns."""
 
@@ -40,7 +41,8 @@ class Candidate:
     due_on: dt.date
     what: str  # names the deadline in the reason: "planned end", "rectification '…' deadline"
     step: LadderStep
-    check: tuple[str, tuple[Any, ...], tuple[Any, ...]]  # SQL, params, the row it must still return
+    # still due? a query ("… WHERE id IN ({ids})", its first column the key), the key, the rest of the row expected
+    check: tuple[str, Any, tuple[Any, ...]]
 
 
 def window(step: LadderStep, on: dt.date, calendar: Any) -> tuple[dt.date, dt.date | None]:
@@ -75,6 +77,12 @@ def candidates(engine: Engine, sql: Sql, on: dt.date, calendar: Any,
             for step in definition.supervision.rectifications:
                 yield from _guarded(problems, f"{definition.name} v{definition.version}, rectifications", step,
                                     lambda: _rectifications_due(sql, workflow_id, step, *window(step, on, calendar)))
+        if definition.supervision.measures and has_measures(engine):
+            states = measured_states(definition)
+            for step in definition.supervision.measures:
+                yield from _guarded(problems, f"{definition.name} v{definition.version}, measures", step,
+                                    lambda: _measures_due(sql, workflow_id, states, step,
+                                                          *window(step, on, calendar)))
 
 
 def _state_due(sql: Sql, workflow_id: int, state: State, step: LadderStep, on: dt.date,
@@ -100,6 +108,17 @@ def has_rectifications(engine: Engine) -> bool:
     return any(entity._table_ == "inspection_rectification" for entity in engine.db.entities.values())
 
 
+def has_measures(engine: Engine) -> bool:
+    """Whether the schedule plugin's measures exist in this engine (the plugin may be disabled)."""
+    return any(entity._table_ == "schedule_measure" for entity in engine.db.entities.values())
+
+
+def measured_states(definition: Any) -> tuple[str, ...]:
+    """The states in which a project's open measures are chased: every state but the final ones and those that
+    stop the clock (暂缓: a suspended project's dates wait with it)."""
+    return tuple(sorted(s.name for s in definition.states.values() if not (s.final or s.stops_clock)))
+
+
 NOT_ISSUED = ("NOT EXISTS (SELECT 1 FROM supervision_notice n WHERE n.project_id = p.id AND n.deadline_key = ?"
               " AND n.source_id = {source} AND n.due_on = {due} AND n.step = ?)")
 
@@ -111,11 +130,11 @@ def _field_due(sql: Sql, workflow_id: int, state: State, step: LadderStep, upper
              f" AND {column} IS NOT NULL AND {column} <= ?" + (f" AND {column} > ?" if lower else "") +
              " AND " + NOT_ISSUED.format(source="0", due=column))
     params = [workflow_id, state.name, upper, *([lower] if lower else []), state.name, step.step]
-    check = f"SELECT state, {state.deadline.field} FROM project WHERE id = ?"
+    check = f"SELECT id, state, {state.deadline.field} FROM project WHERE id IN ({{ids}})"
     for row in sql.all(query, params):
         due = to_date(row[7])
         yield Candidate(*row[:7], state.name, 0, due, FIELD_LABELS.get(state.deadline.field, state.deadline.field),
-                        step, (check, (row[0],), (state.name, due)))
+                        step, (check, row[0], (state.name, due)))
 
 
 ENTERED = ("(SELECT MAX(a.at) FROM audit_record a WHERE a.project_id = p.id AND a.to_state = p.state"
@@ -131,12 +150,12 @@ def _duration_due(sql: Sql, workflow_id: int, state: State, step: LadderStep, up
              " FROM project p WHERE p.workflow_id = ? AND p.state = ?) e ON e.pid = p.id WHERE e.entered < ?"
              " AND NOT EXISTS (SELECT 1 FROM supervision_notice n WHERE n.project_id = p.id AND n.deadline_key = ?"
              " AND n.step = ? AND n.issued_at >= e.entered)")
-    check = "SELECT state FROM project WHERE id = ?"
+    check = "SELECT id, state FROM project WHERE id IN ({ids})"
     for row in sql.all(query, (workflow_id, state.name, entered_by, state.name, step.step)):
         due = after(limit, to_datetime(row[7]).date(), calendar)
         if lower is None or due > lower:
             yield Candidate(*row[:7], state.name, 0, due, f"time limit ({limit} in {state.label}/{state.name})",
-                            step, (check, (row[0],), (state.name,)))
+                            step, (check, row[0], (state.name,)))
 
 
 def _rectifications_due(sql: Sql, workflow_id: int, step: LadderStep, upper: dt.date,
@@ -146,9 +165,30 @@ def _rectifications_due(sql: Sql, workflow_id: int, step: LadderStep, upper: dt.
              " AND r.deadline <= ?" + (" AND r.deadline > ?" if lower else "") + " AND " +
              NOT_ISSUED.format(source="r.id", due="r.deadline"))
     params = [workflow_id, upper, *([lower] if lower else []), RECTIFICATION, step.step]
-    check = "SELECT status, deadline FROM inspection_rectification WHERE id = ?"
+    check = "SELECT id, status, deadline FROM inspection_rectification WHERE id IN ({ids})"
     for row in sql.all(query, params):
         due, unit_id = to_date(row[8]), row[9] if row[9] is not None else row[5]
         what = f"rectification '{row[10][:60]}' deadline"
         yield Candidate(row[0], row[1], row[2], row[3], row[4], unit_id, row[6], RECTIFICATION, row[7], due, what,
-                        step, (check, (row[7],), ("open", due)))
+                        step, (check, row[7], ("open", due)))
+
+
+def _measures_due(sql: Sql, workflow_id: int, states: tuple[str, ...], step: LadderStep, upper: dt.date,
+                  lower: dt.date | None) -> Iterator[Candidate]:
+    """Open (not done, on the plan) measures due within the window, of projects in a chased state; each notice is
+    addressed to the measure's responsible unit (牵头 or 配合)."""
+    if not states:
+        return
+    query = (f"SELECT {PROJECT_COLUMNS}, m.id, m.due_on, m.unit_id, m.title FROM schedule_measure m"
+             " JOIN project p ON p.id = m.project_id WHERE m.done = ? AND m.removed_at IS NULL AND m.due_on <= ?"
+             + (" AND m.due_on > ?" if lower else "") + " AND p.workflow_id = ?"
+             f" AND p.state IN ({', '.join('?' for _ in states)}) AND "
+             + NOT_ISSUED.format(source="m.id", due="m.due_on"))
+    params = [False, upper, *([lower] if lower else []), workflow_id, *states, MEASURE, step.step]
+    check = ("SELECT m.id, m.done, m.due_on, m.unit_id, p.state FROM schedule_measure m JOIN project p ON"
+             " p.id = m.project_id WHERE m.id IN ({ids}) AND m.removed_at IS NULL")
+    for row in sql.all(query, params):
+        due, unit_id = to_date(row[8]), row[9]
+        what = f"measure '{row[10][:60]}' due date"
+        yield Candidate(row[0], row[1], row[2], row[3], row[4], unit_id, row[6], MEASURE, row[7], due, what, step,
+                        (check, row[7], (False, due, unit_id, row[6])))

@@ -40,6 +40,9 @@ class SupervisionProjectFields:
             return []
         found = batched(self, "supervision.deadlines",
                         lambda ids: project_deadlines.of_projects(ctx.engine, ctx.sql, ids), [])
+        unit = notices.own_unit(ctx.engine, ctx.actor)
+        if unit is not None:  # a cooperating unit's clerk: its own measures' deadlines only
+            found = [d for d in found if d.lead_unit_id == unit or d.unit_id == unit]
         return [Deadline(key=d.key, label=d.label, due_on=d.due_on, status=d.status,
                          steps=[DeadlineStep(step=s.step, label=s.label, on=on, addressee=s.to, issued=issued)
                                 for s, on, issued in d.steps]) for d in found]
@@ -51,7 +54,8 @@ class SupervisionProjectFields:
         if not notices.visible_to(ctx.engine, ctx.actor):
             return []
         return [notice_node(n) for n in batched(self, "supervision.notices",
-                                                lambda ids: notices.of_projects(ctx.sql, ids), [])]
+                                                lambda ids: notices.of_projects(ctx.sql, ids), [])
+                if notices.sees(ctx.engine, ctx.actor, n)]
 
 
 @strawberry.type

@@ -78,11 +78,14 @@ def _locate(engine: Engine, sql: Sql, actor: ActorView, notice_id: int) -> Notic
     project_id = sql.scalar("SELECT project_id FROM supervision_notice WHERE id = ?", (notice_id,))
     if project_id is None or not notices.visible_to(engine, actor):
         raise missing
-    try:
-        locate(engine, sql, actor, project_id, lock=True)
+    try:  # a cooperating unit's clerk reaches the project; it then sees its own measures' notices only
+        locate(engine, sql, actor, project_id, lock=True, cooperating=True)
     except NotFound:
         raise missing from None
-    return notices.get(sql, notice_id)
+    notice = notices.get(sql, notice_id)
+    if notice is None or not notices.sees(engine, actor, notice):
+        raise missing
+    return notice
 
 
 def _check_actor(actor: ActorView, notice: Notice, status: str) -> None:

@@ -61,13 +61,13 @@ class Notice:
     audit_seq: int = 0  # the project's audit record of this change (set when it is announced)
 
     @classmethod
-    def of(cls, row: tuple) -> Notice:
+    def of(cls, row: Sequence[Any], audit_seq: int = 0) -> Notice:
         values = list(row)
         for i in (12, 20):
             values[i] = to_date(values[i])
         for i in (21, 22, 23, 25):
             values[i] = None if values[i] is None else to_datetime(values[i])
-        return cls(*values)
+        return cls(*values, audit_seq)
 
     def to_event(self, engine: Engine) -> dict[str, Any]:
         """The flat subscription event (``engine.api.subscriptions``); ``public`` is False: the public never
@@ -76,6 +76,8 @@ class Notice:
         at = self.closed_at or self.answered_at or self.acknowledged_at or self.issued_at
         return {"project_id": self.project_id, "region_id": self.region_id, "region_path": self.region_path,
                 "public": False, "lead_unit_id": self.lead_unit_id, "created_by": None, "code": self.project_code,
+                # a cooperating unit's clerk hears of the notices addressed to its unit (its own measures') alone
+                "cooperating": [self.unit_id] if self.unit_id not in (None, self.lead_unit_id) else [],
                 "title": self.project_title[:500], "event": f"notice_{self.status}", "from_state": state.name,
                 "to_state": state.name, "state_label": state.label, "version": self.project_version, "seq": self.audit_seq,
                 "actor_name": "", "at": at.isoformat()}
@@ -99,12 +101,30 @@ def visible_to(engine: Engine, actor: ActorView) -> bool:
     return not reach(engine, actor).redacted
 
 
+def own_unit(engine: Engine, actor: ActorView) -> int | None:
+    """For a unit-bound reader (a unit's clerk), its unit: on a project its unit only cooperates on (配合), it sees
+    the notices addressed to its unit (its own measures') alone; None for readers with an area."""
+    scope = reach(engine, actor)
+    return scope.unit_id if scope.unit_bound else None
+
+
+def sees(engine: Engine, actor: ActorView, notice: Notice) -> bool:
+    """Whether a reader who reaches the notice's project sees the notice itself: everyone with an area does; a
+    unit's clerk, where its unit leads the project or the notice is addressed to its unit."""
+    unit = own_unit(engine, actor)
+    return unit is None or unit in (notice.lead_unit_id, notice.unit_id)
+
+
 def page(engine: Engine, sql: Sql, actor: ActorView, region_path: str | None, unit_id: int | None,
          status: str | None, after_id: int, first: int) -> list[Notice]:
     """Up to ``first + 1`` notices the actor reaches, by id after ``after_id``, filtered as given."""
     if not visible_to(engine, actor):
         return []
     conditions, params = read_scope_sql(engine, actor, "p")
+    unit = own_unit(engine, actor)
+    if unit is not None:  # a cooperating unit's clerk: the notices on its own measures only
+        conditions.append("(p.lead_unit_id = ? OR n.unit_id = ?)")
+        params.extend([unit, unit])
     for condition, value in (("p.region_path LIKE ?", None if region_path is None else region_path + "%"),
                              ("n.unit_id = ?", unit_id), ("n.status = ?", status)):
         if value is not None:

@@ -4,21 +4,22 @@ Exactly once, across threads and processes: the notices' UNIQUE key (project, de
 copy (``ON CONFLICT DO NOTHING``), each issue re-checks in its own write transaction that the deadline still
 stands, and on PostgreSQL the whole tick holds an advisory lock (a second tick at the same moment does nothing
 and says so); on SQLite every issuing transaction takes the write lock (``BEGIN IMMEDIATE``). Notices are
-committed a few projects at a time, each notice with its audit record: a tick killed half-way leaves no
+committed a few hundred projects at a time, in a few statements per batch, each notice with its audit record: a tick killed half-way leaves no
 half-issued notice, and the next tick issues the rest.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from collections import defaultdict
 from itertools import groupby
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from pony import orm
 
 from engine import audit
-from engine.storage.sql import Sql, to_date
+from engine.storage.sql import Sql, marks, to_date
 
 from plugins.supervision import due, notices
 from plugins.supervision.tables import ISSUED
@@ -31,11 +32,14 @@ log = logging.getLogger("minsheng.supervision")
 
 # pg_try_advisory_lock(ADVISORY_KEY, hashtext(current_schema())): one tick per database schema (a deployment)
 ADVISORY_KEY = 7402
-PROJECTS_PER_TRANSACTION = 50
+PROJECTS_PER_TRANSACTION = 200  # short write transactions: a clerk's write waits for one batch at most
 
 INSERT = ("INSERT INTO supervision_notice (project_id, deadline_key, source_id, due_on, step, step_label, addressee,"
-          " unit_id, reason, status, issued_on, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-          " ON CONFLICT DO NOTHING RETURNING id")
+          " unit_id, reason, status, issued_on, issued_at) VALUES {values} ON CONFLICT DO NOTHING"
+          " RETURNING id, project_id, deadline_key, source_id, due_on, step")
+ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT_ROWS = 400  # notices per INSERT (12 parameters each: within SQLite's and PostgreSQL's limits)
+CHUNK = 500  # ids per IN (...) list
 
 
 @dataclass
@@ -69,35 +73,87 @@ def run_tick(engine: Engine, on: dt.date | None = None) -> TickResult:
 
 
 def _issue(engine: Engine, batch: list[due.Candidate], on: dt.date, calendar: Any) -> list[notices.Notice]:
-    """Issue ``batch`` in one write transaction; return the notices that were new (with their audit seq)."""
-    issued = []
+    """Issue ``batch`` in one write transaction, in a few statements whatever its size (the projects locked, each
+    kind of deadline re-checked, the notices inserted, their audit records appended); return the notices that
+    were new (with their audit seq)."""
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
-        for candidate in batch:
-            if not _still_due(sql, candidate):
-                continue
-            notice_id = _insert(engine, sql, candidate, on, calendar)
-            if notice_id is None:
-                continue  # another tick issued it first
-            notice = notices.get(sql, notice_id)
-            seq = audit.append_record(sql, candidate.project_id, "notice", "notice_issued", None, audit.SYSTEM_ACTOR,
-                                      engine.clock.now(), _fields(notice), notice.reason).seq
-            issued.append(replace(notice, audit_seq=seq))
-    return issued
+        projects: dict[int, tuple] = {}  # id → (lead unit, version, workflow), read as the rows are locked
+        for chunk in _chunks(sorted({c.project_id for c in batch})):  # PostgreSQL: in id order, as a transition does
+            projects.update((r[0], tuple(r[1:])) for r in sql.all(
+                f"SELECT id, lead_unit_id, version, workflow_id FROM project WHERE id IN ({marks(len(chunk))})"
+                " ORDER BY id" + sql.for_update(), chunk))
+        rows = _insert(engine, sql, _still_due(sql, batch), on, calendar, projects)
+        if not rows:
+            return []
+        now = engine.clock.now()
+        entries = audit.append_records(sql, [audit.NewRecord(r[1], "notice", "notice_issued", None,
+                                                             audit.SYSTEM_ACTOR, now, _row_fields(r), r[18])
+                                             for r in rows])
+    return [notices.Notice.of(r, e.seq) for r, e in zip(rows, entries)]
 
 
-def _still_due(sql: Sql, candidate: due.Candidate) -> bool:
-    query, params, expected = candidate.check
-    row = sql.one(query + sql.for_update(), params)
-    if row is None:
-        return False
-    return tuple(to_date(v) if isinstance(e, dt.date) else v for v, e in zip(row, expected)) == expected
+def _chunks(values: list, size: int = CHUNK) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
-def _insert(engine: Engine, sql: Sql, c: due.Candidate, on: dt.date, calendar: Any) -> int | None:
-    row = sql.one(INSERT, (c.project_id, c.deadline_key, c.source_id, c.due_on, c.step.step, c.step.label,
-                           c.step.to, c.unit_id, reason(c, on, calendar), ISSUED, on, engine.clock.now()))
-    return None if row is None else row[0]
+def _still_due(sql: Sql, batch: list[due.Candidate]) -> list[due.Candidate]:
+    """The candidates whose deadline still stands (one query per kind of deadline): the project is still in the
+    state, the date unchanged, the rectification still open, the measure still open …"""
+    by_query: dict[str, list[due.Candidate]] = defaultdict(list)
+    for candidate in batch:
+        by_query[candidate.check[0]].append(candidate)
+    standing: set[int] = set()
+    for query, group in by_query.items():
+        found: dict[Any, tuple] = {}
+        for chunk in _chunks(sorted({c.check[1] for c in group})):
+            found.update((row[0], tuple(row[1:])) for row in sql.all(query.format(ids=marks(len(chunk))), chunk))
+        for candidate in group:
+            row, expected = found.get(candidate.check[1]), candidate.check[2]
+            if row is not None and tuple(to_date(v) if isinstance(e, dt.date) else v
+                                         for v, e in zip(row, expected)) == expected:
+                standing.add(id(candidate))
+    return [c for c in batch if id(c) in standing]
+
+
+def _insert(engine: Engine, sql: Sql, found: list[due.Candidate], on: dt.date, calendar: Any,
+            projects: dict[int, tuple]) -> list[tuple]:
+    """Insert the notices, a few hundred per statement; the rows (``notices.COLUMNS``, in id order) of those that
+    were new (another tick may have issued some first: the UNIQUE key keeps its copy), built from what the
+    candidates and the locked project rows hold rather than read back."""
+    rows: list[tuple] = []
+    now = engine.clock.now()
+    units = _unit_names(sql, {c.unit_id for c in found if c.unit_id is not None})
+    distances: dict[dt.date, str] = {}  # many deadlines share a date (month ends)
+    for chunk in _chunks(found, INSERT_ROWS):
+        values = []
+        for c in chunk:
+            if c.due_on not in distances:
+                distances[c.due_on] = distance(c.due_on, on, calendar)
+            values.extend((c.project_id, c.deadline_key, c.source_id, c.due_on, c.step.step, c.step.label,
+                           c.step.to, c.unit_id, _reason(c, distances), ISSUED, on, now))
+        by_key = {(c.project_id, c.deadline_key, c.source_id, c.due_on, c.step.step): c for c in chunk}
+        for notice_id, project_id, key, source_id, due_on, step in sql.all(
+                INSERT.format(values=", ".join([ROW] * len(chunk))), values):
+            c = by_key[(project_id, key, source_id, to_date(due_on), step)]
+            lead_unit_id, version, workflow_id = projects[c.project_id]
+            rows.append((notice_id, c.project_id, c.code, c.title, c.region_id, c.region_path, lead_unit_id, c.state,
+                         version, workflow_id, c.deadline_key, c.source_id, c.due_on, c.step.step, c.step.label,
+                         c.step.to, c.unit_id, units.get(c.unit_id), _reason(c, distances), ISSUED, on, now, None,
+                         None, None, None, None))
+    return sorted(rows)
+
+
+def _unit_names(sql: Sql, ids: set[int]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for chunk in _chunks(sorted(ids)):
+        names.update(sql.all(f"SELECT id, name FROM unit WHERE id IN ({marks(len(chunk))})", chunk))
+    return names
+
+
+def _reason(c: due.Candidate, distances: dict[dt.date, str]) -> str:
+    return f"{c.what} {c.due_on.isoformat()} {distances[c.due_on]}"
 
 
 def reason(c: due.Candidate, on: dt.date, calendar: Any) -> str:
@@ -116,9 +172,10 @@ def distance(due_on: dt.date, on: dt.date, calendar: Any) -> str:
     return f"is in {days} {unit}" if due_on > on else f"passed {days} {unit} ago"
 
 
-def _fields(notice: notices.Notice) -> dict[str, Any]:
-    return {"notice": notice.id, "step": notice.step, "deadline": notice.deadline_key, "due_on": notice.due_on,
-            "addressee": notice.addressee, "unit": notice.unit_id, "status": notice.status}
+def _row_fields(row: tuple) -> dict[str, Any]:
+    """The audit record's fields of a new notice, from its stored row (``notices.COLUMNS``)."""
+    return {"notice": row[0], "step": row[13], "deadline": row[10], "due_on": to_date(row[12]),
+            "addressee": row[15], "unit": row[16], "status": row[19]}
 
 
 LOCK = "SELECT pg_try_advisory_lock(?, hashtext(current_schema()))"
