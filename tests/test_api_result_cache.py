@@ -21,7 +21,7 @@ def page_queries(monkeypatch) -> list[str]:
     execute = Sql.execute
 
     def counting(self: Sql, sql: str, params: Any = ()) -> Any:
-        if "ORDER BY p.id LIMIT" in sql:  # a page of projects
+        if "ORDER BY p.region_path, p.id LIMIT" in sql:  # a page of projects
             ran.append(sql)
         return execute(self, sql, params)
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from engine.directory.actors import ActorView
+from engine.directory.regions import subtree_bounds
 from engine.workflow.scopes import AREA, PUBLIC_SCOPE, UNIT, AccessPolicy, Reach
 
 __all__ = ["AREA", "PUBLIC_SCOPE", "UNIT", "AccessPolicy", "Reach", "can_act", "can_read", "can_read_fields",
@@ -79,7 +80,9 @@ def public_states_sql(engine: Engine, alias: str = "") -> tuple[str, list[object
 
 def read_scope_sql(engine: Engine, actor: ActorView, alias: str = "p") -> tuple[list[str], list[object]]:
     """SQL conditions (and parameters) limiting projects (table alias ``alias``) to what ``actor`` reaches: the
-    same rule as ``can_read``, for list pages and roll-ups (the region path range uses its index)."""
+    same rule as ``can_read``, for list pages and roll-ups. The region subtree is a half-open range on
+    ``region_path`` (``regions.subtree_bounds``), served by the ``(region_path, id)`` index in the order list
+    pages walk."""
     return reach_scope_sql(engine, reach(engine, actor), alias)
 
 
@@ -89,8 +92,8 @@ def reach_scope_sql(engine: Engine, scope: Reach, alias: str = "p") -> tuple[lis
     conditions: list[str] = []
     params: list[object] = []
     if scope.region_path is not None:
-        conditions.append(f"{alias}.region_path LIKE ?")
-        params.append(f"{scope.region_path}%")
+        conditions.append(f"{alias}.region_path >= ? AND {alias}.region_path < ?")
+        params.extend(subtree_bounds(scope.region_path))
     if scope.unit_bound:
         if scope.unit_id is None:
             return ["1 = 0"], []

@@ -64,7 +64,7 @@ def declare_core_entities(db: orm.Database) -> None:
         year = orm.Required(int)
         category = orm.Required(str)
         region_id = orm.Required(int)
-        region_path = orm.Required(str, index=True)
+        region_path = orm.Required(str)  # indexed with id (and state) by migrations: list pages walk it
         lead_unit_id = orm.Optional(int, nullable=True)
         budget = orm.Required(Decimal, precision=16, scale=2)
         description = orm.Optional(str, nullable=True)
@@ -197,4 +197,9 @@ CORE_MIGRATIONS.append(Migration("core", 8, "reserved for another branch (placeh
 CORE_MIGRATIONS.append(Migration("core", 9, "projects may carry a location: a point or a line in WGS-84", """
 ALTER TABLE project ADD COLUMN location TEXT;
 ALTER TABLE project ADD COLUMN location_datum TEXT
+"""))
+CORE_MIGRATIONS.append(Migration("core", 10, "project pages walk an index in page order: region path then id", """
+CREATE INDEX idx_project_region_path_id ON project (region_path, id);
+CREATE INDEX idx_project_state_region_path_id ON project (state, region_path, id);
+DROP INDEX idx_project_region_path
 """))
