@@ -16,7 +16,8 @@ keep-alive clients, p50 and p99 of:
 - ``project(id)`` with its history and available transitions;
 - ``dashboard`` for the province.
 
-and prints the growth ratio (p50 at the largest size ÷ p50 at the smallest). Target: growth ≤ 1.5×.
+and prints the growth ratio (p50 at the largest size ÷ p50 at the smallest; also of the server's CPU time per
+request, read from /proc, which says more than latency on a machine other work shares). Target: growth ≤ 1.5×.
 
 ``--engine`` builds and serves with another checkout's engine (e.g. ``/work/main``, for figures before a change);
 ``--keep DIR`` keeps the SQLite databases in DIR (rebuilt on every run). Every response is checked (status 200,
@@ -113,8 +114,8 @@ def scenarios(http, port: int, built: dict) -> list:
 
 
 def measure(http, engine_repo: Path, url: str, built: dict, clients: list[int], requests: int, tmp: Path,
-            threads: int, chosen: list[str]) -> dict[tuple[str, int], tuple[float, float]]:
-    """(query, clients) → (p50 ms, p99 ms), with the result cache off."""
+            threads: int, chosen: list[str]) -> dict[tuple[str, int], tuple[float, float, float]]:
+    """(query, clients) → (p50 ms, p99 ms, the server's CPU ms per request), with the result cache off."""
     env = {**os.environ, "PYTHONPATH": str(engine_repo)}
     port = http.free_port()
     server = http.start(["-m", "engine.cli", "serve", "--db", url, "--port", str(port), "--threads", str(threads),
@@ -126,12 +127,17 @@ def measure(http, engine_repo: Path, url: str, built: dict, clients: list[int], 
         for n_clients in clients:
             for scenario in (s for s in scenarios(http, port, built) if s.name in chosen):
                 asyncio.run(http.load(scenario, max(n_clients * 2, requests // 10), n_clients, record=False))
-                asyncio.run(http.load(scenario, max(requests, n_clients * 4), n_clients))
+                asyncio.run(http.load(scenario, max(requests, n_clients * 4), n_clients, server=server.pid))
                 figures[(scenario.name, n_clients)] = (http.percentile(scenario.latencies, 0.5) * 1000,
-                                                       http.percentile(scenario.latencies, 0.99) * 1000)
+                                                       http.percentile(scenario.latencies, 0.99) * 1000,
+                                                       scenario.server_cpu / len(scenario.latencies) * 1000)
     finally:
         server.terminate()
-        server.wait(timeout=15)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     return figures
 
 
@@ -197,8 +203,12 @@ def main() -> int:
                     built = run_build(engine_repo, url, n, tmp)
                     print(f"{backend} {n:>7,} projects: built in {time.perf_counter() - started:.0f} s "
                           f"(import {built['timings']['import']:.1f} s; rows {built['counts']})", flush=True)
-                    results.setdefault(backend, {})[n] = measure(http, engine_repo, url, built, clients,
-                                                                 args.requests, tmp, args.threads, chosen)
+                    figures = measure(http, engine_repo, url, built, clients, args.requests, tmp, args.threads,
+                                      chosen)
+                    results.setdefault(backend, {})[n] = figures
+                    for (query, c), (p50, p99, cpu) in figures.items():  # as measured, in case a later step fails
+                        print(f"  {query:<32}{c:>3} clients  p50 {p50:8.2f} ms  p99 {p99:8.2f} ms"
+                              f"  server CPU {cpu:7.2f} ms/request", flush=True)
                 finally:
                     drop()
     report(results, sizes, clients, chosen)
@@ -208,16 +218,17 @@ def main() -> int:
 def report(results: dict[str, dict[int, dict]], sizes: list[int], clients: list[int], chosen: list[str]) -> None:
     small, large = sizes[0], sizes[-1]
     for backend, by_size in results.items():
-        print(f"\n{backend}: p50 / p99 ms at {small:,} and {large:,} projects; growth = p50 ratio (target ≤ 1.5×)")
-        print(f"{'query':<32}{'clients':>8}" + "".join(f"{f'{n:,} p50':>13}{'p99':>9}" for n in sizes)
-              + f"{'growth':>9}")
+        print(f"\n{backend}: p50 / p99 ms and the server's CPU ms per request at {small:,} and {large:,} projects;"
+              " growth = ratio of p50 (and of CPU ms), target ≤ 1.5×")
+        print(f"{'query':<32}{'clients':>8}" + "".join(f"{f'{n:,} p50':>13}{'p99':>9}{'CPU':>8}" for n in sizes)
+              + f"{'growth':>9}{'CPU':>7}")
         for query in chosen:
             for c in clients:
-                cells = "".join(f"{by_size[n][(query, c)][0]:>13.2f}{by_size[n][(query, c)][1]:>9.2f}"
-                                for n in sizes)
+                cells = "".join("{:>13.2f}{:>9.2f}{:>8.2f}".format(*by_size[n][(query, c)]) for n in sizes)
                 growth = by_size[large][(query, c)][0] / by_size[small][(query, c)][0]
+                cpu = by_size[large][(query, c)][2] / max(by_size[small][(query, c)][2], 1e-9)
                 verdict = "PASS" if growth <= 1.5 else "FAIL"
-                print(f"{query:<32}{c:>8}{cells}{growth:>8.1f}×  {verdict}")
+                print(f"{query:<32}{c:>8}{cells}{growth:>8.1f}×{cpu:>6.1f}×  {verdict}")
 
 
 if __name__ == "__main__":
