@@ -76,6 +76,7 @@ def plan(engine: Engine, statement: str, params: Any) -> list[str]:
 
 
 def assert_walks_index(engine: Engine, statement: str, params: Any) -> None:
+    assert statement.count("region_path >=") <= 1, f"two ranges on the path: the wider may be walked\n{statement}"
     lines = plan(engine, statement, params)
     text = "\n".join(lines)
     if engine.db.provider_name == "sqlite":
@@ -153,6 +154,14 @@ def test_a_town_filter_and_a_town_clerk_see_only_the_town_subtree(served: Any) -
         assert {e["node"]["region"]["name"] for e in data["edges"]} == {"东城镇", "东村"}
     town_b, _ = page(log, http, district, "town_b_office")
     assert town_b["totalCount"] == 3 and {e["node"]["region"]["name"] for e in town_b["edges"]} == {"西河镇"}
+    county = to_global_id("Region", district.regions["county"])
+    wider, _ = page(log, http, district, "town_b_office", filter={"region": county})  # the area still limits
+    assert wider["totalCount"] == 3 and {e["node"]["region"]["name"] for e in wider["edges"]} == {"西河镇"}
+    other, _ = page(log, http, district, "town_b_office", filter={"region": town_a})  # outside the area
+    assert other["totalCount"] == 0 and other["edges"] == []
+    missing = to_global_id("Region", 99999)
+    none, _ = page(log, http, district, "county_office", filter={"region": missing})
+    assert none["totalCount"] == 0 and none["edges"] == []
 
 
 def test_total_count_is_counted_only_when_asked_for(served: Any) -> None:

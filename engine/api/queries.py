@@ -15,7 +15,7 @@ from engine.api.ids import database_id_of, decode_pair, from_global_id, parse_gl
 from engine.api.project_type import SELECT, load_project, project_from_row
 from engine.api.types import Me, Node, Region, Unit, Workflow
 from engine.errors import FieldProblem, InvalidInput, NotFound
-from engine.directory.regions import RegionView, subtree, subtree_bounds
+from engine.directory.regions import RegionView, subtree
 from engine.texts import shown
 
 MAX_PAGE = 100
@@ -68,15 +68,22 @@ def _after_key(ctx: RequestContext, project_id: int) -> tuple[str, int]:
     return (path if path is not None else "\U0010ffff"), project_id
 
 
-def scope_clause(ctx: RequestContext) -> tuple[list[str], list[Any]]:
-    """SQL conditions limiting projects (alias p) to what the actor may read (see ``engine.directory.access``)."""
-    return read_scope_sql(ctx.engine, ctx.actor, "p")
+def scope_clause(ctx: RequestContext, within: str | None = None) -> tuple[list[str], list[Any]]:
+    """SQL conditions limiting projects (alias p) to what the actor may read (see ``engine.directory.access``),
+    within the region path ``within`` if given."""
+    return read_scope_sql(ctx.engine, ctx.actor, "p", within)
 
 
 def filter_clause(ctx: RequestContext, f: ProjectFilter | None) -> tuple[list[str], list[Any]]:
-    conditions, params = scope_clause(ctx)
     if f is None:
-        return conditions, params
+        return scope_clause(ctx)
+    within = None
+    if f.region is not None:  # one range on the region path: the narrower of the area and the filter
+        region_id = from_global_id(f.region, "Region", ["filter", "region"])
+        within = ctx.sql.scalar("SELECT path FROM region WHERE id = ?", (region_id,))
+        if within is None:
+            return ["1 = 0"], []
+    conditions, params = scope_clause(ctx, within)
     # ``+p.year``: the (year, state) index would hand SQLite the rows out of page order (a sort of every match);
     # the state filter has its own (state, region_path, id) index in page order
     simple = {"+p.year = ?": f.year, "p.state = ?": f.state, "p.category = ?": f.category}
@@ -84,14 +91,6 @@ def filter_clause(ctx: RequestContext, f: ProjectFilter | None) -> tuple[list[st
         if value is not None:
             conditions.append(condition)
             params.append(value)
-    if f.region is not None:
-        region_id = from_global_id(f.region, "Region", ["filter", "region"])
-        path = ctx.sql.scalar("SELECT path FROM region WHERE id = ?", (region_id,))
-        if path is None:
-            conditions.append("1 = 0")
-        else:
-            conditions.append("p.region_path >= ? AND p.region_path < ?")
-            params.extend(subtree_bounds(path))
     if f.lead_unit is not None:
         conditions.append("p.lead_unit_id = ?")
         params.append(from_global_id(f.lead_unit, "Unit", ["filter", "leadUnit"]))
