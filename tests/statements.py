@@ -23,16 +23,19 @@ class Statements:
     """The statements sent since the last ``clear``, first word upper-cased, in order."""
 
     sent: list[str] = field(default_factory=list)
+    bound: list[tuple[str, Any]] = field(default_factory=list)  # (statement, its parameters) of single executes
     connections: int = 0  # connections opened since the log began
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, statement: str) -> None:
+    def record(self, statement: str, params: Any = None) -> None:
         with self.lock:
             self.sent.append(statement.strip())
+            self.bound.append((statement.strip(), params))
 
     def clear(self) -> None:
         with self.lock:
             self.sent.clear()
+            self.bound.clear()
 
     @property
     def count(self) -> int:
@@ -59,7 +62,7 @@ def _pg_connection_class(log: Statements) -> type:
     class CountingCursor(ext.cursor):
         def execute(self, query: Any, vars: Any = None) -> Any:  # noqa: A002 - psycopg2's name
             self._begin()
-            log.record(query if isinstance(query, str) else query.decode())
+            log.record(query if isinstance(query, str) else query.decode(), vars)
             return super().execute(query, vars)
 
         def executemany(self, query: Any, vars_list: Any) -> Any:
@@ -94,7 +97,7 @@ def _pg_connection_class(log: Statements) -> type:
 def _sqlite_connection_class(log: Statements) -> type:
     class CountingCursor(sqlite3.Cursor):
         def execute(self, sql: str, parameters: Any = ()) -> Any:
-            log.record(sql)
+            log.record(sql, parameters)
             return super().execute(sql, parameters)
 
         def executemany(self, sql: str, seq_of_parameters: Any) -> Any:

@@ -21,7 +21,7 @@ def page_queries(monkeypatch) -> list[str]:
     execute = Sql.execute
 
     def counting(self: Sql, sql: str, params: Any = ()) -> Any:
-        if "ORDER BY p.id LIMIT" in sql:  # a page of projects
+        if "ORDER BY p.region_path, p.id LIMIT" in sql:  # a page of projects
             ran.append(sql)
         return execute(self, sql, params)
 
@@ -72,10 +72,17 @@ def test_each_caller_gets_its_own_results(gql, district, page_queries):
     assert len(page_queries) == 2
 
 
-def test_results_are_kept_for_a_minute_of_the_clock_at_most(gql, district, clock, page_queries):
+def test_results_are_kept_for_the_day_of_the_clock_they_were_computed_for(gql, district, clock, page_queries):
+    """Reads depend on the clock's date (序时进度, overdue deadlines), not on the time of day: a key does not expire
+    with the minute (every key at once), only with the day or the data."""
     district.project()
     gql("county_office", PAGE)
     clock.advance(minutes=1)
+    gql("county_office", PAGE)
+    clock.advance(hours=3)
+    gql("county_office", PAGE)
+    assert len(page_queries) == 1
+    clock.advance(days=1)
     gql("county_office", PAGE)
     assert len(page_queries) == 2
 

@@ -193,19 +193,26 @@ class GraphQLService:
 
     def _query(self, data: dict[str, Any], context: RequestContext, media: str) -> Reply:
         """A query inside one read-only db_session; served from the cache while nothing has changed (charged to
-        the caller's budget at the cost it had when computed)."""
+        the caller's budget at the cost it had when computed). Callers asking for a key another caller is
+        computing wait for its answer (``ResultCache.claim``)."""
         query, name, variables, cache = data["query"], data.get("operationName"), data.get("variables"), self.cache
-        with orm.db_session:
-            generation = generations.current(Sql(self.engine.db)) if cache is not None else None
-            key = cache_key(context.actor, query, name, variables, self.engine.clock.now())
-            kept = cache.get(key, generation) if cache is not None else None
-            if kept is not None:
-                return self._kept(kept, context)
-            result = self.schemas.query.execute_sync(query, variables, context, operation_name=name,
-                                                     allowed_operation_types=(Allowed.QUERY,))
-        body = _body(result)
-        if cache is not None and not result.errors:
-            cache.put(key, generation, encode(body), context.cost or 0)
+        flight, encoded = None, None
+        try:
+            with orm.db_session:
+                if cache is not None:
+                    generation = generations.current(Sql(self.engine.db))
+                    key = cache_key(context.actor, query, name, variables, self.engine.clock.today())
+                    kept, flight = cache.claim(key, generation, self.settings.timeout_seconds)
+                    if kept is not None:
+                        return self._kept(kept, context)
+                result = self.schemas.query.execute_sync(query, variables, context, operation_name=name,
+                                                         allowed_operation_types=(Allowed.QUERY,))
+            body = _body(result)
+            if flight is not None and not result.errors:
+                encoded = encode(body)
+        finally:
+            if cache is not None:
+                cache.finish(flight, encoded, context.cost or 0)
         return self._reply(body, context, media)
 
     def _kept(self, kept: tuple[bytes, int], context: RequestContext) -> Reply:

@@ -60,7 +60,8 @@ def _query(types: SimpleNamespace) -> type:
 
     @strawberry.type
     class CoreQuery:
-        @strawberry.field(description="Projects the caller may see, a page at a time (first ≤ 100).")
+        @strawberry.field(description="Projects the caller may see, a page at a time (first ≤ 100), region by region"
+                                      " (a region's subtree together), by id within a region.")
         def projects(self, info: Info, filter: Optional[ProjectFilter] = None, first: int = 20,
                      after: Optional[str] = None) -> types.ProjectConnection:
             return queries.list_projects(info.context, filter, first, after, types)

@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from engine.directory.actors import ActorView
+from engine.directory.regions import subtree_bounds
 from engine.workflow.scopes import AREA, PUBLIC_SCOPE, UNIT, AccessPolicy, Reach
 
 __all__ = ["AREA", "PUBLIC_SCOPE", "UNIT", "AccessPolicy", "Reach", "can_act", "can_read", "can_read_fields",
@@ -77,20 +78,31 @@ def public_states_sql(engine: Engine, alias: str = "") -> tuple[str, list[object
     return f"({condition})", [v for pair in pairs for v in pair]
 
 
-def read_scope_sql(engine: Engine, actor: ActorView, alias: str = "p") -> tuple[list[str], list[object]]:
+def read_scope_sql(engine: Engine, actor: ActorView, alias: str = "p",
+                   within: str | None = None) -> tuple[list[str], list[object]]:
     """SQL conditions (and parameters) limiting projects (table alias ``alias``) to what ``actor`` reaches: the
-    same rule as ``can_read``, for list pages and roll-ups (the region path range uses its index)."""
-    return reach_scope_sql(engine, reach(engine, actor), alias)
+    same rule as ``can_read``, for list pages and roll-ups. The region subtree is a half-open range on
+    ``region_path`` (``regions.subtree_bounds``), served by the ``(region_path, id)`` index in the order list
+    pages walk. ``within``: a region path the caller narrows to (a filter), merged into the one range."""
+    return reach_scope_sql(engine, reach(engine, actor), alias, within)
 
 
-def reach_scope_sql(engine: Engine, scope: Reach, alias: str = "p") -> tuple[list[str], list[object]]:
+def reach_scope_sql(engine: Engine, scope: Reach, alias: str = "p",
+                    within: str | None = None) -> tuple[list[str], list[object]]:
     """``read_scope_sql`` for a reach already computed (or narrowed by the caller, e.g. to published projects
-    only for a public figure)."""
+    only for a public figure). The region is one range, the narrower of the reach's area and ``within``: two
+    ranges on one column would let the planner walk the wider one (a province's projects for a town's page)."""
     conditions: list[str] = []
     params: list[object] = []
-    if scope.region_path is not None:
-        conditions.append(f"{alias}.region_path LIKE ?")
-        params.append(f"{scope.region_path}%")
+    path = scope.region_path
+    if within is not None:
+        if path is None or within.startswith(path):
+            path = within
+        elif not path.startswith(within):
+            return ["1 = 0"], []  # the region lies outside the area
+    if path is not None:
+        conditions.append(f"{alias}.region_path >= ? AND {alias}.region_path < ?")
+        params.extend(subtree_bounds(path))
     if scope.unit_bound:
         if scope.unit_id is None:
             return ["1 = 0"], []

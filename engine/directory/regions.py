@@ -51,9 +51,16 @@ def get_region(sql: Sql, region_id: int) -> RegionView:
     return RegionView(*row)
 
 
+def subtree_bounds(path: str) -> tuple[str, str]:
+    """The half-open range ``[low, high)`` of the paths starting with ``path`` (which ends with ``/``; ``0``
+    follows ``/``): ``x >= low AND x < high`` is served by an index on ``x`` whatever pony's ``PRAGMA
+    case_sensitive_like`` says, where ``x LIKE 'path%'`` makes SQLite's plan depend on that pragma."""
+    return path, path[:-1] + "0"
+
+
 def subtree(sql: Sql, path: str) -> list[RegionView]:
     """The region with this path and every region below it, parents before children."""
-    rows = sql.all(SELECT + " WHERE path LIKE ? ORDER BY length(path), id", (path + "%",))
+    rows = sql.all(SELECT + " WHERE path >= ? AND path < ? ORDER BY length(path), id", subtree_bounds(path))
     return [RegionView(*row) for row in rows]
 
 

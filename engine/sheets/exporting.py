@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from engine.directory.access import read_scope_sql
 from engine.directory.actors import ActorView
-from engine.directory.regions import RegionView
+from engine.directory.regions import RegionView, subtree_bounds
 from engine.geo import location as geo
 from engine.project_progress import project_progress
 from engine.sheets.cells import FORMULA_STARTS, wan_from_yuan
@@ -75,7 +75,7 @@ def _rows(engine: Engine, sql: Sql, actor: ActorView, region: RegionView, year: 
 
 def _region_names(sql: Sql, region: RegionView) -> dict[int, str]:
     """Region id → its name, or its code where two regions of the subtree share the name."""
-    rows = sql.all("SELECT id, code, name FROM region WHERE path LIKE ?", (region.path + "%",))
+    rows = sql.all("SELECT id, code, name FROM region WHERE path >= ? AND path < ?", subtree_bounds(region.path))
     return _unique_names(rows)
 
 

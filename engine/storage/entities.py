@@ -64,7 +64,7 @@ def declare_core_entities(db: orm.Database) -> None:
         year = orm.Required(int)
         category = orm.Required(str)
         region_id = orm.Required(int)
-        region_path = orm.Required(str, index=True)
+        region_path = orm.Required(str)  # indexed with id (and state) by migrations: list pages walk it
         lead_unit_id = orm.Optional(int, nullable=True)
         budget = orm.Required(Decimal, precision=16, scale=2)
         description = orm.Optional(str, nullable=True)
@@ -212,4 +212,9 @@ CREATE TABLE attachment (id {pk}, project_id INTEGER NOT NULL REFERENCES project
     longitude DOUBLE PRECISION, thumbnail_sha256 TEXT, public_sha256 TEXT, uploaded_by INTEGER,
     uploaded_at {ts} NOT NULL);
 CREATE INDEX idx_attachment_project ON attachment (project_id, id)
+"""))
+CORE_MIGRATIONS.append(Migration("core", 12, "project pages walk an index in page order: region path then id", """
+CREATE INDEX idx_project_region_path_id ON project (region_path, id);
+CREATE INDEX idx_project_state_region_path_id ON project (state, region_path, id);
+DROP INDEX idx_project_region_path
 """))

@@ -11,6 +11,7 @@ from decimal import Decimal
 import strawberry
 
 from engine.directory.access import reach, read_scope_sql
+from engine.directory.regions import subtree_bounds
 from engine.api.batch import batched
 from engine.api.context import RequestContext
 from engine.api.ids import from_global_id, to_global_id
@@ -100,7 +101,8 @@ class CustodyQuery:
             path = ctx.sql.scalar("SELECT path FROM region WHERE id = ?", (region_id,))
             if path is None:
                 raise NotFound(f"region {region} does not exist", path=["region"])
-            conditions, params = [*conditions, "p.region_path LIKE ?"], [*params, f"{path}%"]
+            conditions = [*conditions, "p.region_path >= ? AND p.region_path < ?"]
+            params = [*params, *subtree_bounds(path)]
         found = records.ending_between(ctx.sql, today, last_day, conditions, params, first)
         reviews = records.reviews_of(ctx.sql, [c.project_id for c in found]) if found else {}
         return [_node(ctx, custody, reviews.get(custody.project_id, [])) for custody in found]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from engine.directory.access import reach
 from engine.directory.actors import ActorView
+from engine.directory.regions import subtree_bounds
 from engine.api.access import readable_project
 from engine.errors import FieldProblem, InvalidInput, NotFound
 from engine.storage.sql import Sql
@@ -40,8 +41,8 @@ def of_unit(engine: Engine, sql: Sql, actor: ActorView, unit_id: int,
     area = _area(engine, actor)
     if area is None:
         return []
-    return records.overdue(sql, engine.clock.today(), "r.unit_id = ? AND p.region_path LIKE ?",
-                           [unit_id, area + "%"], first)
+    return records.overdue(sql, engine.clock.today(), "r.unit_id = ? AND p.region_path >= ? AND p.region_path < ?",
+                           [unit_id, *subtree_bounds(area)], first)
 
 
 def in_region(engine: Engine, sql: Sql, actor: ActorView, region_id: int, unit_id: int | None = None,
@@ -50,10 +51,11 @@ def in_region(engine: Engine, sql: Sql, actor: ActorView, region_id: int, unit_i
     _check_first(first)
     path = _region_path(engine, sql, actor, region_id)
     if unit_id is None:
-        return records.overdue(sql, engine.clock.today(), "p.region_path LIKE ?", [path + "%"], first)
+        return records.overdue(sql, engine.clock.today(), "p.region_path >= ? AND p.region_path < ?",
+                                 list(subtree_bounds(path)), first)
     _check_unit(sql, unit_id)
-    return records.overdue(sql, engine.clock.today(), "r.unit_id = ? AND p.region_path LIKE ?",
-                           [unit_id, path + "%"], first)
+    return records.overdue(sql, engine.clock.today(), "r.unit_id = ? AND p.region_path >= ? AND p.region_path < ?",
+                           [unit_id, *subtree_bounds(path)], first)
 
 
 def in_area(engine: Engine, sql: Sql, actor: ActorView, region_id: int | None = None, unit_id: int | None = None,
@@ -71,7 +73,8 @@ def in_area(engine: Engine, sql: Sql, actor: ActorView, region_id: int | None = 
     area = _area(engine, actor)
     if area is None:
         return []
-    return records.overdue(sql, engine.clock.today(), "p.region_path LIKE ?", [area + "%"], first)
+    return records.overdue(sql, engine.clock.today(), "p.region_path >= ? AND p.region_path < ?",
+                           list(subtree_bounds(area)), first)
 
 
 def _area(engine: Engine, actor: ActorView) -> str | None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from engine.directory.access import read_scope_sql, reach
 from engine.directory.actors import ActorView
+from engine.directory.regions import subtree_bounds
 from engine.storage.sql import Sql, by_project, marks, to_date, to_datetime
 
 if TYPE_CHECKING:
@@ -125,8 +126,10 @@ def page(engine: Engine, sql: Sql, actor: ActorView, region_path: str | None, un
     if unit is not None:  # a cooperating unit's clerk: the notices on its own measures only
         conditions.append("(p.lead_unit_id = ? OR n.unit_id = ?)")
         params.extend([unit, unit])
-    for condition, value in (("p.region_path LIKE ?", None if region_path is None else region_path + "%"),
-                             ("n.unit_id = ?", unit_id), ("n.status = ?", status)):
+    if region_path is not None:
+        conditions.append("p.region_path >= ? AND p.region_path < ?")
+        params.extend(subtree_bounds(region_path))
+    for condition, value in (("n.unit_id = ?", unit_id), ("n.status = ?", status)):
         if value is not None:
             conditions.append(condition)
             params.append(value)
