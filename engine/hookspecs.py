@@ -212,3 +212,17 @@ def minsheng_dashboard_figures(engine: Any, sql: Any, scope: Any) -> Any:
     ``<plugin>.<name>`` in the ranking rules (``engine/dashboard/rankings.yaml``), e.g. ``funding.in_place_rate``.
     A regional plugin adds a figure to every dashboard by implementing this hook alone.
     """
+
+
+@hookspec
+def minsheng_tallies() -> Any:
+    """Return this plugin's maintained aggregates: an ``engine.storage.tally.Tally`` or a list of them.
+
+    A tally is a table of counts and sums per region (each project counts in its region and every region above
+    it), year and the plugin's own keys, which the database keeps up to date inside the transaction of every write
+    to the tables that feed it (triggers adding deltas with one sorted upsert; no read-modify-write). Create it in
+    one of the plugin's numbered migrations with ``engine.storage.tally.tally_migration(component, number,
+    description, tally)``, and return it here so that ``minsheng db rebuild-aggregates`` recomputes it from scratch
+    and the consistency checks cover it. Read it with ``engine.storage.tally.region_rows`` when a figure's scope
+    allows (``FigureScope.maintained``). See ``docs/aggregates.md``.
+    """

@@ -198,3 +198,7 @@ CORE_MIGRATIONS.append(Migration("core", 9, "projects may carry a location: a po
 ALTER TABLE project ADD COLUMN location TEXT;
 ALTER TABLE project ADD COLUMN location_datum TEXT
 """))
+
+from engine.storage.tally import CORE_MIGRATION as TALLY_MIGRATION  # noqa: E402  (imports this module's peers only)
+
+CORE_MIGRATIONS.append(TALLY_MIGRATION)
