@@ -39,7 +39,8 @@ def fire(engine: Engine, district: District, username: str, project_id: int, eve
     fire_transition(engine, district.actor(username), TransitionRequest(project_id, event, fields))
 
 
-def random_writes(engine: Engine, district: District, rnd: random.Random, steps: int) -> list[int]:
+def random_writes(engine: Engine, district: District, rnd: random.Random, steps: int,
+                  categories: tuple[str, ...] = ("交通",)) -> list[int]:
     units = list(district.units.values())
     regions = ["county", "town_a", "town_b", "village_a1", "village_b1"]
     ids: list[int] = []
@@ -68,7 +69,7 @@ def random_writes(engine: Engine, district: District, rnd: random.Random, steps:
                 fire(engine, district, who, pid, event, **fields)
             elif kind == "edit":
                 changes = rnd.choice([{"year": rnd.choice([2024, 2025, 2026])},
-                                      {"lead_unit_id": rnd.choice(units)}, {"category": "交通"}])
+                                      {"lead_unit_id": rnd.choice(units)}, {"category": rnd.choice(categories)}])
                 update_project(engine, district.actor("county_office"), rnd.choice(ids), changes)
             elif kind == "plan":
                 set_plan(engine, district.actor("county_finance"), rnd.choice(ids), rnd.choice(SOURCES),
@@ -151,7 +152,54 @@ def test_concurrent_transitions_and_receipts_all_count(engine: Engine, district:
     county = f"/{district.regions['county']}/"
     projects = tally_rows(engine, "project_tally")
     wid = engine.workflows.named("simple").id
-    assert projects[(county, 0, -1, 2024, wid, "approved", "draft")] == (16,)
+    assert projects[(county, 0, -1, 2024, wid, "approved", "draft")] == (16, 16 * 300_000_000)  # budgets in fen
     assert (county, 0, -1, 2024, wid, "draft", "") not in projects
     assert tally_rows(engine, "funding_tally")[(county, 0, 2024, "received", "county")] == (16, 160_000)  # 100 元 = 10,000 分 each
     assert aggregates.differences(engine) == []
+
+
+DASHBOARD = """query($region: ID, $year: Int, $category: String) {
+  dashboard(region: $region, year: $year, category: $category) { projects planned started completed completionRate
+    startRate byState { workflow state label count }
+    byRegion { name projects planned started completed completionRate startRate }
+    byLeadUnit { name projects planned started completed completionRate startRate }
+    figures { plugin figures { name value unit } tables { name rows { key label values } } } } }"""
+
+
+def test_the_dashboard_from_maintained_figures_equals_the_computed_one(engine: Engine, district: District,
+                                                                      gql) -> None:
+    """Every project is 教育 here, so ``category: 教育`` (which the maintained figures do not break down by, so it is
+    computed from the project rows) must show exactly what the unfiltered dashboard reads from the aggregates."""
+    from engine.api.ids import to_global_id
+
+    random_writes(engine, district, random.Random(5), 150, categories=("教育",))
+    for username, region in (("county_office", "county"), ("county_office", "town_a"), ("town_b_office", "town_b"),
+                             ("county_finance", "village_b1")):
+        for year in (2024, 2025, 2026):
+            variables = {"region": to_global_id("Region", district.regions[region]), "year": year}
+            tallied = gql(username, DASHBOARD, variables)
+            computed = gql(username, DASHBOARD, {**variables, "category": "教育"})
+            assert "errors" not in tallied, tallied
+            assert tallied == computed, (username, region, year)
+    whole = gql("county_office", DASHBOARD, {"year": 2024})["data"]["dashboard"]
+    assert whole["projects"] > 10 and whole["byLeadUnit"] and any(f["plugin"] == "funding" for f in whole["figures"])
+
+
+def test_the_funding_rollup_from_maintained_figures_equals_the_computed_one(engine: Engine,
+                                                                            district: District) -> None:
+    from plugins.funding import rollup as funding_rollup
+    from plugins.funding.figures import figures
+
+    random_writes(engine, district, random.Random(6), 150)
+    office = district.actor("county_office")
+    for region in ("county", "town_a", "town_b"):
+        for year in (None, 2024, 2025):
+            found = funding_rollup.rollup(engine, office, district.regions[region], year)
+            with orm.db_session:
+                sql = Sql(engine.db)
+                path = sql.scalar("SELECT path FROM region WHERE id = ?", (district.regions[region],))
+                scope = funding_rollup.rollup_scope(engine, office, path, year)
+                count, budget = sql.one(f"SELECT COUNT(*), COALESCE(SUM(p.budget), 0) FROM project p"
+                                        f" WHERE {scope.condition}", scope.params)
+                assert found.figures == figures(sql, scope.condition, scope.params), (region, year)
+            assert (found.project_count, found.budget) == (count, Decimal(str(budget)).quantize(Decimal("0.01")))

@@ -213,8 +213,10 @@ def tally_migration(component: str, number: int, description: str, tally: Tally)
 PROJECTS = Tally(
     "project_tally", keys=(("workflow_id", "INTEGER"), ("state", "TEXT"), ("previous_state", "TEXT")),
     feeds=(Feed("project", keys=("p.workflow_id", "p.state", "COALESCE(p.previous_state, '')"),
-                columns=("workflow_id", "state", "previous_state")),), units=True)
-"""Projects by (region subtree or own, lead unit, year, workflow version, state, previous state): what the
+                sums=("CAST(ROUND(p.budget * 100) AS BIGINT)",),
+                columns=("workflow_id", "state", "previous_state", "budget")),), sums=("budget_fen",), units=True)
+"""Projects (and their budgets, in fen) by (region subtree or own, lead unit, year, workflow version, state,
+previous state): what the
 dashboard's counts by state, planned / started / completed (整改 and 暂缓 count by the previous state) and their
 breakdowns by child region and by lead unit are computed from."""
 
@@ -255,6 +257,30 @@ def _create_core(db: orm.Database, provider: str) -> None:
 
 CORE_MIGRATION = Migration("core", 10, "maintained aggregates: region ancestors, projects by region, year and state",
                            _create_core)
+
+
+# --- reading -----------------------------------------------------------------------------------------------------
+
+def read(sql: Sql, tally: Tally, paths: Sequence[str], year: int | None, own: bool = False,
+         by_unit: bool = False) -> list[tuple]:
+    """The figures of the regions ``paths`` (their subtrees; with ``own``, their own projects only) in ``year``
+    (every year when None): rows of ``(region_path, [unit_id,] <keys>, n, <sums>)`` summed over years, zeros
+    left out. With ``by_unit`` (a tally with ``units``), one row per lead unit (``0``: none) instead of the
+    total."""
+    if not paths:
+        return []
+    keys = ["region_path", *(["unit_id"] if by_unit else []), *(k for k, _ in tally.keys)]
+    sums = ", ".join(f"SUM({v})" for v in tally.value_names)
+    nonzero = " OR ".join(f"SUM({v}) <> 0" for v in tally.value_names)
+    conditions = [f"region_path IN ({', '.join('?' for _ in paths)})", "own = ?"]
+    params: list[object] = [*paths, 1 if own else 0]
+    if tally.units:
+        conditions.append(f"unit_id <> {ALL_UNITS}" if by_unit else f"unit_id = {ALL_UNITS}")
+    if year is not None:
+        conditions.append("year = ?")
+        params.append(year)
+    return sql.all(f"SELECT {', '.join(keys)}, {sums} FROM {tally.table} WHERE {' AND '.join(conditions)}"
+                   f" GROUP BY {', '.join(keys)} HAVING {nonzero}", params)
 
 
 # --- rebuilding --------------------------------------------------------------------------------------------------
