@@ -149,9 +149,10 @@ def sqlite_triggers(tally: Tally) -> list[str]:
         def side(which: str, sign: int) -> str:
             return _side(tally, feed, _row(which, alias, own), None, sign)
 
-        for action, sides in (("INSERT", [side("NEW", 1)]), ("DELETE", [side("OLD", -1)]),
-                              ("UPDATE", [side("OLD", -1), side("NEW", 1)])):
-            statements.append(f"CREATE TRIGGER {name}_{action.lower()} AFTER {action} ON {feed.source}"
+        changed = " WHEN " + " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in dict.fromkeys(own))
+        for action, sides, when in (("INSERT", [side("NEW", 1)], ""), ("DELETE", [side("OLD", -1)], ""),
+                                    ("UPDATE", [side("OLD", -1), side("NEW", 1)], changed)):
+            statements.append(f"CREATE TRIGGER {name}_{action.lower()} AFTER {action} ON {feed.source}{when}"
                               f" BEGIN {_upsert(tally, sides)}; END")
         if not feed.is_project:  # the project moves to another region or year: its rows move along
             moved = [_side(tally, feed, f"{feed.source} r", _row(which, "p", PROJECT_COLUMNS), sign)
