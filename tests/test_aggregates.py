@@ -203,3 +203,33 @@ def test_the_funding_rollup_from_maintained_figures_equals_the_computed_one(engi
                                         f" WHERE {scope.condition}", scope.params)
                 assert found.figures == figures(sql, scope.condition, scope.params), (region, year)
             assert (found.project_count, found.budget) == (count, Decimal(str(budget)).quantize(Decimal("0.01")))
+
+
+def test_a_rebuild_while_clerks_write_leaves_the_figures_in_step(engine: Engine, district: District) -> None:
+    ids = [district.project(region=("town_b" if i % 2 else "county"), workflow="simple") for i in range(12)]
+    errors: list[BaseException] = []
+
+    def clerk(pid: int) -> None:
+        try:
+            fire(engine, district, "committee", pid, "approve", decision_no="县人大〔2024〕3号")
+            set_plan(engine, district.actor("county_finance"), pid, "county", "1000")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    def rebuilder() -> None:
+        try:
+            for _ in range(2):
+                aggregates.rebuild(engine)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=clerk, args=(pid,)) for pid in ids] + [threading.Thread(target=rebuilder)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert aggregates.differences(engine) == []
+    county = f"/{district.regions['county']}/"
+    wid = engine.workflows.named("simple").id
+    assert tally_rows(engine, "project_tally")[(county, 0, -1, 2024, wid, "approved", "draft")][0] == 12

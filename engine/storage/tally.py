@@ -288,7 +288,10 @@ def read(sql: Sql, tally: Tally, paths: Sequence[str], year: int | None, own: bo
 
 def rebuild(sql: Sql, tallies: Sequence[Tally]) -> None:
     """Recompute ``region_ancestor`` and every tally from scratch, in the caller's transaction (run twice, the
-    same result)."""
+    same result). On PostgreSQL the tables are locked first: a concurrent write waits for the rebuild and then adds
+    its delta to the rebuilt figures (those not yet committed are not in the recomputation)."""
+    if not sql.sqlite:
+        sql.execute(f"LOCK TABLE region_ancestor, {', '.join(t.table for t in tallies)} IN EXCLUSIVE MODE")
     sql.execute("DELETE FROM region_ancestor")
     sql.execute(ALL_ANCESTORS)
     for tally in tallies:
