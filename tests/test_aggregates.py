@@ -233,3 +233,9 @@ def test_a_rebuild_while_clerks_write_leaves_the_figures_in_step(engine: Engine,
     county = f"/{district.regions['county']}/"
     wid = engine.workflows.named("simple").id
     assert tally_rows(engine, "project_tally")[(county, 0, -1, 2024, wid, "approved", "draft")][0] == 12
+
+
+def test_rebuild_aggregates_on_a_database_it_cannot_open_is_one_error_line(capsys) -> None:
+    assert main(["db", "rebuild-aggregates", "--db", "sqlite:////nonexistent/folder/minsheng.db"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot use the database") and "Traceback" not in err and err.count("\n") == 1
