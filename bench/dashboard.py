@@ -11,6 +11,8 @@ Against ``minsheng serve`` (no result cache, no background tick, budgets that ne
 
 - ``dashboard`` with every field (by state, by child region, by lead unit, every plugin's figures) for the
   province, a city and a town: the first request and the median of ``--repeat``; target < 150 ms for the province;
+- the same dashboard's counts alone (by state, child region, lead unit: no plugin figures) for the province, and
+  ``fundingRollup`` for the province and year (target ≤ 10 ms, issue 9);
 - ``GET /reports/monthly.xlsx`` for a county (this month): target < 5 s.
 On SQLite, and on PostgreSQL too when ``--postgres`` names a database (each size in a fresh schema). Figures
 only, no asserts.
@@ -52,7 +54,12 @@ def _builder():
 
 
 schedule = _builder()
-TARGET_MS, TARGET_BULLETIN_S = 150.0, 5.0
+TARGET_MS, TARGET_BULLETIN_S, TARGET_ROLLUP_MS = 150.0, 5.0, 10.0
+CORE = """query($region: ID, $year: Int) { dashboard(region: $region, year: $year) { projects planned started completed
+  completionRate startRate byState { state label count } byRegion { name projects planned completed completionRate
+  startRate } byLeadUnit { name projects planned completed completionRate startRate } } }"""
+ROLLUP = """query($region: ID, $year: Int) { fundingRollup(region: $region, year: $year) { projectCount budget planned
+  received paid inPlaceRate disbursementRate bySource { source planned received } } }"""
 DASHBOARD = """query($region: ID) { dashboard(region: $region) { projects planned started completed completionRate
   startRate byState { state label count } byRegion { name projects planned completed completionRate startRate }
   byLeadUnit { name projects planned completed completionRate startRate }
@@ -115,6 +122,21 @@ def run_size(url: str, n: int, tmp: Path, repeat: int) -> None:
             verdict = f"   < {TARGET_MS:.0f} ms {'PASS' if median < TARGET_MS else 'FAIL'}" if scope == "province" else ""
             print(f"  dashboard ({scope}, {found['projects']} projects)".ljust(44) +
                   f"first {first:8.1f} ms   median {median:8.1f} ms{verdict}")
+        for label, query, target in (
+                ("dashboard counts only (province)", CORE, None),
+                (f"fundingRollup (province, {schedule.YEAR})", ROLLUP, TARGET_ROLLUP_MS)):
+            body = json.dumps({"query": query, "variables": {"region": to_global_id(
+                "Region", built.regions["province"]), "year": schedule.YEAR}}).encode()
+
+            def plain(body: bytes = body, label: str = label) -> tuple[float, dict]:
+                seconds, payload = schedule.post(port, built.token, body)
+                if payload.get("errors"):
+                    raise RuntimeError(f"{label}: {payload['errors'][0]}")
+                return seconds, payload["data"]
+
+            first, median, _ = timed(plain, repeat)
+            verdict = f"   ≤ {target:.0f} ms {'PASS' if median <= target else 'FAIL'}" if target else ""
+            print(f"  {label}".ljust(44) + f"first {first:8.1f} ms   median {median:8.1f} ms{verdict}")
         month = time.strftime("%Y-%m")
 
         def bulletin() -> tuple[float, int]:

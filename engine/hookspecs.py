@@ -241,3 +241,17 @@ def minsheng_cli_commands(commands: Any) -> None:
     is reported like every command's: one ``error:`` line and exit status 2. Plugins disabled by
     ``MINSHENG_DISABLE_PLUGINS`` add nothing; the return value is ignored.
     """
+
+
+@hookspec
+def minsheng_tallies() -> Any:
+    """Return this plugin's maintained aggregates: an ``engine.storage.tally.Tally`` or a list of them.
+
+    A tally is a table of counts and sums per region (each project counts in its region and every region above
+    it), year and the plugin's own keys, which the database keeps up to date inside the transaction of every write
+    to the tables that feed it (triggers adding deltas with one sorted upsert; no read-modify-write). Create it in
+    one of the plugin's numbered migrations with ``engine.storage.tally.tally_migration(component, number,
+    description, tally)``, and return it here so that ``minsheng db rebuild-aggregates`` recomputes it from scratch
+    and the consistency checks cover it. Read it with ``engine.storage.tally.region_rows`` when a figure's scope
+    allows (``FigureScope.maintained``). See ``docs/aggregates.md``.
+    """

@@ -440,3 +440,63 @@ def test_hook_minsheng_cli_commands(capsys, monkeypatch):
     with pytest.raises(SystemExit) as exited:
         main(["suggestion", "keygen"])
     assert exited.value.code == 2 and "invalid choice: 'suggestion'" in capsys.readouterr().err
+
+
+class VisitsPlugin:
+    """A regional plugin keeping its own aggregate: site visits 走访 per region (and ancestors), year and kind,
+    with the minutes spent, maintained by the database in each write's transaction."""
+
+    def __init__(self) -> None:
+        from engine.storage.tally import Feed, Tally
+
+        self.tally = Tally("visits_tally", keys=(("kind", "TEXT"),), sums=("minutes",), feeds=(
+            Feed("visits_visit", keys=("r.kind",), sums=("r.minutes",), where="r.kind <> 'cancelled'",
+                 columns=("kind", "minutes")),))
+
+    @hookimpl
+    def minsheng_migrations(self):
+        from engine.storage.tally import tally_migration
+
+        return [Migration("visits", 1, "site visits", "CREATE TABLE visits_visit (id {pk}, project_id INTEGER NOT NULL,"
+                                                      " kind TEXT NOT NULL, minutes INTEGER NOT NULL)"),
+                tally_migration("visits", 2, "visits per region, year and kind", self.tally)]
+
+    @hookimpl
+    def minsheng_tallies(self):
+        return self.tally
+
+
+def test_hook_minsheng_tallies(db_url, clock):
+    """A plugin's tally is kept by its table's writes (plain SQL included) for the region and every ancestor, and
+    ``rebuild-aggregates`` recomputes it with the core's."""
+    from engine import aggregates
+
+    engine = Engine.open(db_url, entry_points=False, extra_plugins=[VisitsPlugin()], clock=clock,
+                         workflow_files=[SIMPLE_WORKFLOW])
+    try:
+        district = build_district(engine)
+        village = district.project(region="town_a", workflow="simple")
+        county = district.project(workflow="simple")
+        with orm.db_session(immediate=True):
+            sql = Sql(engine.db)
+            for pid, kind, minutes in ((village, "site", 30), (village, "site", 45), (county, "phone", 5),
+                                       (county, "cancelled", 60)):
+                sql.execute("INSERT INTO visits_visit (project_id, kind, minutes) VALUES (?, ?, ?)",
+                            (pid, kind, minutes))
+        with orm.db_session(immediate=True):
+            Sql(engine.db).execute("UPDATE visits_visit SET kind = 'site' WHERE kind = 'phone'")
+        county_path = f"/{district.regions['county']}/"
+        town_path = f"{county_path}{district.regions['town_a']}/"
+        with orm.db_session:
+            rows = {tuple(r[:4]): tuple(r[4:]) for r in Sql(engine.db).all(
+                "SELECT region_path, own, year, kind, n, minutes FROM visits_tally WHERE n <> 0")}
+        assert rows == {(county_path, 0, 2024, "site"): (3, 80), (county_path, 1, 2024, "site"): (1, 5),
+                        (town_path, 0, 2024, "site"): (2, 75), (town_path, 1, 2024, "site"): (2, 75)}
+        assert "visits_tally" in [t.table for t in aggregates.tallies(engine)]
+        with orm.db_session(immediate=True):
+            Sql(engine.db).execute("DELETE FROM visits_tally")
+        assert aggregates.differences(engine)
+        aggregates.rebuild(engine)
+        assert aggregates.differences(engine) == []
+    finally:
+        engine.close()

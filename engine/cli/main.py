@@ -67,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     group = _group(commands, "db", "the database")
     _with_db(group.add_parser("upgrade", help="apply missing migrations")).set_defaults(run=_db_upgrade)
     _with_db(group.add_parser("status", help="list pending migrations")).set_defaults(run=_db_status)
+    rebuild = _with_db(group.add_parser("rebuild-aggregates", help="recompute every maintained aggregate (counts "
+                                        "by region, year and state; the plugins' figures) from scratch"))
+    rebuild.add_argument("--check", action="store_true", help="only compare them with a recomputation; exit 1 when "
+                                                              "they differ")
+    rebuild.set_defaults(run=_db_rebuild_aggregates)
     group = _group(commands, "audit", "the audit log")
     _with_db(group.add_parser("verify", help="check every project's hash chain")).set_defaults(run=_audit_verify)
     from engine.cli.directory import add_commands as directory_commands
@@ -265,6 +270,21 @@ def _db_status(args: argparse.Namespace) -> int:
         print(f"pending {m.component} {m.number}: {m.description}")
     print(f"{len(pending)} pending migration(s)")
     return 1 if pending else 0
+
+
+def _db_rebuild_aggregates(args: argparse.Namespace) -> int:
+    from engine import aggregates
+
+    engine = _open(args)
+    if args.check:
+        found = aggregates.differences(engine)
+        for d in found[:50]:
+            print(f"DIFFERS {d.table} {d.key}: maintained {d.maintained}, recomputed {d.recomputed}")
+        print(f"{len(found)} aggregate row(s) differ" if found else "every aggregate is in step")
+        return 1 if found else 0
+    for rebuilt in aggregates.rebuild(engine):
+        print(f"rebuilt {rebuilt.table}: {rebuilt.rows} row(s)")
+    return 0
 
 
 def _audit_verify(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from engine.dashboard import tallied
 from engine.dashboard.counts import Counts, StateCount, count, state_counts
 from engine.dashboard.figures import FigureSet
 from engine.dashboard.scope import LEAD_UNIT, FigureScope, child_region_key, figure_scope
@@ -71,19 +72,25 @@ def plugin_figures(engine: Engine, sql: Sql, scope: FigureScope) -> list[FigureS
 def region_rows(engine: Engine, sql: Sql, region: RegionView, scope: FigureScope) -> list[Row]:
     """Every child region of ``region`` (with its whole subtree), and the region's own projects when it has
     some; children without projects are listed with zeros."""
-    found = count(engine, sql, scope.grouped(child_region_key(sql, region)))
+    children = sql.all("SELECT id, name, path FROM region WHERE parent_id = ? ORDER BY id", (region.id,))
+    if scope.maintained:
+        found = tallied.region_counts(engine, sql, region.path, [path for _, _, path in children], scope.year)
+    else:
+        found = count(engine, sql, scope.grouped(child_region_key(sql, region)))
     rows = []
     if region.path in found:
         rows.append(Row("region", region.id, region.name + OWN, found[region.path], own=True))
-    for child_id, name, path in sql.all("SELECT id, name, path FROM region WHERE parent_id = ? ORDER BY id",
-                                        (region.id,)):
+    for child_id, name, path in children:
         rows.append(Row("region", child_id, name, found.get(path) or Counts()))
     return rows
 
 
 def unit_rows(engine: Engine, sql: Sql, scope: FigureScope) -> list[Row]:
     """Every lead unit with projects in the scope, by unit id (projects without a lead unit last)."""
-    found = count(engine, sql, scope.grouped(LEAD_UNIT))
+    if scope.maintained:
+        found: dict[Any, Counts] = tallied.unit_counts(engine, sql, scope.tally_path, scope.year)
+    else:
+        found = count(engine, sql, scope.grouped(LEAD_UNIT))
     names = unit_names(sql, [k for k in found if k is not None])
     rows = [Row("unit", int(k), names.get(int(k), str(k)), found[k]) for k in sorted(k for k in found if k is not None)]
     if None in found:

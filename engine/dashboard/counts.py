@@ -8,7 +8,8 @@ work began is still only planned. Other states count in no rate: candidates (征
 project taken off the list by the committee (动态调整) leaves the denominator, which is why 1,528 of the 1,530
 projects after adjustment is 99.87%.
 
-Every count of a scope comes from ONE aggregate query (grouped by state, and by the scope's group when set).
+Every count of a scope comes from ONE aggregate query (grouped by state, and by the scope's group when set), or
+from the maintained aggregates when the scope is a whole region and year (``engine.dashboard.tallied``).
 """
 from __future__ import annotations
 
@@ -100,7 +101,12 @@ class Counts:
 
 
 def count(engine: Engine, sql: Sql, scope: FigureScope) -> dict[Any, Counts]:
-    """The scope's counts, one ``Counts`` per value of ``scope.group`` (key ``0`` when not grouped)."""
+    """The scope's counts, one ``Counts`` per value of ``scope.group`` (key ``0`` when not grouped); from the
+    maintained aggregates when the scope allows."""
+    if scope.maintained:
+        from engine.dashboard import tallied
+
+        return {0: tallied.counts(engine, sql, scope.tally_path, scope.year)}
     found: dict[Any, Counts] = {}
     for key, workflow_id, state, previous, n in sql.all(QUERY.format(key=scope.key, where=scope.where),
                                                         scope.params):

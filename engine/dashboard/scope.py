@@ -35,7 +35,8 @@ class FigureScope:
     ``group``: None for figures over all of them, else a SQL expression on ``p`` whose value keys one set of
     figures per group (``key`` is the expression, or one equal to 0 when not grouped). ``redacted``: the reader
     is the public (leave out what the public may not see). ``detail``: the caller (the monthly bulletin) also wants
-    listings, e.g. every overdue rectification."""
+    listings, e.g. every overdue rectification. ``tally_path``: set when the scope is a whole region's subtree
+    that maintained aggregates cover (see ``maintained``)."""
 
     where: str
     params: tuple[Any, ...]
@@ -44,6 +45,14 @@ class FigureScope:
     group: str | None = None
     redacted: bool = False
     detail: bool = False
+    tally_path: str | None = None
+
+    @property
+    def maintained(self) -> bool:
+        """Whether the figures may be read from the maintained aggregates (``engine.storage.tally``) of the region
+        ``tally_path`` and ``year``: the scope is a whole region subtree and year, ungrouped, without other filters, and the
+        reader counts every project there (not only its unit's, nor only published ones)."""
+        return self.tally_path is not None and self.year is not None and self.group is None
 
     @property
     def key(self) -> str:
@@ -83,8 +92,9 @@ def figure_scope(engine: Engine, reader: Reach, region: RegionView, on: dt.date,
         if value is not None:
             conditions.append(condition)
             params.append(value)
+    whole = not counted.unit_bound and not counted.published_only and category is None and lead_unit_id is None
     return FigureScope(" AND ".join(conditions), tuple(params), on, year, redacted=reader.published_only,
-                       detail=detail)
+                       detail=detail, tally_path=region.path if whole else None)
 
 
 def child_region_key(sql: Sql, region: RegionView) -> str:

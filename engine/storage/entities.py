@@ -218,3 +218,7 @@ CREATE INDEX idx_project_region_path_id ON project (region_path, id);
 CREATE INDEX idx_project_state_region_path_id ON project (state, region_path, id);
 DROP INDEX idx_project_region_path
 """))
+
+from engine.storage.tally import CORE_MIGRATION as TALLY_MIGRATION  # noqa: E402  (imports this module's peers only)
+
+CORE_MIGRATIONS.append(TALLY_MIGRATION)

@@ -26,6 +26,14 @@ def minsheng_migrations() -> list[Migration]:
 
 
 @hookimpl
+def minsheng_tallies() -> Any:
+    """Funds planned, received, paid and rewarded per region, year and source, kept by the database."""
+    from plugins.funding.entities import TALLY
+
+    return TALLY
+
+
+@hookimpl
 def minsheng_guards() -> list[GuardSpec]:
     from plugins.funding.guards import GUARDS
 

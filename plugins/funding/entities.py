@@ -7,6 +7,7 @@ and adds a new one, so who planned what, when, stays on record.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pony import orm
 
@@ -92,3 +93,31 @@ CREATE TABLE funding_reward (id {pk}, project_id INTEGER NOT NULL, amount_fen {b
 CREATE INDEX idx_funding_reward_project ON funding_reward (project_id)
 """),
 ]
+
+
+def _tally() -> Any:
+    from engine.storage.tally import Feed, Tally
+
+    def feed(source: str, figure: str, by_source: bool, where: str = "1 = 1") -> Feed:
+        return Feed(source, keys=(f"'{figure}'", "r.source" if by_source else "''"), sums=("r.amount_fen",),
+                    where=where, columns=("amount_fen", *(("source",) if by_source else ()),
+                                          *(("superseded_at",) if "superseded_at" in where else ())))
+
+    return Tally("funding_tally", keys=(("figure", "TEXT"), ("source", "TEXT")), sums=("amount_fen",), feeds=(
+        feed("funding_plan", "planned", True, "r.superseded_at IS NULL"), feed("funding_receipt", "received", True),
+        feed("funding_payment", "paid", False), feed("funding_reward", "rewarded", False)))
+
+
+TALLY = _tally()
+"""Funds planned (the plan lines in force), received, paid and rewarded, in fen, per region (subtree or own),
+year, figure and source (payments and rewards are not by source: ``''``) — the same sums as
+``figures.AMOUNTS``, maintained by the database in the transaction of each funding write."""
+
+
+def _tally_migration() -> Migration:
+    from engine.storage.tally import tally_migration
+
+    return tally_migration("funding", 2, "maintained funding figures per region, year and source", TALLY)
+
+
+MIGRATIONS.append(_tally_migration())

@@ -78,6 +78,15 @@ def grouped_figures(sql: Sql, key: str, scope: str, params: Sequence[object]) ->
     return {group: _folded(found) for group, found in rows.items()}
 
 
+def tallied_figures(sql: Sql, region_path: str, year: int | None) -> FundingFigures:
+    """The figures of a region's whole subtree in ``year`` (every year when None), from the maintained
+    ``funding_tally`` (a few rows per region, whatever the number of projects)."""
+    from engine.storage.tally import read
+    from plugins.funding.entities import TALLY
+
+    return _folded((figure, source, fen) for _path, figure, source, _n, fen in read(sql, TALLY, [region_path], year))
+
+
 def figures_of(sql: Sql, project_ids: Sequence[int]) -> dict[int, FundingFigures]:
     """Each project's figures, in one query for all of them (the caller checked the reader may read them)."""
     rows = by_project(sql.all(PER_PROJECT.format(ids=marks(len(project_ids))), [*project_ids] * 4),

@@ -1,0 +1,58 @@
+"""The maintained aggregates of an engine (the core's and every plugin's ``minsheng_tallies``): rebuilding them
+from scratch and checking them against a recomputation. How they are kept: ``engine.storage.tally``."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pony import orm
+
+from engine.plugins import flatten
+from engine.storage import tally
+from engine.storage.sql import Sql
+
+if TYPE_CHECKING:
+    from engine.core import Engine
+
+
+def tallies(engine: Engine) -> list[tally.Tally]:
+    """The core's tally and every enabled plugin's, in that order."""
+    found = [t for t in flatten(engine.plugins.hook.minsheng_tallies()) if isinstance(t, tally.Tally)]
+    return [tally.PROJECTS, *found]
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    table: str
+    rows: int
+
+
+def rebuild(engine: Engine) -> list[Rebuilt]:
+    """Recompute every aggregate from the rows they count, in one transaction (writers wait; readers see the old
+    figures until it commits). Running it twice gives the same figures."""
+    with orm.db_session(immediate=True):
+        sql = Sql(engine.db)
+        found = tallies(engine)
+        tally.rebuild(sql, found)
+        return [Rebuilt(t.table, int(sql.scalar(f"SELECT COUNT(*) FROM {t.table}"))) for t in found]
+
+
+@dataclass(frozen=True)
+class Difference:
+    table: str
+    key: tuple
+    maintained: tuple | None
+    recomputed: tuple | None
+
+
+def differences(engine: Engine) -> list[Difference]:
+    """Every row where a maintained aggregate differs from its recomputation (none when they are in step)."""
+    found = []
+    with orm.db_session:
+        sql = Sql(engine.db)
+        for t in tallies(engine):
+            kept, fresh = tally.stored(sql, t), tally.recomputed(sql, t)
+            for key in sorted(set(kept) | set(fresh), key=repr):
+                if kept.get(key) != fresh.get(key):
+                    found.append(Difference(t.table, key, kept.get(key), fresh.get(key)))
+    return found
