@@ -47,7 +47,8 @@ class WorkflowRegistry:
 
     def load(self, sql: Sql, files: Iterable[Path], catalog: Catalog) -> None:
         """Validate ``files``, record new versions, then load every recorded version (inside a db_session)."""
-        definitions = [load_definition(path, catalog.guards, catalog.actions) for path in files]
+        definitions = [load_definition(path, catalog.guards, catalog.actions, catalog.record_kinds)
+                       for path in files]
         self.access = AccessPolicy.of(definitions)
         for definition in definitions:
             _record(sql, definition)
@@ -55,7 +56,7 @@ class WorkflowRegistry:
         for row_id, name, version, source in rows:
             try:
                 definition = parse_definition(source, f"<{name} v{version} in database>", catalog.guards,
-                                              catalog.actions)
+                                              catalog.actions, catalog.record_kinds)
             except InvalidDefinition:
                 if sql.scalar("SELECT COUNT(*) FROM project WHERE workflow_id = ?", (row_id,)):
                     raise  # projects run on it: its guards' plugin must stay enabled

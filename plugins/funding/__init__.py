@@ -26,6 +26,14 @@ def minsheng_migrations() -> list[Migration]:
 
 
 @hookimpl
+def minsheng_chained_tables() -> list[Any]:
+    """Plan lines, receipts, payments and rewards are ``funding`` records in the projects' hash chains."""
+    from plugins.funding.chained import TABLES
+
+    return [columns.chained_table() for columns in TABLES]
+
+
+@hookimpl
 def minsheng_guards() -> list[GuardSpec]:
     from plugins.funding.guards import GUARDS
 
