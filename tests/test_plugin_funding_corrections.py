@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import json
+
 import pytest
 from pony import orm
 
@@ -296,3 +298,57 @@ def test_audit_verify_catches_a_funding_row_changed_deleted_or_added_in_sql(
     assert status == 1 and (f"(id {other}): funds paid out 资金拨付 {forged} (funding_payment) is not in the "
                             "history (written outside the engine)") in out
     assert out.strip().endswith("2 broken")
+
+
+def test_funding_rows_written_before_the_upgrade_join_the_chain_in_order(db_url: str, capsys: Any) -> None:
+    import hashlib
+
+    from engine.core import all_migrations
+    from engine.plugins import make_plugin_manager
+    from engine.storage import migrations
+    from engine.storage.db import new_database
+    from tests.conftest import SIMPLE_WORKFLOW
+
+    every = all_migrations(make_plugin_manager([], (), entry_points=False))
+    db, target = new_database(db_url)
+    migrations.upgrade(db, target, [m for m in every if not (m.component == "funding" and m.number > 1)])
+    source = SIMPLE_WORKFLOW.read_text(encoding="utf-8")
+    with orm.db_session:
+        sql = Sql(db)
+        sql.execute("INSERT INTO workflow_version (name, version, checksum, source, loaded_at) VALUES (?, ?, ?, ?, ?)",
+                    ("simple", 1, hashlib.sha256(source.encode()).hexdigest(), source, "2024-01-01 00:00:00"))
+        sql.execute("INSERT INTO region (code, name, level, parent_id, path) VALUES ('county', '平安县', 'county', NULL,"
+                    " '/1/')")
+        sql.execute("INSERT INTO project (code, title, year, category, region_id, region_path, lead_unit_id, budget,"
+                    " workflow_id, state, version, audit_seq, audit_head, created_at, updated_at) VALUES"
+                    " ('2024-00001', '城区学校运动场改造', 2024, '教育', 1, '/1/', NULL, 3000000.00, 1, 'draft', 1, 0, ?,"
+                    " '2024-01-01 00:00:00', '2024-01-01 00:00:00')", ("0" * 64,))
+        sql.execute("INSERT INTO funding_plan (project_id, source, kind, amount_fen, note, set_by_id, set_by_name,"
+                    " set_at) VALUES (1, 'central', '', 100000000, '', 7, '财政', '2024-01-05 10:00:00')")
+        for fen, document, at in ((30000000, "一号", "2024-03-01 09:00:00"), (20000000, "二号", "2024-02-01 09:00:00")):
+            sql.execute("INSERT INTO funding_receipt (project_id, source, kind, amount_fen, received_on, document_no,"
+                        " recorded_by_id, recorded_by_name, recorded_at) VALUES (1, 'central', '', ?, ?, ?, 7, '财政',"
+                        " ?)", (fen, at[:10], document, at))
+        sql.execute("INSERT INTO funding_payment (project_id, amount_fen, paid_on, payee, purpose, recorded_by_id,"
+                    " recorded_by_name, recorded_at) VALUES (1, 5000000, '2024-02-15', '县建筑公司', '进度款', 7, '财政',"
+                    " '2024-02-15 11:00:00')")
+    db.disconnect()
+
+    assert main(["db", "upgrade", "--db", db_url]) == 0
+    assert "applied funding 3" in capsys.readouterr().out
+    db, target = new_database(db_url)
+    with orm.db_session:
+        sql = Sql(db)
+        chained = sql.all("SELECT seq, kind, event, actor_id, actor_name, at, fields FROM audit_record"
+                          " WHERE project_id = 1 ORDER BY seq")
+        head = sql.one("SELECT audit_seq FROM project WHERE id = 1")
+    db.disconnect()
+    assert [(seq, kind, event, actor_id, actor_name, str(at)[:19]) for seq, kind, event, actor_id, actor_name, at, _
+            in chained] == [(1, "funding", "set_plan", 7, "财政", "2024-01-05 10:00:00"),
+                            (2, "funding", "record_receipt", 7, "财政", "2024-02-01 09:00:00"),
+                            (3, "funding", "record_payment", 7, "财政", "2024-02-15 11:00:00"),
+                            (4, "funding", "record_receipt", 7, "财政", "2024-03-01 09:00:00")]
+    assert [json.loads(fields)["record"] for *_, fields in chained] == [1, 2, 1, 1]
+    assert json.loads(chained[3][6])["amount_fen"] == 30000000 and head == (4,)
+    code, out = verify(db_url, capsys)
+    assert (code, out) == (0, "1 chain(s) checked, 0 broken\n"), out
