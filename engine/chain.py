@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -50,6 +51,12 @@ class ChainedTable:
     table: str
     label: str
     read: Callable[[Sql, int], dict[int, Content]]
+
+
+def digest(value: Any) -> str:
+    """The SHA-256 of a value's canonical JSON: chains text that may name people (inspectors 视察人员) without
+    putting it in the audit payload, while a change to it still shows."""
+    return hashlib.sha256(audit.canonical_json({"v": value}).encode("utf-8")).hexdigest()
 
 
 def plain(value: Any) -> Any:
@@ -165,7 +172,12 @@ def remember(sql: Sql, actor: ActorView, key: str | None, project_id: int, event
 def check_open_for(engine: Engine, row: ProjectRow, kind: str, what: str) -> None:
     """``Forbidden`` when the project is in a final state (终止, 未通过, 回头看 …) whose workflow entry does not list
     ``kind`` in its ``records``; ``what`` completes "takes no more …"."""
-    state = engine.workflows.get(row.workflow_id).definition.states[row.view.state]
+    check_open(engine, row.workflow_id, row.view.state, kind, what)
+
+
+def check_open(engine: Engine, workflow_id: int, state_name: str, kind: str, what: str) -> None:
+    """``check_open_for`` from the project's workflow version id and state."""
+    state = engine.workflows.get(workflow_id).definition.states[state_name]
     if state.final and kind not in state.records:
         raise Forbidden(f"the project is {state.label} ({state.name}), a final state: it takes no more {what} "
                         f"(the workflow's state '{state.name}' does not list '{kind}' in its records)")
