@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pony import orm
 
 from engine.storage.sql import Sql
-from plugins.satisfaction import device, tokens
+from plugins.satisfaction import chained, device, tokens
 from plugins.satisfaction.scoring import deputies_verdict
 from plugins.satisfaction.summary import response_count
 
@@ -46,9 +46,11 @@ def add_survey(sql: Sql, project_id: int, count: int, rng: random.Random, now: d
     for verdict in survey_answers(rng, count):
         score = rng.choice(FIVE_LEVEL[verdict]) if rng.random() < 0.5 else None
         token = tokens.sign(sql, now - dt.timedelta(hours=1))
-        sql.execute("INSERT INTO satisfaction_rating (project_id, rater_kind, score, verdict, device_hash, rated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (project_id, "resident", score, verdict, device.device_hash(sql, project_id, token), now))
+        rating_id = sql.insert("INSERT INTO satisfaction_rating (project_id, rater_kind, score, verdict, device_hash,"
+                               " rated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                               (project_id, "resident", score, verdict, device.device_hash(sql, project_id, token), now))
+        chained.append_rating(sql, project_id, rating_id, ("resident", score, verdict, None), None,
+                              chained.RESIDENT_NAME, now)
 
 
 def prepare(engine: Engine, demo: Any, project: Any, event: str) -> None:

@@ -16,6 +16,7 @@ from pony import orm
 from engine.clock import clock
 from engine.storage.migrations import Migration
 from engine.storage.sql import Sql
+from plugins.satisfaction.chained import chain_existing
 
 
 def declare(db: orm.Database) -> None:
@@ -31,6 +32,18 @@ def declare(db: orm.Database) -> None:
         device_hash = orm.Optional(str, nullable=True)  # residents only: HMAC of the device token
         actor_id = orm.Optional(int, nullable=True)  # supervisors and deputies only; never for residents
         rated_at = orm.Required(dt.datetime)
+
+    class SatisfactionRatingCorrection(db.Entity):
+        """A correction 冲正 of a mistaken rating: names it, the reason, who and when; the rating no longer counts."""
+
+        _table_ = "satisfaction_rating_correction"
+        id = orm.PrimaryKey(int, auto=True)
+        project_id = orm.Required(int, index=True)
+        rating_id = orm.Required(int, unique=True)
+        reason = orm.Required(str)
+        actor_id = orm.Optional(int, nullable=True)
+        actor_name = orm.Required(str)
+        at = orm.Required(dt.datetime)
 
     class SatisfactionVote(db.Entity):
         """A deputies' vote session on a project's results, recorded by the standing committee."""
@@ -109,4 +122,11 @@ ALTER TABLE satisfaction_grade ADD COLUMN weight_resident INTEGER;
 ALTER TABLE satisfaction_grade ADD COLUMN weight_supervisor INTEGER;
 ALTER TABLE satisfaction_grade ADD COLUMN weight_deputy INTEGER
 """),
+    Migration("satisfaction", 4, "corrections 冲正 of mistaken ratings (the rating then no longer counts)", """
+CREATE TABLE satisfaction_rating_correction (id {pk}, project_id INTEGER NOT NULL REFERENCES project (id),
+    rating_id INTEGER NOT NULL UNIQUE REFERENCES satisfaction_rating (id), reason TEXT NOT NULL, actor_id INTEGER,
+    actor_name TEXT NOT NULL, at {ts} NOT NULL);
+CREATE INDEX idx_satisfaction_rating_correction_project ON satisfaction_rating_correction (project_id)
+"""),
+    Migration("satisfaction", 5, "ratings given before join their projects' hash chains, in order", chain_existing),
 ]

@@ -16,6 +16,7 @@ from engine.api.extension import GraphQLExtension
 from engine.api.ids import from_global_id, to_global_id
 from plugins.satisfaction import ratings, scoring, summary, votes
 from plugins.satisfaction.graphql_tokens import DeviceTokenMutation
+from plugins.satisfaction.graphql_corrections import RatingCorrectionMutation
 from plugins.satisfaction.scoring import Tally
 from plugins.satisfaction.weighting import weighted_rate
 
@@ -134,6 +135,7 @@ class SatisfactionRollup(SatisfactionTally):
 
 @strawberry.type(description="One recorded answer (nothing about who gave it).")
 class SatisfactionRating:
+    id: strawberry.ID = strawberry.field(description="Send it as ratingId to reverseRating (冲正).")
     project_id: strawberry.ID
     kind: SatisfactionRaterKind
     score: Optional[int]
@@ -161,7 +163,8 @@ def _vote(view: votes.VoteView) -> SatisfactionDeputyVote:
 
 
 def _rating(view: ratings.RatingView) -> SatisfactionRating:
-    return SatisfactionRating(project_id=strawberry.ID(to_global_id("Project", view.project_id)),
+    return SatisfactionRating(id=strawberry.ID(to_global_id("SatisfactionRating", view.id)),
+                              project_id=strawberry.ID(to_global_id("Project", view.project_id)),
                               kind=SatisfactionRaterKind(view.rater_kind), score=view.score,
                               verdict=SatisfactionVerdict(view.verdict),
                               verdict_label=scoring.VERDICT_LABELS[view.verdict], rated_at=view.rated_at)
@@ -218,6 +221,8 @@ class RateProjectInput:
         default=None, description="Required from residents: a token from issueDeviceToken, kept on the device (at "
                                   "least a few seconds old, not expired). Stored only as a keyed hash; one answer "
                                   "per project per device.")
+    idempotency_key: Optional[str] = strawberry.field(default=None, description=(
+        "监督员 and 人大代表: a repeat-safe key (≤ 100 chars); a retried request answers the first result."))
 
 
 @strawberry.type
@@ -247,7 +252,7 @@ class RecordDeputyVotePayload:
 def _rate(context: RequestContext, data: RateProjectInput) -> dict[str, Any]:
     project_id = from_global_id(data.project_id, "Project", ["input", "projectId"])
     verdict = None if data.verdict is None else data.verdict.value
-    request = ratings.RatingRequest(project_id, data.score, verdict, data.device_token)
+    request = ratings.RatingRequest(project_id, data.score, verdict, data.device_token, data.idempotency_key)
     return {"rating": _rating(ratings.rate_project(context.engine, context.actor, request, context.client))}
 
 
@@ -259,7 +264,7 @@ def _record_vote(context: RequestContext, data: RecordDeputyVoteInput) -> dict[s
 
 
 @strawberry.type
-class SatisfactionMutation(DeviceTokenMutation):
+class SatisfactionMutation(DeviceTokenMutation, RatingCorrectionMutation):
     @strawberry.mutation(description="Rate a project's satisfaction: anyone without a token on a published "
                                      "project (with an issued device token; a few per address per minute and a "
                                      "bounded number per project per hour: THROTTLED beyond), or a 监督员 / "

@@ -11,6 +11,7 @@ from engine.directory.actors import ActorView
 from engine.directory.access import read_scope_sql
 from engine.api.access import readable_region
 from engine.storage.sql import Sql, by_project, first_rows_per_project, marks, to_datetime, to_decimal
+from plugins.satisfaction.chained import IN_FORCE
 from plugins.satisfaction.ratings import RATER_KINDS
 from plugins.satisfaction.scoring import BASICALLY_SATISFIED, DISSATISFIED, SATISFIED, Tally
 
@@ -44,7 +45,7 @@ def project_tally(sql: Sql, project_id: int) -> ProjectTally:
 def project_tallies(sql: Sql, project_ids: Sequence[int]) -> dict[int, ProjectTally]:
     """``project_tally`` of each project, in one query."""
     rows = sql.all(f"SELECT r.project_id, r.rater_kind, {TALLY_COLUMNS} FROM satisfaction_rating r WHERE"
-                   f" r.project_id IN ({marks(len(project_ids))}) GROUP BY r.project_id, r.rater_kind",
+                   f" r.project_id IN ({marks(len(project_ids))}) AND {IN_FORCE} GROUP BY r.project_id, r.rater_kind",
                    list(project_ids))
     found = by_project(rows, lambda row: row[1:])
     return {project_id: _project_tally(found.get(project_id, ())) for project_id in project_ids}
@@ -64,9 +65,9 @@ def response_count(sql: Sql, project_id: int) -> int:
 
 
 def response_counts(sql: Sql, project_ids: Sequence[int]) -> dict[int, int]:
-    """``response_count`` of each project, in one query."""
-    found = dict(sql.all(f"SELECT project_id, COUNT(*) FROM satisfaction_rating WHERE project_id IN"
-                         f" ({marks(len(project_ids))}) GROUP BY project_id", list(project_ids)))
+    """``response_count`` of each project, in one query (reversed answers, 冲正, do not count)."""
+    found = dict(sql.all(f"SELECT r.project_id, COUNT(*) FROM satisfaction_rating r WHERE r.project_id IN"
+                         f" ({marks(len(project_ids))}) AND {IN_FORCE} GROUP BY r.project_id", list(project_ids)))
     return {project_id: int(found.get(project_id) or 0) for project_id in project_ids}
 
 
@@ -118,7 +119,7 @@ def rollup(engine: Engine, sql: Sql, actor: ActorView, region_id: int | None, ye
     counts only published projects. A region outside the reader's area answers like a missing one."""
     path = _region_path(engine, sql, actor, region_id)
     conditions, params = read_scope_sql(engine, actor, "p")  # the public: published projects; a unit: its own
-    conditions, params = [*conditions, "p.region_path LIKE ?"], [*params, path + "%"]
+    conditions, params = [*conditions, "p.region_path LIKE ?", IN_FORCE], [*params, path + "%"]
     if year is not None:
         conditions.append("p.year = ?")
         params.append(year)
