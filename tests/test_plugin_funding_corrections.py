@@ -300,7 +300,7 @@ def test_audit_verify_catches_a_funding_row_changed_deleted_or_added_in_sql(
     assert out.strip().endswith("2 broken")
 
 
-def test_funding_rows_written_before_the_upgrade_join_the_chain_in_order(db_url: str, capsys: Any) -> None:
+def test_records_written_before_the_upgrade_join_the_chain_in_order(db_url: str, capsys: Any) -> None:
     import hashlib
 
     from engine.core import all_migrations
@@ -311,7 +311,8 @@ def test_funding_rows_written_before_the_upgrade_join_the_chain_in_order(db_url:
 
     every = all_migrations(make_plugin_manager([], (), entry_points=False))
     db, target = new_database(db_url)
-    migrations.upgrade(db, target, [m for m in every if not (m.component == "funding" and m.number > 1)])
+    before = {"funding": 1, "inspection": 1, "satisfaction": 3}  # the schema before records joined the chains
+    migrations.upgrade(db, target, [m for m in every if m.number <= before.get(m.component, m.number)])
     source = SIMPLE_WORKFLOW.read_text(encoding="utf-8")
     with orm.db_session:
         sql = Sql(db)
@@ -332,10 +333,16 @@ def test_funding_rows_written_before_the_upgrade_join_the_chain_in_order(db_url:
         sql.execute("INSERT INTO funding_payment (project_id, amount_fen, paid_on, payee, purpose, recorded_by_id,"
                     " recorded_by_name, recorded_at) VALUES (1, 5000000, '2024-02-15', '县建筑公司', '进度款', 7, '财政',"
                     " '2024-02-15 11:00:00')")
+        sql.execute("INSERT INTO inspection_record (project_id, kind, held_on, inspectors, result, notes, recorded_by,"
+                    " recorded_at) VALUES (1, 'acceptance', '2024-02-10', '[\"张三\"]', 'pass', NULL, NULL,"
+                    " '2024-02-10 15:00:00')")
+        sql.execute("INSERT INTO satisfaction_rating (project_id, rater_kind, score, verdict, device_hash, rated_at)"
+                    " VALUES (1, 'resident', 80, 'satisfied', 'abc', '2024-02-12 08:00:00')")
     db.disconnect()
 
     assert main(["db", "upgrade", "--db", db_url]) == 0
-    assert "applied funding 3" in capsys.readouterr().out
+    applied = capsys.readouterr().out
+    assert all(f"applied {name}" in applied for name in ("funding 3", "inspection 3", "satisfaction 5"))
     db, target = new_database(db_url)
     with orm.db_session:
         sql = Sql(db)
@@ -347,8 +354,11 @@ def test_funding_rows_written_before_the_upgrade_join_the_chain_in_order(db_url:
             in chained] == [(1, "funding", "set_plan", 7, "财政", "2024-01-05 10:00:00"),
                             (2, "funding", "record_receipt", 7, "财政", "2024-02-01 09:00:00"),
                             (3, "funding", "record_payment", 7, "财政", "2024-02-15 11:00:00"),
-                            (4, "funding", "record_receipt", 7, "财政", "2024-03-01 09:00:00")]
-    assert [json.loads(fields)["record"] for *_, fields in chained] == [1, 2, 1, 1]
-    assert json.loads(chained[3][6])["amount_fen"] == 30000000 and head == (4,)
+                            (4, "funding", "record_receipt", 7, "财政", "2024-03-01 09:00:00"),
+                            (5, "inspection", "record_inspection", None, "系统", "2024-02-10 15:00:00"),
+                            (6, "rating", "rate_project", None, "群众", "2024-02-12 08:00:00")]
+    assert [json.loads(fields)["record"] for *_, fields in chained] == [1, 2, 1, 1, 1, 1]
+    assert "abc" not in chained[5][6] and "张三" not in chained[4][6]  # no device hash, no inspector's name
+    assert json.loads(chained[3][6])["amount_fen"] == 30000000 and head == (6,)
     code, out = verify(db_url, capsys)
     assert (code, out) == (0, "1 chain(s) checked, 0 broken\n"), out

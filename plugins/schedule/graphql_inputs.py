@@ -73,6 +73,8 @@ class ReportProgressInput:
     problems: Optional[str] = None
     next_steps: Optional[str] = None
     reason: Optional[str] = strawberry.field(default=None, description="Why the percent is lower, if it is.")
+    idempotency_key: Optional[str] = strawberry.field(default=None, description=(
+        "Repeat-safe key (≤ 100 chars): a retried request answers the first report and writes nothing."))
 
 
 @strawberry.input(description="Set a project's cooperating units 配合单位 (the lead unit is not one of them).")
@@ -103,7 +105,8 @@ def measure_items(i: SetMeasuresInput) -> list[measures.MeasureInput]:
 
 
 def progress_item(i: ReportProgressInput) -> progress.ProgressInput:
-    return progress.ProgressInput(i.percent, i.reported_on, i.narrative, i.problems, i.next_steps, i.reason)
+    return progress.ProgressInput(i.percent, i.reported_on, i.narrative, i.problems, i.next_steps, i.reason,
+                                  i.idempotency_key)
 
 
 def unit_ids(i: SetCooperatingUnitsInput) -> list[int]:
