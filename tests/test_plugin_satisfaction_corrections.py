@@ -101,3 +101,16 @@ def test_verify_catches_a_verdict_changed_in_sql(gql: Gql, survey: Survey) -> No
     assert broken.project_id == pid and broken.reason == (
         f"rating 满意度测评 {rating} (satisfaction_rating) does not match its history record (altered): verdict is "
         "'satisfied' in the table but 'dissatisfied' in the history")
+
+
+VOTE = """mutation($input: RecordDeputyVoteInput!) { recordDeputyVote(input: $input) {
+  vote { present satisfied verdict } userErrors { code message path } } }"""
+
+
+def test_a_retried_vote_session_with_a_key_is_recorded_once(gql: Gql, survey: Survey) -> None:
+    pid = survey.project()
+    data = {"projectId": gid(pid), "present": 30, "expected": 35, "satisfied": 25, "basicallySatisfied": 3,
+            "dissatisfied": 2, "idempotencyKey": "vote-1"}
+    first, again = (gql("committee", VOTE, {"input": data})["data"]["recordDeputyVote"] for _ in range(2))
+    assert first["userErrors"] == [] and again == first
+    assert len(table(survey.engine, "satisfaction_vote")) == 1

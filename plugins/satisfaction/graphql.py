@@ -241,6 +241,8 @@ class RecordDeputyVoteInput:
     dissatisfied: int
     body: Optional[str] = strawberry.field(default=None, description="Voting body; default 人大常委会.")
     voted_on: Optional[dt.date] = strawberry.field(default=None, description="Default: today.")
+    idempotency_key: Optional[str] = strawberry.field(default=None, description=(
+        "Repeat-safe key (≤ 100 chars): a retried request answers the first session and writes nothing."))
 
 
 @strawberry.type
@@ -259,7 +261,7 @@ def _rate(context: RequestContext, data: RateProjectInput) -> dict[str, Any]:
 def _record_vote(context: RequestContext, data: RecordDeputyVoteInput) -> dict[str, Any]:
     project_id = from_global_id(data.project_id, "Project", ["input", "projectId"])
     request = votes.VoteRequest(project_id, data.present, data.expected, data.satisfied, data.basically_satisfied,
-                                data.dissatisfied, data.body, data.voted_on)
+                                data.dissatisfied, data.body, data.voted_on, data.idempotency_key)
     return {"vote": _vote(votes.record_deputy_vote(context.engine, context.actor, request))}
 
 
