@@ -8,7 +8,9 @@ Kinds (``KINDS``): ``create`` and ``transition`` (written by the engine), ``edit
 details or a plugin's plan records), ``progress`` (a progress report 进度报告) and ``notice`` (a supervision notice
 督办单 issued, signed for, answered or closed); the last three change no state and are appended with
 ``append_record`` inside the caller's transaction. ``migrate`` records a move to another workflow version
-(``engine.version_migration``).
+(``engine.version_migration``). Plugins add kinds of their own for their records (``funding``, ``inspection``,
+``rating``) and ``correction`` for a reversal of one: see ``engine.chain``, whose ``verify`` also compares each
+plugin record row with the chain.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from engine.storage.sql import Sql, _sqlite_value, to_datetime
 GENESIS = "0" * 64
 KINDS = ("create", "transition", "edit", "progress", "notice", "migrate")
 STATELESS_KINDS = ("edit", "progress", "notice")  # records that leave the project's state as it is
+STATE_KINDS = ("create", "transition")  # records only the engine writes, each with its state change
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,8 @@ def append_record(sql: Sql, project_id: int, kind: str, event: str, actor_id: in
     The caller should hold the project's row lock (``engine.transition.locate(..., lock=True)``); without it a
     concurrent append is detected and raises ``Conflict``, and the caller's transaction must then roll back.
     """
-    if kind not in STATELESS_KINDS:
-        raise ValueError(f"append_record writes {' or '.join(STATELESS_KINDS)} records, not {kind!r}")
+    if kind in STATE_KINDS:
+        raise ValueError(f"append_record writes records that change no state, not {kind!r}")
     row = sql.one("SELECT state, audit_seq, audit_head FROM project WHERE id = ?" + sql.for_update(), (project_id,))
     if row is None:
         raise ValueError(f"project {project_id} does not exist")
@@ -183,33 +186,39 @@ def _move_heads(sql: Sql, moves: list[tuple]) -> int:
 class BrokenRecord:
     project_id: int
     project_code: str
-    seq: int
+    seq: int  # 0: the problem is a plugin row that no record names (``engine.chain.verify``)
     reason: str
 
     def __str__(self) -> str:
-        return f"project {self.project_code} (id {self.project_id}), record {self.seq}: {self.reason}"
+        where = f", record {self.seq}" if self.seq else ""
+        return f"project {self.project_code} (id {self.project_id}){where}: {self.reason}"
 
 
 SELECT_CHAIN = ("SELECT project_id, seq, kind, event, from_state, to_state, actor_id, actor_name, at, fields,"
                 " comment, prev_hash, hash FROM audit_record WHERE project_id = ? ORDER BY seq")
 
 
-def verify(sql: Sql) -> list[BrokenRecord]:
-    """Check every project's chain; return the first broken record of each broken chain."""
+def verify(sql: Sql, kinds: tuple[str, ...] = KINDS) -> list[BrokenRecord]:
+    """Check every project's chain (records of ``kinds`` only); return the first broken record of each broken
+    chain."""
     broken = []
     for project_id, code, seq, head in sql.all("SELECT id, code, audit_seq, audit_head FROM project ORDER BY id"):
-        problem = _first_break(sql, project_id, code, seq, head)
+        problem = first_break(sql, project_id, code, seq, head, kinds)
         if problem:
             broken.append(problem)
     return broken
 
 
-def _first_break(sql: Sql, project_id: int, code: str, last_seq: int, head: str) -> BrokenRecord | None:
+def first_break(sql: Sql, project_id: int, code: str, last_seq: int, head: str, kinds: tuple[str, ...] = KINDS,
+                entries: list[AuditEntry] | None = None) -> BrokenRecord | None:
+    """The first broken record of one project's chain, or None; each record read is added to ``entries``."""
     expected_prev, expected_seq = GENESIS, 1
     for row in sql.all(SELECT_CHAIN, (project_id,)):
         entry = AuditEntry(*row[:8], to_datetime(row[8]), *row[9:12])
         stored_hash = row[12]
-        if entry.kind not in KINDS:
+        if entries is not None:
+            entries.append(entry)
+        if entry.kind not in kinds:
             return BrokenRecord(project_id, code, entry.seq, f"unknown record kind {entry.kind!r}")
         if entry.seq != expected_seq:
             return BrokenRecord(project_id, code, expected_seq, f"record {expected_seq} is missing")

@@ -255,3 +255,15 @@ def minsheng_tallies() -> Any:
     and the consistency checks cover it. Read it with ``engine.storage.tally.region_rows`` when a figure's scope
     allows (``FigureScope.maintained``). See ``docs/aggregates.md``.
     """
+
+
+@hookspec
+def minsheng_chained_tables() -> Any:
+    """Return the plugin's tables whose rows are in the projects' hash chains: a list of
+    ``engine.chain.ChainedTable`` (record kind, table, label, and a reader of a project's rows).
+
+    A plugin that writes such a row appends its audit record with ``engine.chain.append_row`` in the same
+    transaction; ``minsheng audit verify`` then compares every row with the latest record naming it, so a row
+    altered, deleted or inserted behind the engine's back is reported with its project and record. The kinds
+    returned are also the names a workflow's final state may list in ``records`` to keep taking such records.
+    """

@@ -12,7 +12,7 @@ import pytest
 from pony import orm
 from starlette.testclient import TestClient
 
-from engine import audit
+from engine import chain
 from engine.api.app import ApiSettings, create_app
 from engine.api.ids import to_global_id
 from engine.cli import main
@@ -151,7 +151,7 @@ def test_the_default_workflow_demo_reaches_every_state_with_the_plugins_records(
         assert all(p.state == p.stage for p in demo.projects.values())
         with orm.db_session:
             sql = Sql(engine.db)
-            assert not audit.verify(sql)
+            assert not chain.verify(sql, engine.catalog.tables)
             ids = [p.id for p in demo.projects.values()]  # (the voting plugin's demo approves candidates of its own)
             approved = sql.scalar("SELECT COUNT(*) FROM audit_record WHERE event = 'approve' AND project_id IN"
                                   f" ({', '.join('?' * len(ids))})", ids)

@@ -132,11 +132,16 @@ def test_the_whole_default_lifecycle(clerks: Clerks):
     rate(clerks, p, 30)
     assert clerks.ok("committee", p, "review", findings="运行良好", **CHECKLIST_PASSED) == "reviewed"
     data = clerks.call("county_office", """query($id: ID!) { project(id: $id) { state { name label } version
-        funding { rewarded } history { event } } }""", {"id": p})["project"]
+        funding { rewarded } history(kinds: ["create", "transition"]) { event }
+        records: history(first: 100) { kind event } } }""", {"id": p})["project"]
     assert data["state"] == {"name": "reviewed", "label": "回头看"}
     assert data["funding"]["rewarded"] == "100000.00"  # the top grade's reward subsidy (奖补)
     assert [h["event"] for h in data["history"]] == ["review", "hand_over", "complete", "start", "approve",
                                                      "assess", "create"]
+    # the whole history also holds every funding, inspection and rating record, the reward just after the review
+    kinds = [(r["kind"], r["event"]) for r in data["records"]]
+    assert kinds[0] == ("funding", "record_reward") and kinds[1] == ("transition", "review")
+    assert {"funding", "inspection", "rating"} <= {kind for kind, _ in kinds}
 
 
 def test_failed_acceptance_goes_through_rectification_and_back(clerks: Clerks):

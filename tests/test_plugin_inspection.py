@@ -30,10 +30,13 @@ def test_entities_hook_declares_both_tables(engine):
 def test_migrations_hook_creates_the_tables_once(engine):
     from pony import orm
     with orm.db_session:
-        applied = engine.db.select("SELECT component, number FROM schema_migrations WHERE component = 'inspection'")
-        assert [tuple(row) for row in applied] == [("inspection", 1)]
+        applied = engine.db.select("SELECT component, number FROM schema_migrations WHERE component = 'inspection'"
+                                   " ORDER BY number")
+        numbers = [m.number for m in inspection.minsheng_migrations()]
+        assert [tuple(row) for row in applied] == [("inspection", n) for n in numbers]
         assert engine.db.select("SELECT COUNT(*) FROM inspection_rectification") == [0]
-    assert [m.component for m in inspection.minsheng_migrations()] == ["inspection"]
+    assert {m.component for m in inspection.minsheng_migrations()} == {"inspection"}
+    assert numbers == list(range(1, len(numbers) + 1))
 
 
 def test_guards_and_actions_hooks_register_what_the_default_workflow_names(engine):
@@ -49,7 +52,8 @@ def test_graphql_hook_adds_project_fields_root_query_and_mutations():
     names = {kind: {f.name for f in getattr(ext, kind).__strawberry_definition__.fields}
              for kind in ("query", "mutation", "project")}
     assert names == {"query": {"overdue_rectifications"},
-                     "mutation": {"record_inspection", "mark_rectification_done", "verify_rectification"},
+                     "mutation": {"record_inspection", "mark_rectification_done", "verify_rectification",
+                                  "reverse_inspection"},
                      "project": {"inspections", "rectifications"}}
     assert ext.query is inspection_graphql.InspectionQuery
 

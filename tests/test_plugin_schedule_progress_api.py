@@ -148,3 +148,22 @@ def test_bad_arguments_name_the_argument(gql: Gql, district: District) -> None:
     assert body["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "inputPath": ["first"]}
     body = gql("county_office", LAGGING, {"after": "bm9wZQ=="})
     assert body["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "inputPath": ["after"]}
+
+
+def test_a_retried_progress_report_with_an_idempotency_key_is_written_once(gql: Gql, engine: Engine,
+                                                                           district: District) -> None:
+    from pony import orm
+
+    from engine.storage.sql import Sql
+
+    pid = started(district)
+    at(engine, "2024-03-01")
+    data = {"projectId": to_global_id("Project", pid), "percent": 20, "reportedOn": "2024-03-01",
+            "idempotencyKey": "progress-2024-03"}
+    first, again = (gql("county_office", REPORT, {"input": data})["data"]["reportProgress"] for _ in range(2))
+    assert first == again == {"report": {"percent": 20}, "userErrors": []}
+    with orm.db_session:
+        sql = Sql(engine.db)
+        assert sql.scalar("SELECT COUNT(*) FROM schedule_progress_report WHERE project_id = ?", (pid,)) == 1
+        assert sql.scalar("SELECT COUNT(*) FROM audit_record WHERE project_id = ? AND kind = 'progress'",
+                          (pid,)) == 1

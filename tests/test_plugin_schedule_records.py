@@ -494,3 +494,18 @@ def test_reports_at_once_never_go_below_the_one_before_without_a_reason(http: An
                                                    " ORDER BY id", (pid,))]
     assert stored == sorted(stored) and len(stored) == outcomes.count("ok") >= 1
     assert sorted(outcomes) == sorted(["ok"] * len(stored) + ["INVALID_INPUT"] * (len(percents) - len(stored)))
+
+
+def test_retried_actuals_and_targets_with_an_idempotency_key_are_written_once(gql: Gql, district: District) -> None:
+    pid = new_project(district)
+    values = {"projectId": gid("Project", pid), "targets": [FIVE_G], "idempotencyKey": "targets-1"}
+    first = mutate(gql, "county_office", SET_TARGETS, **values)
+    assert mutate(gql, "county_office", SET_TARGETS, **values) == first
+    target = first["targets"][0]["id"]
+    actuals = {"projectId": gid("Project", pid), "actuals": [{"targetId": target, "value": "60"}],
+               "idempotencyKey": "actuals-1"}
+    once = mutate(gql, "edu_clerk", REPORT_ACTUALS, **actuals)
+    twice = mutate(gql, "edu_clerk", REPORT_ACTUALS, **actuals)
+    assert once["userErrors"] == [] and twice == once and len(twice["targets"][0]["actuals"]) == 1
+    history = gql("county_office", HISTORY, {"id": gid("Project", pid)})["data"]["project"]["history"]
+    assert [h["event"] for h in history[:3]] == ["report_actuals", "set_targets", "create"]

@@ -8,7 +8,7 @@ import threading
 import pytest
 from pony import orm
 
-from engine import audit
+from engine import audit, chain
 from engine.workflow.catalog import gather
 from engine.plugins import make_plugin_manager
 from engine.storage.sql import Sql
@@ -41,7 +41,7 @@ def test_the_ladder_day_by_day_issues_exactly_one_notice_per_step(engine, distri
                               for day, step, reason in LADDER]
     assert notice_records(engine, pid) == [("notice", "notice_issued", "系统")] * 4
     with orm.db_session:
-        assert audit.verify(Sql(engine.db)) == []
+        assert chain.verify(Sql(engine.db), engine.catalog.tables) == []
 
 
 def test_a_tick_run_twice_or_late_issues_nothing_twice(engine, district):
@@ -132,7 +132,7 @@ def test_two_ticks_at_once_issue_nothing_twice(engine, district):
     assert len(stored(engine)) == 36
     assert all(len(notice_records(engine, pid)) == 3 for pid in projects)
     with orm.db_session:
-        assert audit.verify(Sql(engine.db)) == []
+        assert chain.verify(Sql(engine.db), engine.catalog.tables) == []
 
 
 def test_a_tick_interrupted_half_way_leaves_no_half_issued_notice_and_the_next_issues_the_rest(
@@ -156,7 +156,7 @@ def test_a_tick_interrupted_half_way_leaves_no_half_issued_notice_and_the_next_i
     assert len(run_tick(engine, dt.date(2024, 6, 28)).issued) == 2
     assert sorted(row[0] for row in stored(engine)) == projects
     with orm.db_session:
-        assert audit.verify(Sql(engine.db)) == []
+        assert chain.verify(Sql(engine.db), engine.catalog.tables) == []
 
 
 def test_the_default_workflow_supervises_in_progress_and_rectifications():

@@ -160,3 +160,13 @@ def test_notices_are_pushed_to_subscribers_who_reach_the_project_never_to_the_pu
         fire(engine, district, "edu_clerk", county, "check")  # a transition the public may see
         assert public.next_event()["event"] == "check"  # the first the public hears of: not the notice
         assert clerk.next_event()["event"] == "check"
+
+
+def test_a_retried_move_with_an_idempotency_key_answers_again_and_writes_nothing(engine, gql, district):
+    county, _ = two_projects(engine, district)
+    notice = gql("county_office", NOTICES, {"first": 1})["data"]["notices"]["edges"][0]["node"]["id"]
+    variables = {"ack": {"noticeId": notice, "idempotencyKey": "ack-1"}, "answer": {"noticeId": notice, "answer": ""},
+                 "close": {"noticeId": notice}, "doAck": True, "doAnswer": False, "doClose": False}
+    first, again = (gql("edu_clerk", MOVE, variables)["data"]["acknowledgeNotice"] for _ in range(2))
+    assert first["userErrors"] == [] and again == first and first["notice"]["status"] == "ACKNOWLEDGED"
+    assert [r[1] for r in notice_records(engine, county)].count("notice_acknowledged") == 1

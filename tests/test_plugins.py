@@ -498,5 +498,47 @@ def test_hook_minsheng_tallies(db_url, clock):
         assert aggregates.differences(engine)
         aggregates.rebuild(engine)
         assert aggregates.differences(engine) == []
+
+
+class ChainedNotes:
+    """Notes whose rows are in the projects' hash chains (kind ``note``)."""
+
+    @hookimpl
+    def minsheng_migrations(self):
+        return [Migration("chained_notes", 1, "chained notes",
+                          "CREATE TABLE chained_note (id {pk}, project_id INTEGER NOT NULL, text TEXT NOT NULL)")]
+
+    @hookimpl
+    def minsheng_chained_tables(self):
+        from engine.chain import ChainedTable
+
+        def read(sql, project_id):
+            return {i: {"text": t} for i, t in sql.all("SELECT id, text FROM chained_note WHERE project_id = ?",
+                                                       (project_id,))}
+        return [ChainedTable("note", "chained_note", "note 记录", read)]
+
+
+def test_hook_minsheng_chained_tables(db_url, clock, tmp_path):
+    from engine import chain
+
+    engine = Engine.open(db_url, entry_points=False, extra_plugins=[ChainedNotes()], clock=clock,
+                         workflow_files=[SIMPLE_WORKFLOW])
+    try:
+        assert "note" in engine.catalog.record_kinds
+        district = build_district(engine)
+        project_id = district.project()
+        with orm.db_session:
+            sql = Sql(engine.db)
+            note_id = sql.insert("INSERT INTO chained_note (project_id, text) VALUES (?, ?)", (project_id, "现场照片"))
+            chain.append_row(sql, project_id, "note", "add_note", None, "系统", clock.now(), "chained_note", note_id,
+                             {"text": "现场照片"})
+        with orm.db_session:
+            sql = Sql(engine.db)
+            assert chain.verify(sql, engine.catalog.tables) == []
+            sql.execute("UPDATE chained_note SET text = ? WHERE id = ?", ("改过", note_id))
+            (broken,) = chain.verify(sql, engine.catalog.tables)
+        assert (broken.project_id, broken.seq) == (project_id, 2)
+        assert broken.reason == (f"note 记录 {note_id} (chained_note) does not match its history record (altered): "
+                                 "text is '改过' in the table but '现场照片' in the history")
     finally:
         engine.close()

@@ -66,15 +66,18 @@ class ProjectBase(Node):
 
     batch: strawberry.Private[Optional[ProjectBatch]] = None  # the projects read together (engine.api.batch)
 
-    @strawberry.field(description="The audit log, newest first (first ≤ 100). The public (and a public-scope "
-                                  "role such as resident) sees state changes only, without who, comments or "
-                                  "fields.")
-    def history(self, info: Info, first: int = 20, before_seq: Optional[int] = None) -> list[HistoryEntry]:
+    @strawberry.field(description="The audit log, newest first (first ≤ 100), of the given record kinds if any "
+                                  "(transition, edit, progress, notice, funding, inspection, rating, correction "
+                                  "…). The public (and a public-scope role such as resident) sees state changes "
+                                  "only, without who, comments or fields.")
+    def history(self, info: Info, first: int = 20, before_seq: Optional[int] = None,
+                kinds: Optional[list[str]] = None) -> list[HistoryEntry]:
         ctx: RequestContext = info.context
         first = max(1, min(first, 100))
         redacted = reach(ctx.engine, ctx.actor).redacted
-        return batched(self, ("history", redacted, first, before_seq),
-                       lambda ids: _history(ctx, ids, redacted, first, before_seq), [])
+        wanted = tuple(sorted(set(kinds[:20]))) if kinds is not None else None
+        return batched(self, ("history", redacted, first, before_seq, wanted),
+                       lambda ids: _history(ctx, ids, redacted, first, before_seq, wanted), [])
 
     @strawberry.field(description="Transitions from the current state, for the calling actor, each with whether "
                                   "it is allowed now and every reason it is blocked.")
@@ -91,14 +94,17 @@ HISTORY = ("SELECT project_id, seq, kind, event, from_state, to_state, actor_id,
            " hash FROM audit_record WHERE project_id = ?")
 
 
-def _history(ctx: RequestContext, ids: Sequence[int], redacted: bool, first: int, before_seq: int | None
-             ) -> dict[int, list[HistoryEntry]]:
-    """Each project's newest ``first`` records (before ``before_seq``), in one statement for the batch; the
-    redacted view has creation and transition records only (no edits, no progress reports), without who, fields
-    or comments."""
+def _history(ctx: RequestContext, ids: Sequence[int], redacted: bool, first: int, before_seq: int | None,
+             kinds: tuple[str, ...] | None = None) -> dict[int, list[HistoryEntry]]:
+    """Each project's newest ``first`` records (before ``before_seq``, of ``kinds`` if given), in one statement for
+    the batch; the redacted view has creation and transition records only (no edits, no progress reports, no
+    plugin records), without who, fields or comments."""
     query, params = HISTORY, []
     if redacted:
         query += " AND kind IN ('create', 'transition')"
+    if kinds is not None:
+        query += f" AND kind IN ({', '.join('?' for _ in kinds) or 'NULL'})"
+        params.extend(kinds)
     if before_seq is not None:
         query += " AND seq < ?"
         params.append(before_seq)

@@ -123,9 +123,11 @@ class Workflow:
 @strawberry.type(description="One record of a project's audit log 审计记录.")
 class HistoryEntry:
     seq: int
-    kind: str = strawberry.field(description="create, transition, edit, progress (a progress report 进度报告) or "
-                                             "notice (a supervision notice 督办单) or migrate (moved to another "
-                                             "workflow version)")
+    kind: str = strawberry.field(description="create, transition, edit, progress (a progress report 进度报告), "
+                                             "notice (a supervision notice 督办单), migrate (moved to another "
+                                             "workflow version), a plugin's record kind (funding 资金, inspection "
+                                             "视察/整改, rating 满意度测评) or correction (冲正: the reversal of a "
+                                             "plugin record)")
     event: str
     from_state: Optional[str]
     to_state: str

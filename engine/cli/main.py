@@ -190,7 +190,7 @@ def _workflow_check(args: argparse.Namespace) -> int:
     if missing:
         raise CliError(f"no such workflow file: {', '.join(missing)}")
     catalog = gather(make_plugin_manager(disabled_from_env()))
-    problems = check_files(args.files, catalog.guards, catalog.actions)
+    problems = check_files(args.files, catalog.guards, catalog.actions, catalog.record_kinds)
     if args.db and not problems:
         from engine.cli.workflows import publish_problems
 
@@ -288,13 +288,13 @@ def _db_rebuild_aggregates(args: argparse.Namespace) -> int:
 
 
 def _audit_verify(args: argparse.Namespace) -> int:
-    from engine import audit
+    from engine import chain
     from engine.storage.sql import Sql
 
     engine = _open(args)
     with orm.db_session:
         sql = Sql(engine.db)
-        broken = audit.verify(sql)
+        broken = chain.verify(sql, engine.catalog.tables)
         chains = sql.scalar("SELECT COUNT(*) FROM project")
     for record in broken:
         print(f"BROKEN {record}")

@@ -9,7 +9,7 @@ import dataclasses
 import hashlib
 import os
 import re
-from typing import Any, Iterable, Mapping
+from typing import Any, Collection, Iterable, Mapping
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -30,7 +30,7 @@ TOP = {"name": "str!", "version": "node!", "label": "str", "initial": "node!", "
 ROLE = {"label": "str", "scope": "node", "overrides": "node"}  # or just the label: ``unit: 牵头单位``
 STATE = {"label": "str!", "final": "bool", "editable": "bool", "public": "bool", "description": "str",
          "deadline": "node", "supervision": "node", "stops_clock": "bool", "done": "bool",
-         "planned": "bool", "started": "bool"}
+         "planned": "bool", "started": "bool", "records": "node"}
 TRANSITION = {"event": "node!", "label": "str", "from": "node!", "to": "node!", "roles": "node!", "fields": "node",
               "guards": "node", "actions": "node", "sets": "node"}
 FIELD = {"type": "node!", "required": "bool", "label": "str", "choices": "list", "min": "number", "max": "number",
@@ -58,8 +58,10 @@ def _scalar(node: Node | None) -> str | None:
 class _Parser:
     """Reads one file's nodes, collecting problems in ``self.problems``."""
 
-    def __init__(self, filename: str, guards: Mapping[str, GuardSpec], actions: Mapping[str, ActionSpec]) -> None:
+    def __init__(self, filename: str, guards: Mapping[str, GuardSpec], actions: Mapping[str, ActionSpec],
+                 record_kinds: Collection[str] | None = None) -> None:
         self.filename = filename
+        self.record_kinds = record_kinds  # the plugins' chained record kinds; None: not checked
         self.catalogs: dict[str, Mapping[str, GuardSpec | ActionSpec]] = {"guard": guards, "action": actions}
         self.problems: list[DefinitionProblem] = []
         self.constructor = SafeConstructor()
@@ -268,9 +270,28 @@ class _Parser:
             deadline = deadlines.read_deadline(self, name, values["deadline"]) if "deadline" in values else None
             ladder = (deadlines.read_state_supervision(self, name, values["supervision"])
                       if "supervision" in values else ())
+            records = self.read_records(name, values["records"], flags["final"]) if "records" in values else ()
             state = State(name, values.get("label") or name, description=values.get("description") or "",
-                          deadline=deadline, ladder=ladder, **flags)
+                          deadline=deadline, ladder=ladder, records=records, **flags)
             self.states[name] = (state, key_node)
+
+    def read_records(self, state: str, node: Node, final: bool) -> tuple[str, ...]:
+        """A final state's ``records``: the plugin record kinds (``funding``, ``inspection``, ``rating`` …) it
+        still takes."""
+        prefix = f"state '{state}': records: "
+        if not final:
+            self.report(node, f"{prefix}only a final state lists the records it still takes; every other state "
+                              "takes them all")
+        kinds = []
+        for item in self.entries(node, f"state '{state}': records", SequenceNode):
+            kind = self.name(item, "record kind", prefix)
+            if kind is None:
+                continue
+            if self.record_kinds is not None and kind not in self.record_kinds:
+                known = ", ".join(sorted(self.record_kinds)) or "none"
+                self.report(item, f"{prefix}unknown record kind '{kind}'; the plugins' kinds are: {known}")
+            kinds.append(kind)
+        return tuple(kinds)
 
     # -- transitions -------------------------------------------------------------------------------------
 
@@ -438,9 +459,10 @@ def reachable_states(transitions: list[Transition], initial: str) -> set[str]:
 
 
 def parse_definition(text: str, filename: str, guards: Mapping[str, GuardSpec],
-                     actions: Mapping[str, ActionSpec]) -> WorkflowDefinition:
+                     actions: Mapping[str, ActionSpec], record_kinds: Collection[str] | None = None
+                     ) -> WorkflowDefinition:
     """Parse and validate a workflow file's text; raise ``InvalidDefinition`` listing every problem by line."""
-    parser = _Parser(filename, guards, actions)
+    parser = _Parser(filename, guards, actions, record_kinds)
     definition = parser.parse(text)
     if definition is None or parser.problems:
         raise InvalidDefinition(sorted(parser.problems, key=lambda problem: problem.line))
@@ -449,7 +471,8 @@ def parse_definition(text: str, filename: str, guards: Mapping[str, GuardSpec],
 
 
 def load_definition(path: str | os.PathLike[str], guards: Mapping[str, GuardSpec],
-                    actions: Mapping[str, ActionSpec]) -> WorkflowDefinition:
+                    actions: Mapping[str, ActionSpec], record_kinds: Collection[str] | None = None
+                    ) -> WorkflowDefinition:
     """Read a workflow file (UTF-8) and parse it; problems name the file as ``str(path)``."""
     with open(path, "rb") as handle:
         data = handle.read()
@@ -458,16 +481,17 @@ def load_definition(path: str | os.PathLike[str], guards: Mapping[str, GuardSpec
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise InvalidDefinition([DefinitionProblem(str(path), line, "the file is not UTF-8 text")]) from exc
-    return parse_definition(text.replace("\r\n", "\n"), str(path), guards, actions)
+    return parse_definition(text.replace("\r\n", "\n"), str(path), guards, actions, record_kinds)
 
 
 def check_files(paths: Iterable[str | os.PathLike[str]], guards: Mapping[str, GuardSpec],
-                actions: Mapping[str, ActionSpec]) -> list[DefinitionProblem]:
+                actions: Mapping[str, ActionSpec], record_kinds: Collection[str] | None = None
+                ) -> list[DefinitionProblem]:
     """Every problem of every file (an unreadable file is one problem at line 0); empty when all are valid."""
     problems: list[DefinitionProblem] = []
     for path in paths:
         try:
-            load_definition(path, guards, actions)
+            load_definition(path, guards, actions, record_kinds)
         except InvalidDefinition as exc:
             problems.extend(exc.problems)
         except OSError as exc:

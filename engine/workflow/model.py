@@ -117,6 +117,7 @@ class State:
     started: bool = False  # work has started (开工): counts as planned; the numerator of 开工率
     deadline: Deadline | None = None  # supervised by ``ladder`` (or the workflow's default ladder)
     ladder: tuple[LadderStep, ...] = ()
+    records: tuple[str, ...] = ()  # a final state: the plugin record kinds it still takes (engine.chain)
 
 
 @dataclass(frozen=True)

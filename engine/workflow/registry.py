@@ -81,7 +81,8 @@ class WorkflowRegistry:
 
     def load(self, sql: Sql, files: Iterable[Path], catalog: Catalog) -> None:
         """Validate ``files``, record new versions, then load every recorded version (inside a db_session)."""
-        definitions = [load_definition(path, catalog.guards, catalog.actions) for path in files]
+        definitions = [load_definition(path, catalog.guards, catalog.actions, catalog.record_kinds)
+                       for path in files]
         AccessPolicy.of(definitions)  # the files must agree on every role's scope
         for definition in definitions:
             _record(sql, definition)
@@ -100,7 +101,7 @@ class WorkflowRegistry:
                 continue
             try:
                 definition = parse_definition(source, f"<{name} v{version} in database>", catalog.guards,
-                                              catalog.actions)
+                                              catalog.actions, catalog.record_kinds)
             except InvalidDefinition:
                 if sql.scalar("SELECT COUNT(*) FROM project WHERE workflow_id = ?", (row_id,)):
                     raise  # projects run on it: its guards' plugin must stay enabled

@@ -34,6 +34,14 @@ def minsheng_tallies() -> Any:
 
 
 @hookimpl
+def minsheng_chained_tables() -> list[Any]:
+    """Plan lines, receipts, payments and rewards are ``funding`` records in the projects' hash chains."""
+    from plugins.funding.chained import TABLES
+
+    return [columns.chained_table() for columns in TABLES]
+
+
+@hookimpl
 def minsheng_guards() -> list[GuardSpec]:
     from plugins.funding.guards import GUARDS
 

@@ -12,6 +12,7 @@ from typing import Any
 from pony import orm
 
 from engine.storage.migrations import Migration
+from plugins.funding.chained import chain_existing
 
 
 def declare(db: orm.Database) -> None:
@@ -30,6 +31,8 @@ def declare(db: orm.Database) -> None:
         set_by_name = orm.Required(str)
         set_at = orm.Required(dt.datetime)
         superseded_at = orm.Optional(dt.datetime, nullable=True)
+        reverses_id = orm.Optional(int, nullable=True)  # a correction 冲正: the line it reverses
+        reason = orm.Optional(str)  # why it reverses that line
 
     class FundsReceipt(db.Entity):
         """Funds received 资金到位: from a source, on a date, under a document number 文号."""
@@ -44,6 +47,9 @@ def declare(db: orm.Database) -> None:
         recorded_by_id = orm.Optional(int, nullable=True)
         recorded_by_name = orm.Required(str)
         recorded_at = orm.Required(dt.datetime)
+        reverses_id = orm.Optional(int, nullable=True)  # a correction 冲正: the receipt it reverses (amount negated)
+        reason = orm.Optional(str)  # why it reverses that receipt
+        duplicate_intended = orm.Required(bool, default=False)  # same source, amount and 文号 as another, on purpose
 
     class FundsPayment(db.Entity):
         """Funds paid out 资金拨付 to a payee for a purpose."""
@@ -57,6 +63,8 @@ def declare(db: orm.Database) -> None:
         recorded_by_id = orm.Optional(int, nullable=True)
         recorded_by_name = orm.Required(str)
         recorded_at = orm.Required(dt.datetime)
+        reverses_id = orm.Optional(int, nullable=True)  # a correction 冲正: the payment it reverses (amount negated)
+        reason = orm.Optional(str)  # why it reverses that payment
 
     class FundingReward(db.Entity):
         """A reward subsidy 奖补 granted to a project, e.g. for a top grade."""
@@ -92,6 +100,21 @@ CREATE TABLE funding_reward (id {pk}, project_id INTEGER NOT NULL, amount_fen {b
     recorded_by_name TEXT NOT NULL, recorded_at {ts} NOT NULL);
 CREATE INDEX idx_funding_reward_project ON funding_reward (project_id)
 """),
+    Migration("funding", 3, "corrections 冲正 (a reversing entry names the one it reverses and why), receipts marked "
+              "as intended duplicates", """
+ALTER TABLE funding_receipt ADD COLUMN reverses_id INTEGER;
+ALTER TABLE funding_receipt ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE funding_receipt ADD COLUMN duplicate_intended {bool} NOT NULL DEFAULT FALSE;
+ALTER TABLE funding_payment ADD COLUMN reverses_id INTEGER;
+ALTER TABLE funding_payment ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE funding_plan ADD COLUMN reverses_id INTEGER;
+ALTER TABLE funding_plan ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX uq_funding_receipt_reverses ON funding_receipt (reverses_id);
+CREATE UNIQUE INDEX uq_funding_payment_reverses ON funding_payment (reverses_id);
+CREATE UNIQUE INDEX uq_funding_plan_reverses ON funding_plan (reverses_id)
+"""),
+    Migration("funding", 4, "funding records written before join their projects' hash chains, in order",
+              chain_existing),
 ]
 
 
@@ -120,4 +143,4 @@ def _tally_migration() -> Migration:
     return tally_migration("funding", 2, "maintained funding figures per region, year and source", TALLY)
 
 
-MIGRATIONS.append(_tally_migration())
+MIGRATIONS.insert(1, _tally_migration())  # funding 2, before the corrections (3) and the chaining (4)

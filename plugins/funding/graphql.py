@@ -1,5 +1,6 @@
 """The funding plugin's GraphQL API: ``Project.funding``, the root query ``fundingRollup`` and the mutations
-``setFundingPlan``, ``recordFundsReceived``, ``recordFundsPaid`` and ``recordReward``.
+``setFundingPlan``, ``recordFundsReceived``, ``recordFundsPaid``, ``recordReward`` and ``reverseFundingEntry``
+(``plugins.funding.graphql_corrections``), each with an ``idempotencyKey``.
 
 Mutations call the service functions (each opens its own transaction) and answer domain errors as userErrors.
 """
@@ -20,12 +21,14 @@ from engine.api.extension import GraphQLExtension
 from engine.api.ids import from_global_id
 from plugins.funding import ledger, plan, rewards
 from plugins.funding.figures import figures_of
+from plugins.funding.graphql_corrections import FundingCorrectionMutation
 from plugins.funding.graphql_types import (FundingPlanLine, FundingReward, FundingRollup, FundsPayment, FundsReceipt,
                                            ProjectFunding)
 from plugins.funding.rollup import project_funding, rollup
 from plugins.funding.sources import SocialKind, Source
 
 PROJECT_ID = ["input", "projectId"]
+KEY_HELP = "Repeat-safe key (≤ 100 chars): a retried request answers the first result and writes nothing."
 
 
 @strawberry.input(description="Set one source's planned amount; it replaces that source's amount in force.")
@@ -35,6 +38,7 @@ class SetFundingPlanInput:
     amount: Decimal = strawberry.field(description="Yuan 元, zero or more, at most two decimal places.")
     kind: Optional[SocialKind] = strawberry.field(default=None, description="Required for social capital only.")
     note: Optional[str] = None
+    idempotency_key: Optional[str] = strawberry.field(default=None, description=KEY_HELP)
 
 
 @strawberry.input(description="Record funds received 资金到位.")
@@ -45,6 +49,9 @@ class RecordFundsReceivedInput:
     kind: Optional[SocialKind] = strawberry.field(default=None, description="Required for social capital only.")
     received_on: Optional[dt.date] = strawberry.field(default=None, description="Default: today.")
     document_no: Optional[str] = strawberry.field(default=None, description="Allocation document number 文号.")
+    duplicate_intended: bool = strawberry.field(default=False, description=(
+        "A second receipt with the same source, amount and 文号 as one in force is refused unless this is true."))
+    idempotency_key: Optional[str] = strawberry.field(default=None, description=KEY_HELP)
 
 
 @strawberry.input(description="Record funds paid out 资金拨付; never more in total than has been received.")
@@ -54,6 +61,7 @@ class RecordFundsPaidInput:
     payee: str
     purpose: Optional[str] = None
     paid_on: Optional[dt.date] = strawberry.field(default=None, description="Default: today.")
+    idempotency_key: Optional[str] = strawberry.field(default=None, description=KEY_HELP)
 
 
 @strawberry.input(description="Record a reward subsidy 奖补 by hand.")
@@ -63,6 +71,7 @@ class RecordRewardInput:
     reason: Optional[str] = None
     granted_on: Optional[dt.date] = strawberry.field(default=None, description="Default: today.")
     granted_by: Optional[str] = strawberry.field(default=None, description="Default: your name.")
+    idempotency_key: Optional[str] = strawberry.field(default=None, description=KEY_HELP)
 
 
 @strawberry.type
@@ -110,24 +119,26 @@ def _write(info: Info, input: Any, field: str, wrap: Callable[[Any], Any], run: 
 
 
 def _set_plan(c: RequestContext, project_id: int, i: SetFundingPlanInput) -> plan.PlanLine:
-    return plan.set_plan(c.engine, c.actor, project_id, i.source, i.amount, i.kind, i.note)
+    return plan.set_plan(c.engine, c.actor, project_id, i.source, i.amount, i.kind, i.note, i.idempotency_key)
 
 
 def _receive(c: RequestContext, project_id: int, i: RecordFundsReceivedInput) -> ledger.Receipt:
     return ledger.record_receipt(c.engine, c.actor, project_id, i.amount, i.source, i.kind, i.received_on,
-                                 i.document_no)
+                                 i.document_no, i.duplicate_intended, i.idempotency_key)
 
 
 def _pay(c: RequestContext, project_id: int, i: RecordFundsPaidInput) -> ledger.Payment:
-    return ledger.record_payment(c.engine, c.actor, project_id, i.amount, i.payee, i.purpose, i.paid_on)
+    return ledger.record_payment(c.engine, c.actor, project_id, i.amount, i.payee, i.purpose, i.paid_on,
+                                 i.idempotency_key)
 
 
 def _reward(c: RequestContext, project_id: int, i: RecordRewardInput) -> rewards.Reward:
-    return rewards.record_reward(c.engine, c.actor, project_id, i.amount, i.reason, i.granted_on, i.granted_by)
+    return rewards.record_reward(c.engine, c.actor, project_id, i.amount, i.reason, i.granted_on, i.granted_by,
+                                 i.idempotency_key)
 
 
 @strawberry.type
-class FundingMutation:
+class FundingMutation(FundingCorrectionMutation):
     @strawberry.mutation(description="Set a source's planned amount in a project's funding plan (财政, 政府办).")
     def set_funding_plan(self, info: Info, input: SetFundingPlanInput) -> SetFundingPlanPayload:
         return payload(SetFundingPlanPayload, _write(info, input, "line", FundingPlanLine.of, _set_plan))

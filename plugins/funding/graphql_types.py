@@ -33,6 +33,15 @@ def _label(source: Source, kind: SocialKind | None) -> str:
     return f"{source.label}（{kind.label}）" if kind else source.label
 
 
+def _gid(type_name: str, database_id: int | None) -> Optional[strawberry.ID]:
+    return None if database_id is None else strawberry.ID(to_global_id(type_name, database_id))
+
+
+ID_HELP = "Send it as entryId to reverseFundingEntry (冲正)."
+REVERSES_HELP = "A correction 冲正: the entry it reverses."
+REVERSED_BY_HELP = "The correction that reversed this entry, if any."
+
+
 @strawberry.type(description="One funding source's planned and received amounts (yuan 元).")
 class FundingSourceAmount:
     source: Source
@@ -50,6 +59,7 @@ class FundingSourceAmount:
 
 @strawberry.type(description="One source's line of a funding plan 资金筹措计划, with who set it and when.")
 class FundingPlanLine:
+    id: strawberry.ID = strawberry.field(description=ID_HELP)
     source: Source
     kind: Optional[SocialKind] = strawberry.field(description="For social capital only.")
     label: str
@@ -58,44 +68,64 @@ class FundingPlanLine:
     set_by: str
     set_at: dt.datetime
     superseded_at: Optional[dt.datetime] = strawberry.field(description="When a later amount replaced it.")
+    reverses: Optional[strawberry.ID] = strawberry.field(description=REVERSES_HELP)
+    reversed_by: Optional[strawberry.ID] = strawberry.field(description=REVERSED_BY_HELP)
+    reason: Optional[str] = strawberry.field(description="Why a correction reverses the entry it names.")
 
     @classmethod
     def of(cls, line: plan.PlanLine) -> FundingPlanLine:
-        return cls(source=line.source, kind=line.kind, label=_label(line.source, line.kind), amount=line.amount,
-                   note=line.note, set_by=line.set_by, set_at=line.set_at, superseded_at=line.superseded_at)
+        return cls(id=_gid("FundingPlanLine", line.id), source=line.source, kind=line.kind,
+                   label=_label(line.source, line.kind), amount=line.amount, note=line.note, set_by=line.set_by,
+                   set_at=line.set_at, superseded_at=line.superseded_at,
+                   reverses=_gid("FundingPlanLine", line.reverses_id),
+                   reversed_by=_gid("FundingPlanLine", line.reversed_by_id), reason=line.reason or None)
 
 
 @strawberry.type(description="Funds received 资金到位 for a project.")
 class FundsReceipt:
+    id: strawberry.ID = strawberry.field(description=ID_HELP)
     source: Source
     kind: Optional[SocialKind]
     label: str
-    amount: Decimal = strawberry.field(description="Yuan 元.")
+    amount: Decimal = strawberry.field(description="Yuan 元; negative for a correction 冲正.")
     received_on: dt.date
     document_no: str = strawberry.field(description="The allocation document number 文号.")
     recorded_by: str
     recorded_at: dt.datetime
+    reverses: Optional[strawberry.ID] = strawberry.field(description=REVERSES_HELP)
+    reversed_by: Optional[strawberry.ID] = strawberry.field(description=REVERSED_BY_HELP)
+    reason: Optional[str] = strawberry.field(description="Why a correction reverses the entry it names.")
+    duplicate_intended: bool = strawberry.field(description="Recorded as a second receipt with the same source, "
+                                                            "amount and 文号 on purpose.")
 
     @classmethod
     def of(cls, r: ledger.Receipt) -> FundsReceipt:
-        return cls(source=r.source, kind=r.kind, label=_label(r.source, r.kind), amount=r.amount,
-                   received_on=r.received_on, document_no=r.document_no, recorded_by=r.recorded_by,
-                   recorded_at=r.recorded_at)
+        return cls(id=_gid("FundsReceipt", r.id), source=r.source, kind=r.kind, label=_label(r.source, r.kind),
+                   amount=r.amount, received_on=r.received_on, document_no=r.document_no, recorded_by=r.recorded_by,
+                   recorded_at=r.recorded_at, reverses=_gid("FundsReceipt", r.reverses_id),
+                   reversed_by=_gid("FundsReceipt", r.reversed_by_id), reason=r.reason or None,
+                   duplicate_intended=r.duplicate_intended)
 
 
 @strawberry.type(description="Funds paid out 资金拨付 by a project.")
 class FundsPayment:
-    amount: Decimal = strawberry.field(description="Yuan 元.")
+    id: strawberry.ID = strawberry.field(description=ID_HELP)
+    amount: Decimal = strawberry.field(description="Yuan 元; negative for a correction 冲正.")
     paid_on: dt.date
     payee: str = strawberry.field(description="Who was paid 收款单位.")
     purpose: str
     recorded_by: str
     recorded_at: dt.datetime
+    reverses: Optional[strawberry.ID] = strawberry.field(description=REVERSES_HELP)
+    reversed_by: Optional[strawberry.ID] = strawberry.field(description=REVERSED_BY_HELP)
+    reason: Optional[str] = strawberry.field(description="Why a correction reverses the entry it names.")
 
     @classmethod
     def of(cls, p: ledger.Payment) -> FundsPayment:
-        return cls(amount=p.amount, paid_on=p.paid_on, payee=p.payee, purpose=p.purpose,
-                   recorded_by=p.recorded_by, recorded_at=p.recorded_at)
+        return cls(id=_gid("FundsPayment", p.id), amount=p.amount, paid_on=p.paid_on, payee=p.payee,
+                   purpose=p.purpose, recorded_by=p.recorded_by, recorded_at=p.recorded_at,
+                   reverses=_gid("FundsPayment", p.reverses_id), reversed_by=_gid("FundsPayment", p.reversed_by_id),
+                   reason=p.reason or None)
 
 
 @strawberry.type(description="A reward subsidy 奖补 granted to a project.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from engine import chain
 from engine.directory.actors import ActorView
 from engine.errors import Forbidden, NotFound
 from engine.storage.sql import Sql
@@ -55,3 +56,18 @@ def locked_for_write(engine: Engine, sql: Sql, actor: ActorView, project_id: int
         raise NotFound(exc.message, path=PROJECT_PATH) from None
     check_write(rule, actor)
     return row
+
+
+KIND = "funding"  # the record kind of the funding plugin in the hash chain
+
+
+def replayed_or_open(engine: Engine, sql: Sql, actor: ActorView, project_id: int, rule: WriteRule, key: object,
+                     event: str) -> int | None:
+    """Lock and check the project for ``rule`` (``locked_for_write``); then the id of the record an earlier
+    request with the idempotency ``key`` wrote (to answer again), or None once the project is known to take funding
+    records (a final state refuses them unless its workflow entry lists ``funding``)."""
+    row = locked_for_write(engine, sql, actor, project_id, rule)
+    earlier = chain.replayed(sql, actor, chain.check_key(key), project_id, event)
+    if earlier is None:
+        chain.check_open_for(engine, row, KIND, "funding records (资金)")
+    return earlier

@@ -1,7 +1,7 @@
 """Reward subsidies 奖补: money granted to a project, typically when it earns the top grade (e.g. 优良).
 
 Recorded by hand (finance 财政 or the standing committee 人大常委会) or by the action ``funding.grant_reward``
-inside the transition that gave the grade.
+inside the transition that gave the grade. Each is a ``funding`` record in the project's hash chain.
 """
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from pony import orm
 
 from engine.directory.actors import ActorView
 from engine.storage.sql import Sql, by_project, marks, to_date, to_datetime
-from plugins.funding import inputs
+from engine import chain
+from plugins.funding import chained, inputs
 from plugins.funding.money import parse_amount, yuan
-from plugins.funding.permissions import REWARD, locked_for_write
+from plugins.funding.permissions import REWARD, replayed_or_open
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -51,26 +52,39 @@ class NewReward:
 
 
 def record_reward(engine: Engine, actor: ActorView, project_id: int, amount: Any, reason: Any = None,
-                  granted_on: Any = None, granted_by: Any = None) -> Reward:
-    """Record a reward subsidy by hand; ``granted_by`` defaults to the actor's name, the date to today."""
+                  granted_on: Any = None, granted_by: Any = None, idempotency_key: Any = None) -> Reward:
+    """Record a reward subsidy by hand; ``granted_by`` defaults to the actor's name, the date to today. With an
+    ``idempotency_key`` used before, the reward then recorded is answered and nothing is written."""
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
-        locked_for_write(engine, sql, actor, project_id, REWARD)  # access first, then the input
+        earlier = replayed_or_open(engine, sql, actor, project_id, REWARD, idempotency_key, chained.REWARD.event)
+        if earlier is not None:
+            return reward_by_id(sql, earlier)
         new = NewReward(project_id, parse_amount(amount, ["input", "amount"]),
                         inputs.text(reason, ["input", "reason"], REASON_LIMIT),
                         inputs.day(granted_on, ["input", "grantedOn"], engine.clock.today()),
                         inputs.text(granted_by, ["input", "grantedBy"], GRANTOR_LIMIT) or actor.name)
-        return insert_reward(sql, new, actor, engine.clock.now())
+        reward = insert_reward(sql, new, actor, engine.clock.now())
+        chain.remember(sql, actor, idempotency_key, project_id, chained.REWARD.event, reward.id, reward.recorded_at)
+        return reward
 
 
 def insert_reward(sql: Sql, new: NewReward, actor: ActorView, now: dt.datetime) -> Reward:
-    """Write a checked reward in the current transaction (the caller checked access)."""
+    """Write a checked reward and its chain record in the current transaction (the caller checked access)."""
+    values = (new.amount_fen, new.reason, new.granted_on, new.granted_by, actor.id)
     reward_id = sql.insert(
         "INSERT INTO funding_reward (project_id, amount_fen, reason, granted_on, granted_by, recorded_by_id,"
-        " recorded_by_name, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (new.project_id, new.amount_fen, new.reason, new.granted_on, new.granted_by, actor.id, actor.name, now))
+        " recorded_by_name, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (new.project_id, *values, actor.name, now))
+    chained.append(sql, chained.REWARD, new.project_id, reward_id, values, actor.id, actor.name, now)
     return Reward(reward_id, new.project_id, yuan(new.amount_fen), new.reason, new.granted_on, new.granted_by,
                   actor.name, now)
+
+
+def reward_by_id(sql: Sql, reward_id: int) -> Reward:
+    row = sql.one("SELECT id, project_id, amount_fen, reason, granted_on, granted_by, recorded_by_name, recorded_at"
+                  " FROM funding_reward WHERE id = ?", (reward_id,))
+    assert row is not None
+    return Reward(row[0], row[1], yuan(row[2]), row[3], to_date(row[4]), row[5], row[6], to_datetime(row[7]))
 
 
 def rewards(sql: Sql, project_id: int) -> list[Reward]:

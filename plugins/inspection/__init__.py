@@ -27,6 +27,14 @@ def minsheng_migrations() -> list[Migration]:
 
 
 @hookimpl
+def minsheng_chained_tables() -> list[Any]:
+    """Inspections, rectifications and inspection corrections are ``inspection`` records in the hash chains."""
+    from plugins.inspection.chained import TABLES
+
+    return list(TABLES)
+
+
+@hookimpl
 def minsheng_guards() -> list[GuardSpec]:
     return list(guards.GUARDS)
 

@@ -54,7 +54,7 @@ def close_all(demo: Any, project: Any) -> None:
 def add_demo_records(demo: Any) -> None:
     """The year's inspections across the district (called by ``minsheng_demo_data``)."""
     working = WORKING_STATES.get(demo.workflow, set())
-    projects = [p for p in demo.projects.values() if p.state in INSPECTED_STATES]
+    projects = [p for p in demo.projects.values() if p.state in INSPECTED_STATES and _takes_records(demo, p)]
     for k, project in enumerate(sorted(projects, key=lambda p: p.code)):
         if project.state in working:
             _deputies_inspection(demo, project, k)
@@ -65,6 +65,13 @@ def add_demo_records(demo: Any) -> None:
     working_projects = [p for p in projects if p.state in working]
     if working_projects:
         _unannounced_visit(demo, working_projects[0])
+
+
+def _takes_records(demo: Any, project: Any) -> bool:
+    """Whether the project's state still takes inspection records (a final state only where its workflow lists
+    ``inspection`` in its ``records``)."""
+    state = demo.engine.workflows.named(demo.workflow).definition.states[project.state]
+    return not state.final or "inspection" in state.records
 
 
 def _deputies_inspection(demo: Any, project: Any, k: int) -> None:

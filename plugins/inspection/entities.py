@@ -7,6 +7,7 @@ from typing import Any
 from pony import orm
 
 from engine.storage.migrations import Migration
+from plugins.inspection.chained import chain_existing
 
 
 def declare(db: Any) -> None:
@@ -47,6 +48,19 @@ def declare(db: Any) -> None:
         verified_at = orm.Optional(dt.datetime, nullable=True)
         verify_note = orm.Optional(str, nullable=True)
 
+    class InspectionCorrection(db.Entity):
+        """A correction 冲正 of a mistaken inspection: names it, the reason, who and when; the inspection then no
+        longer counts (acceptance 验收 guards, lists). A correction is never itself reversed."""
+
+        _table_ = "inspection_correction"
+        id = orm.PrimaryKey(int, auto=True)
+        project_id = orm.Required(int, index=True)
+        inspection_id = orm.Required(int, unique=True)
+        reason = orm.Required(str)
+        actor_id = orm.Optional(int, nullable=True)
+        actor_name = orm.Required(str)
+        at = orm.Required(dt.datetime)
+
 
 MIGRATIONS = [
     Migration("inspection", 1, "inspections and rectifications", """
@@ -62,4 +76,12 @@ CREATE INDEX idx_inspection_rectification_project ON inspection_rectification (p
 CREATE INDEX idx_inspection_rectification_unit ON inspection_rectification (unit_id);
 CREATE INDEX idx_inspection_rectification_open ON inspection_rectification (status, deadline)
 """),
+    Migration("inspection", 2, "corrections 冲正 of mistaken inspections", """
+CREATE TABLE inspection_correction (id {pk}, project_id INTEGER NOT NULL REFERENCES project (id),
+    inspection_id INTEGER NOT NULL UNIQUE REFERENCES inspection_record (id), reason TEXT NOT NULL, actor_id INTEGER,
+    actor_name TEXT NOT NULL, at {ts} NOT NULL);
+CREATE INDEX idx_inspection_correction_project ON inspection_correction (project_id)
+"""),
+    Migration("inspection", 3, "inspections and rectifications written before join their projects' hash chains, in "
+              "order", chain_existing),
 ]

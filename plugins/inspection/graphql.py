@@ -2,7 +2,8 @@
 
 - ``Project.inspections`` / ``Project.rectifications`` (the public sees a reduced view, see ``graphql_types``);
 - ``Query.overdueRectifications(region, unit, first)`` inside the reader's area;
-- ``Mutation.recordInspection``, ``markRectificationDone``, ``verifyRectification`` with ``userErrors``.
+- ``Mutation.recordInspection``, ``markRectificationDone``, ``verifyRectification`` and ``reverseInspection``
+  (``graphql_corrections``) with ``userErrors`` and an ``idempotencyKey``.
 
 Projects, regions, units and rectifications are referred to by Relay global ids.
 """
@@ -20,6 +21,7 @@ from engine.api.extension import GraphQLExtension
 from engine.api.ids import from_global_id
 
 from plugins.inspection import inspections, overdue, records, rectifications
+from plugins.inspection.graphql_corrections import InspectionCorrectionMutation
 from plugins.inspection.graphql_types import (Inspection, InspectionKind,
                                               MarkRectificationDoneInput, RecordInspectionInput,
                                               RecordInspectionPayload, Rectification, RectificationPayload,
@@ -44,7 +46,9 @@ class InspectionProjectFields:
     def inspections(self, info: strawberry.Info, kind: InspectionKind | None = None) -> list[Inspection]:
         ctx: RequestContext = info.context
         rows = batched(self, "inspection.inspections", lambda ids: records.inspections_of_projects(ctx.sql, ids), [])
-        return [inspection_node(r, reach(ctx.engine, ctx.actor).redacted) for r in rows if kind is None or r.kind == kind.value]
+        public = reach(ctx.engine, ctx.actor).redacted
+        return [inspection_node(r, public) for r in rows if (kind is None or r.kind == kind.value)
+                and not (public and r.reversed_reason is not None)]
 
     @strawberry.field(description="Rectifications (整改) of the project, oldest first.")
     def rectifications(self, info: strawberry.Info,
@@ -74,14 +78,15 @@ class InspectionQuery:
 
 
 @strawberry.type
-class InspectionMutation:
+class InspectionMutation(InspectionCorrectionMutation):
     @strawberry.mutation(description="Record an inspection; each finding opens a rectification (整改).")
     def record_inspection(self, info: strawberry.Info, input: RecordInspectionInput) -> RecordInspectionPayload:
         ctx: RequestContext = info.context
 
         def run() -> dict[str, Any]:
             project_id = from_global_id(input.project_id, "Project", ["input", "projectId"])
-            recorded = inspections.record_inspection(ctx.engine, ctx.actor, project_id, _new_inspection(input))
+            recorded = inspections.record_inspection(ctx.engine, ctx.actor, project_id, _new_inspection(input),
+                                                     input.idempotency_key)
             today = ctx.engine.clock.today()
             return {"inspection": inspection_node(recorded.inspection, False),
                     "rectifications": [rectification_node(r, today, False) for r in recorded.rectifications]}
@@ -104,7 +109,7 @@ class InspectionMutation:
 def _moved(ctx: RequestContext, move: Any, data: MarkRectificationDoneInput | VerifyRectificationInput,
            ) -> dict[str, Any]:
     rectification_id = from_global_id(data.rectification_id, "Rectification", ["input", "rectificationId"])
-    moved = move(ctx.engine, ctx.actor, rectification_id, data.note)
+    moved = move(ctx.engine, ctx.actor, rectification_id, data.note, data.idempotency_key)
     return {"rectification": rectification_node(moved, ctx.engine.clock.today(), False)}
 
 

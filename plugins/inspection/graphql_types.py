@@ -54,6 +54,8 @@ class Inspection:
     inspectors: list[str] | None = strawberry.field(description="Inspectors' names; null for the public.")
     notes: str | None = strawberry.field(description="Internal notes; null for the public.")
     recorded_at: dt.datetime
+    reversed_reason: str | None = strawberry.field(description="Why it was reversed (冲正); a reversed inspection no "
+                                                               "longer counts. Null when in force and for the public.")
 
 
 @strawberry.type(description="A rectification (整改): what must be fixed, by which unit, by when, and its progress.")
@@ -96,6 +98,9 @@ class RectificationPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+KEY_HELP = "Repeat-safe key (≤ 100 chars): a retried request answers the first result and writes nothing."
+
+
 @strawberry.input(description="A problem found: what to fix, the deadline, and the responsible unit "
                               "(default: the project's lead unit 牵头单位).")
 class RectificationFindingInput:
@@ -113,18 +118,21 @@ class RecordInspectionInput:
     inspectors: list[str] = strawberry.field(default_factory=list)
     notes: str | None = None
     findings: list[RectificationFindingInput] = strawberry.field(default_factory=list)
+    idempotency_key: str | None = strawberry.field(default=None, description=KEY_HELP)
 
 
 @strawberry.input
 class MarkRectificationDoneInput:
     rectification_id: strawberry.ID
     note: str | None = strawberry.field(default=None, description="整改情况说明")
+    idempotency_key: str | None = strawberry.field(default=None, description=KEY_HELP)
 
 
 @strawberry.input
 class VerifyRectificationInput:
     rectification_id: strawberry.ID
     note: str | None = strawberry.field(default=None, description="核验意见")
+    idempotency_key: str | None = strawberry.field(default=None, description=KEY_HELP)
 
 
 def inspection_node(record: records.Inspection, public: bool) -> Inspection:
@@ -133,7 +141,8 @@ def inspection_node(record: records.Inspection, public: bool) -> Inspection:
         id=strawberry.ID(to_global_id("Inspection", record.id)), kind=InspectionKind(record.kind),
         kind_label=INSPECTION_KINDS[record.kind], date=record.held_on, result=InspectionResult(record.result),
         result_label=INSPECTION_RESULTS[record.result], inspectors=None if public else list(record.inspectors),
-        notes=None if public else record.notes, recorded_at=record.recorded_at)
+        notes=None if public else record.notes, recorded_at=record.recorded_at,
+        reversed_reason=None if public else record.reversed_reason)
 
 
 def rectification_node(record: records.Rectification, today: dt.date, public: bool) -> Rectification:

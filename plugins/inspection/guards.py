@@ -14,9 +14,10 @@ DEFAULT_DESCRIPTION = "限期整改"
 
 
 def acceptance_passed(ctx: GuardContext) -> str | None:
-    """The latest acceptance inspection (验收) of the project passed."""
+    """The latest acceptance inspection (验收) of the project passed (a reversed one, 冲正, does not count)."""
     row = ctx.load("inspection.acceptance", lambda ids: {r[0]: r[1:] for r in first_rows_per_project(
-        ctx.sql, "SELECT project_id, held_on, result, id FROM inspection_record WHERE project_id = ? AND kind = ?",
+        ctx.sql, "SELECT project_id, held_on, result, id FROM inspection_record WHERE project_id = ? AND kind = ?"
+        " AND NOT EXISTS (SELECT 1 FROM inspection_correction c WHERE c.inspection_id = inspection_record.id)",
         "held_on DESC, id DESC", ids, (ACCEPTANCE,), 1)})
     if row is None:
         return "no acceptance inspection (验收) has been recorded"

@@ -1,7 +1,10 @@
 """Recording an inspection (视察 / 督查 / 抽查 / 明察暗访 / 第三方评估 / 验收) of a project.
 
 An inspection recorded with findings opens one rectification (整改) per finding in the same transaction; each
-finding's responsible unit defaults to the project's lead unit (牵头单位).
+finding's responsible unit defaults to the project's lead unit (牵头单位). The inspection and its rectifications are
+``inspection`` records in the project's hash chain, written in the same transaction; a retried request with the
+same idempotency key answers the first result and writes nothing; a project in a final state takes none unless its
+workflow state lists ``inspection`` in its ``records``.
 """
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ from engine.errors import FieldProblem, Forbidden, InvalidInput
 from engine.storage.sql import Sql
 from engine.texts import normalize_newlines, text_problem
 
-from plugins.inspection import records
+from engine import chain
+from plugins.inspection import chained, records
 from plugins.inspection.records import Inspection, Rectification
 from plugins.inspection.rectifications import insert_rectification, project_row
 from plugins.inspection.vocabulary import (CUSTODY, INSPECTION_KINDS, INSPECTION_RESULTS, MAX_FINDINGS, MAX_INSPECTORS,
@@ -70,7 +74,8 @@ class _Checked:
         self.problems.append(FieldProblem([INPUT, *path], message))
 
 
-def record_inspection(engine: Engine, actor: ActorView, project_id: int, new: NewInspection) -> RecordedInspection:
+def record_inspection(engine: Engine, actor: ActorView, project_id: int, new: NewInspection,
+                      idempotency_key: Any = None) -> RecordedInspection:
     """Record an inspection of a project (and open its findings' rectifications); return what was stored."""
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
@@ -79,26 +84,41 @@ def record_inspection(engine: Engine, actor: ActorView, project_id: int, new: Ne
             raise Forbidden("only the government office (政府办/督查室), supervisors (监督员), deputies (人大代表), the "
                             "standing committee (人大常委会) or a third party (第三方) may record inspections",
                             path=[INPUT, "projectId"])
+        key = chain.check_key(idempotency_key)
+        earlier = chain.replayed(sql, actor, key, project_id, "record_inspection")
+        if earlier is not None:
+            return _recorded(sql, earlier)
+        chain.check_open_for(engine, row, chained.KIND, "inspection records (视察/整改)")
         checked = _validate(sql, new, row.view.lead_unit_id, engine.clock.today())
         if new.kind == CUSTODY and checked.held_on is not None:
             _check_custody_period(engine, sql, project_id, checked.held_on)
         now = engine.clock.now()
         inspection_id = _insert(sql, project_id, new, checked, actor, now)
-        ids = [insert_rectification(sql, project_id, description, unit_id, deadline, actor.id, now,
-                                    inspection_id=inspection_id)
-               for description, deadline, unit_id in checked.findings]
-        inspection = records.inspection_by_id(sql, inspection_id)
-        assert inspection is not None
-        return RecordedInspection(inspection, records.rectifications_by_ids(sql, ids))
+        for description, deadline, unit_id in checked.findings:
+            insert_rectification(sql, project_id, description, unit_id, deadline, actor.id, now,
+                                 inspection_id=inspection_id, opened_by_name=actor.name)
+        chain.remember(sql, actor, key, project_id, "record_inspection", inspection_id, now)
+        return _recorded(sql, inspection_id)
+
+
+def _recorded(sql: Sql, inspection_id: int) -> RecordedInspection:
+    inspection = records.inspection_by_id(sql, inspection_id)
+    assert inspection is not None
+    ids = [r[0] for r in sql.all("SELECT id FROM inspection_rectification WHERE inspection_id = ? ORDER BY id",
+                                 (inspection_id,))]
+    return RecordedInspection(inspection, records.rectifications_by_ids(sql, ids))
 
 
 def _insert(sql: Sql, project_id: int, new: NewInspection, checked: _Checked, actor: ActorView,
             now: dt.datetime) -> int:
-    return sql.insert(
-        "INSERT INTO inspection_record (project_id, kind, held_on, inspectors, result, notes, recorded_by,"
-        " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (project_id, new.kind, checked.held_on, json.dumps(checked.inspectors, ensure_ascii=False), new.result,
-         (new.notes or "").strip() or None, actor.id, now))
+    """Write the inspection row and its chain record (the inspectors' names and the notes only as digests)."""
+    values = (new.kind, checked.held_on, new.result, json.dumps(checked.inspectors, ensure_ascii=False),
+              (new.notes or "").strip() or None, actor.id)  # in chained.INSPECTION_COLUMNS order
+    inspection_id = sql.insert(
+        "INSERT INTO inspection_record (project_id, kind, held_on, result, inspectors, notes, recorded_by,"
+        " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (project_id, *values, now))
+    chained.append_inspection(sql, project_id, inspection_id, values, actor, now)
+    return inspection_id
 
 
 def _validate(sql: Sql, new: NewInspection, lead_unit_id: int | None, today: dt.date) -> _Checked:

@@ -24,6 +24,7 @@ class Inspection:
     notes: str | None
     recorded_by: int | None
     recorded_at: dt.datetime
+    reversed_reason: str | None = None  # reversed (冲正): why; it then no longer counts
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ class Rectification:
         return 0 if self.closed else max(0, (today - self.deadline).days)
 
 
-INSPECTION_COLUMNS = ("SELECT id, project_id, kind, held_on, inspectors, result, notes, recorded_by, recorded_at"
+INSPECTION_COLUMNS = ("SELECT id, project_id, kind, held_on, inspectors, result, notes, recorded_by, recorded_at,"
+                      " (SELECT c.reason FROM inspection_correction c WHERE c.inspection_id = inspection_record.id)"
                       " FROM inspection_record")
 
 RECTIFICATION_SELECT = (
@@ -82,7 +84,7 @@ def _optional_datetime(value: object) -> dt.datetime | None:
 
 def inspection_of(row: Sequence) -> Inspection:
     return Inspection(row[0], row[1], row[2], to_date(row[3]), list(json.loads(row[4])), row[5], row[6], row[7],
-                      to_datetime(row[8]))
+                      to_datetime(row[8]), row[9])
 
 
 def rectification_of(row: Sequence) -> Rectification:

@@ -2,12 +2,14 @@
 
 A rectification moves open → done → verified and counts as open until verified. Writes lock the project row and
 check the actor's area first (outside it a rectification answers like a missing one), then the role, then the
-status move.
+status move. Opening and each move append an ``inspection`` record to the project's hash chain in the same
+transaction; a move accepts an idempotency key; a project in a final state takes none unless its workflow state
+lists ``inspection`` in its ``records``.
 """
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pony import orm
 
@@ -18,7 +20,8 @@ from engine.storage.sql import Sql
 from engine.texts import normalize_newlines, text_problem
 from engine.transition import locate
 
-from plugins.inspection import records
+from engine import chain
+from plugins.inspection import chained, records
 from plugins.inspection.records import Rectification
 from plugins.inspection.vocabulary import DONE, MAX_TEXT_LENGTH, OFFICE, OPEN, UNIT, VERIFIED, VERIFYING_ROLES
 
@@ -32,41 +35,71 @@ NOTE_PATH = ["input", "note"]
 
 def insert_rectification(sql: Sql, project_id: int, description: str, unit_id: int | None, deadline: dt.date,
                          opened_by: int | None, now: dt.datetime, origin: str = "inspection",
-                         inspection_id: int | None = None) -> int:
-    """Open one rectification in the current transaction; return its id."""
-    return sql.insert(
+                         inspection_id: int | None = None, opened_by_name: str | None = None) -> int:
+    """Open one rectification, with its chain record, in the current transaction; return its id."""
+    rectification_id = sql.insert(
         "INSERT INTO inspection_rectification (project_id, inspection_id, origin, description, unit_id, deadline,"
         " status, opened_by, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (project_id, inspection_id, origin, description, unit_id, deadline, OPEN, opened_by, now))
+    chained.append_rectification(sql, rectification_id, "open_rectification", opened_by, opened_by_name, now)
+    return rectification_id
 
 
-def mark_done(engine: Engine, actor: ActorView, rectification_id: int, note: str | None = None) -> Rectification:
+def mark_done(engine: Engine, actor: ActorView, rectification_id: int, note: str | None = None,
+              idempotency_key: Any = None) -> Rectification:
     """The responsible unit's clerk (or the government office) reports the rectification done (整改完成)."""
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
         rectification = _locate(engine, sql, actor, rectification_id)
         _check_may_mark_done(actor, rectification)
+        if _replayed(engine, sql, actor, rectification, idempotency_key, "rectification_done"):
+            return _reread(sql, rectification_id)
         _check_note(note)  # access first, then the input
         _check_status(rectification, OPEN)
-        _move(sql, rectification, "done_by = ?, done_at = ?, done_note = ?",
-              (DONE, actor.id, engine.clock.now(), note or None))
+        now = engine.clock.now()
+        _move(sql, rectification, "done_by = ?, done_at = ?, done_note = ?", (DONE, actor.id, now, note or None))
+        chained.append_rectification(sql, rectification_id, "rectification_done", actor.id, actor.name, now)
+        chain.remember(sql, actor, idempotency_key, rectification.project_id, "rectification_done", rectification_id,
+                       now)
         return _reread(sql, rectification_id)
 
 
-def verify(engine: Engine, actor: ActorView, rectification_id: int, note: str | None = None) -> Rectification:
+def verify(engine: Engine, actor: ActorView, rectification_id: int, note: str | None = None,
+           idempotency_key: Any = None) -> Rectification:
     """The office, a supervisor or the committee confirms a done rectification (核验销号); it is then closed."""
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
         rectification = _locate(engine, sql, actor, rectification_id)
         _check_may_verify(actor, rectification)
+        if _replayed(engine, sql, actor, rectification, idempotency_key, "rectification_verified"):
+            return _reread(sql, rectification_id)
         _check_note(note)  # access first, then the input
         _check_status(rectification, DONE)
         if rectification.done_by is not None and rectification.done_by == actor.id:
             raise Forbidden(f"you marked rectification {rectification_id} done yourself; another person "
                             "(政府办/督查室, 监督员 or 人大常委会) must verify it", path=ID_PATH)
+        now = engine.clock.now()
         _move(sql, rectification, "verified_by = ?, verified_at = ?, verify_note = ?",
-              (VERIFIED, actor.id, engine.clock.now(), note or None))
+              (VERIFIED, actor.id, now, note or None))
+        chained.append_rectification(sql, rectification_id, "rectification_verified", actor.id, actor.name, now)
+        chain.remember(sql, actor, idempotency_key, rectification.project_id, "rectification_verified",
+                       rectification_id, now)
         return _reread(sql, rectification_id)
+
+
+def _replayed(engine: Engine, sql: Sql, actor: ActorView, rectification: Rectification, key: Any,
+              event: str) -> bool:
+    """Whether an earlier request with this idempotency key already made this move (answer it again); otherwise
+    check that the project still takes inspection records (a final state refuses them unless listed)."""
+    earlier = chain.replayed(sql, actor, chain.check_key(key), rectification.project_id, event)
+    if earlier is not None:
+        if earlier != rectification.id:
+            raise InvalidInput([FieldProblem(chain.KEY_PATH, f"this key was already used for '{event}' of "
+                                                             f"rectification {earlier}; use a new key")])
+        return True
+    workflow_id, state = sql.one("SELECT workflow_id, state FROM project WHERE id = ?", (rectification.project_id,))
+    chain.check_open(engine, workflow_id, state, chained.KIND, "inspection records (视察/整改)")
+    return False
 
 
 def _locate(engine: Engine, sql: Sql, actor: ActorView, rectification_id: int) -> Rectification:

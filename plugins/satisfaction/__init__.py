@@ -18,6 +18,14 @@ from plugins.satisfaction import config, demo as demo_data, entities, graphql, g
 
 
 @hookimpl
+def minsheng_chained_tables() -> list[Any]:
+    """Ratings and their corrections are ``rating`` records in the projects' hash chains."""
+    from plugins.satisfaction.chained import TABLES
+
+    return list(TABLES)
+
+
+@hookimpl
 def minsheng_entities(db: Any) -> None:
     entities.declare(db)
 

@@ -10,10 +10,12 @@ from engine.dashboard.figures import Column, Figure, FigureSet, FigureTable, Tab
 from engine.dashboard.scope import FigureScope
 from engine.storage.sql import Sql
 from plugins.satisfaction.scoring import GRADE_LABELS, Tally
+from plugins.satisfaction.chained import IN_FORCE
 from plugins.satisfaction.summary import TALLY_COLUMNS
 
 ANSWERS = ("SELECT {key}, " + TALLY_COLUMNS + ", COUNT(DISTINCT r.project_id) FROM project p "
-           "CROSS JOIN satisfaction_rating r WHERE r.project_id = p.id AND {where} GROUP BY {key}")
+           "CROSS JOIN satisfaction_rating r WHERE r.project_id = p.id AND " + IN_FORCE
+           + " AND {where} GROUP BY {key}")
 GRADES = ("SELECT {key}, g.grade, COUNT(*) FROM project p CROSS JOIN satisfaction_grade g "
           "WHERE g.project_id = p.id AND {where} AND g.id = (SELECT l.id FROM satisfaction_grade l WHERE l.project_id = g.project_id "
           "ORDER BY l.graded_at DESC, l.id DESC LIMIT 1) GROUP BY {key}, g.grade")

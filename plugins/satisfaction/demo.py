@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pony import orm
 
 from engine.storage.sql import Sql
-from plugins.satisfaction import device, tokens
+from plugins.satisfaction import chained, device, tokens
 from plugins.satisfaction.config import DEFAULT_ROUND_DAYS
 from plugins.satisfaction.rounds import STATE, RoundView, current_round, open_round_row, survey_states
 from plugins.satisfaction.scoring import deputies_verdict
@@ -70,10 +70,12 @@ def add_survey(sql: Sql, project_id: int, count: int, rng: random.Random, now: d
     for verdict in verdicts if verdicts is not None else survey_answers(rng, count):
         score = rng.choice(FIVE_LEVEL[verdict]) if rng.random() < 0.5 else None
         token = tokens.sign(sql, now - dt.timedelta(hours=1))
-        sql.execute("INSERT INTO satisfaction_rating (project_id, rater_kind, score, verdict, device_hash, rated_at,"
-                    " round_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (project_id, "resident", score, verdict,
-                     device.device_hash(sql, project_id, token, round_.number), now, round_.id))
+        rating_id = sql.insert("INSERT INTO satisfaction_rating (project_id, rater_kind, score, verdict, device_hash,"
+                               " rated_at, round_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               (project_id, "resident", score, verdict,
+                                device.device_hash(sql, project_id, token, round_.number), now, round_.id))
+        chained.append_rating(sql, project_id, rating_id, ("resident", score, verdict, None), None,
+                              chained.RESIDENT_NAME, now)
 
 
 def leaves_survey_ungraded(engine: Engine, workflow: str, state: str, event: str) -> int | None:

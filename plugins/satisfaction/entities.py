@@ -16,6 +16,7 @@ from pony import orm
 from engine.clock import clock
 from engine.storage.migrations import DIALECT_TYPES, Migration
 from engine.storage.sql import Sql, to_datetime
+from plugins.satisfaction.chained import chain_existing
 
 
 def declare(db: orm.Database) -> None:
@@ -32,6 +33,18 @@ def declare(db: orm.Database) -> None:
         actor_id = orm.Optional(int, nullable=True)  # supervisors and deputies only; never for residents
         rated_at = orm.Required(dt.datetime)
         round_id = orm.Optional(int, nullable=True)  # the survey round 调查轮次 answered in
+
+    class SatisfactionRatingCorrection(db.Entity):
+        """A correction 冲正 of a mistaken rating: names it, the reason, who and when; the rating no longer counts."""
+
+        _table_ = "satisfaction_rating_correction"
+        id = orm.PrimaryKey(int, auto=True)
+        project_id = orm.Required(int, index=True)
+        rating_id = orm.Required(int, unique=True)
+        reason = orm.Required(str)
+        actor_id = orm.Optional(int, nullable=True)
+        actor_name = orm.Required(str)
+        at = orm.Required(dt.datetime)
 
     class SatisfactionVote(db.Entity):
         """A deputies' vote session on a project's results, recorded by the standing committee."""
@@ -190,4 +203,11 @@ ALTER TABLE satisfaction_grade ADD COLUMN weight_deputy INTEGER
 """),
     Migration("satisfaction", 4, "survey rounds: answers once per device per round, existing records in round 1",
               _first_rounds),
+    Migration("satisfaction", 5, "corrections 冲正 of mistaken ratings (the rating then no longer counts)", """
+CREATE TABLE satisfaction_rating_correction (id {pk}, project_id INTEGER NOT NULL REFERENCES project (id),
+    rating_id INTEGER NOT NULL UNIQUE REFERENCES satisfaction_rating (id), reason TEXT NOT NULL, actor_id INTEGER,
+    actor_name TEXT NOT NULL, at {ts} NOT NULL);
+CREATE INDEX idx_satisfaction_rating_correction_project ON satisfaction_rating_correction (project_id)
+"""),
+    Migration("satisfaction", 6, "ratings given before join their projects' hash chains, in order", chain_existing),
 ]

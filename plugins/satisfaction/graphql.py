@@ -17,6 +17,7 @@ from plugins.satisfaction import ratings, scoring, summary, votes
 from plugins.satisfaction.graphql_enums import SatisfactionGradeLevel, SatisfactionRaterKind, SatisfactionVerdict
 from plugins.satisfaction.graphql_rounds import RoundMutation, SatisfactionRound, current_round_field, rounds_field
 from plugins.satisfaction.graphql_tokens import DeviceTokenMutation
+from plugins.satisfaction.graphql_corrections import RatingCorrectionMutation
 from plugins.satisfaction.scoring import Tally
 from plugins.satisfaction.weighting import weighted_rate
 
@@ -129,6 +130,7 @@ class SatisfactionRollup(SatisfactionTally):
 
 @strawberry.type(description="One recorded answer (nothing about who gave it).")
 class SatisfactionRating:
+    id: strawberry.ID = strawberry.field(description="Send it as ratingId to reverseRating (冲正).")
     project_id: strawberry.ID
     kind: SatisfactionRaterKind
     score: Optional[int]
@@ -156,7 +158,8 @@ def _vote(view: votes.VoteView) -> SatisfactionDeputyVote:
 
 
 def _rating(view: ratings.RatingView) -> SatisfactionRating:
-    return SatisfactionRating(project_id=strawberry.ID(to_global_id("Project", view.project_id)),
+    return SatisfactionRating(id=strawberry.ID(to_global_id("SatisfactionRating", view.id)),
+                              project_id=strawberry.ID(to_global_id("Project", view.project_id)),
                               kind=SatisfactionRaterKind(view.rater_kind), score=view.score,
                               verdict=SatisfactionVerdict(view.verdict),
                               verdict_label=scoring.VERDICT_LABELS[view.verdict], rated_at=view.rated_at)
@@ -212,6 +215,8 @@ class RateProjectInput:
         default=None, description="Required from residents: a token from issueDeviceToken, kept on the device (at "
                                   "least a few seconds old, not expired). Stored only as a keyed hash; one answer "
                                   "per project per device.")
+    idempotency_key: Optional[str] = strawberry.field(default=None, description=(
+        "监督员 and 人大代表: a repeat-safe key (≤ 100 chars); a retried request answers the first result."))
 
 
 @strawberry.type
@@ -230,6 +235,8 @@ class RecordDeputyVoteInput:
     dissatisfied: int
     body: Optional[str] = strawberry.field(default=None, description="Voting body; default 人大常委会.")
     voted_on: Optional[dt.date] = strawberry.field(default=None, description="Default: today.")
+    idempotency_key: Optional[str] = strawberry.field(default=None, description=(
+        "Repeat-safe key (≤ 100 chars): a retried request answers the first session and writes nothing."))
 
 
 @strawberry.type
@@ -241,19 +248,19 @@ class RecordDeputyVotePayload:
 def _rate(context: RequestContext, data: RateProjectInput) -> dict[str, Any]:
     project_id = from_global_id(data.project_id, "Project", ["input", "projectId"])
     verdict = None if data.verdict is None else data.verdict.value
-    request = ratings.RatingRequest(project_id, data.score, verdict, data.device_token)
+    request = ratings.RatingRequest(project_id, data.score, verdict, data.device_token, data.idempotency_key)
     return {"rating": _rating(ratings.rate_project(context.engine, context.actor, request, context.client))}
 
 
 def _record_vote(context: RequestContext, data: RecordDeputyVoteInput) -> dict[str, Any]:
     project_id = from_global_id(data.project_id, "Project", ["input", "projectId"])
     request = votes.VoteRequest(project_id, data.present, data.expected, data.satisfied, data.basically_satisfied,
-                                data.dissatisfied, data.body, data.voted_on)
+                                data.dissatisfied, data.body, data.voted_on, data.idempotency_key)
     return {"vote": _vote(votes.record_deputy_vote(context.engine, context.actor, request))}
 
 
 @strawberry.type
-class SatisfactionMutation(DeviceTokenMutation, RoundMutation):
+class SatisfactionMutation(DeviceTokenMutation, RoundMutation, RatingCorrectionMutation):
     @strawberry.mutation(description="Rate a project's satisfaction: anyone without a token on a published "
                                      "project (with an issued device token; a few per address per minute and a "
                                      "bounded number per project per hour: THROTTLED beyond), or a 监督员 / "

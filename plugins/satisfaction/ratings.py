@@ -2,7 +2,10 @@
 with their token (once per round each); only while a survey round (``rounds``) is open.
 
 A resident's answer stores the project, the answer, the time and the device token's keyed hash — nothing else:
-no actor, no name, no address. Officials' answers keep their actor id (their rating is part of their duty).
+no actor, no name, no address. Officials' answers keep their actor id (their rating is part of their duty). Each
+answer is a ``rating`` record in the project's hash chain, written in the same transaction, without the device hash
+(``plugins.satisfaction.chained``); an official's retried request with the same idempotency key answers the first
+result; a project in a final state takes none unless its workflow state lists ``rating`` in its ``records``.
 """
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ from engine.api.access import is_public_state, readable_project
 from engine.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from engine.storage.sql import Sql, to_datetime
 from engine.transition import locate
-from plugins.satisfaction import device, rounds, throttling, tokens
+from engine import chain
+from plugins.satisfaction import chained, device, rounds, throttling, tokens
 from plugins.satisfaction.scoring import SCORES, VERDICTS, verdict_of_score
 
 if TYPE_CHECKING:
@@ -37,6 +41,7 @@ class RatingRequest:
     score: int | None = None
     verdict: str | None = None
     device_token: str | None = None  # residents only
+    idempotency_key: str | None = None  # officials only (a resident's device rates once anyway)
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,13 @@ def rate_project(engine: Engine, actor: ActorView, request: RatingRequest, clien
     now = engine.clock.now()
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
-        _find_project(engine, sql, actor, kind, request.project_id)  # access first: then the round, answer, token
+        workflow_id, state = _find_project(engine, sql, actor, kind, request.project_id)  # access first
+        # then the idempotency key, whether the state takes ratings, the round, the answer, the token
+        key = chain.check_key(request.idempotency_key) if kind != RESIDENT else None
+        earlier = chain.replayed(sql, actor, key, request.project_id, "rate_project")
+        if earlier is not None:
+            return rating_by_id(sql, earlier)
+        chain.check_open(engine, workflow_id, state, chained.KIND, "ratings (满意度测评)")
         round_ = rounds.open_round_for_rating(sql, request.project_id, now.date())
         score, verdict = check_answer(request.score, request.verdict)
         if kind == RESIDENT:
@@ -108,23 +119,35 @@ def rate_project(engine: Engine, actor: ActorView, request: RatingRequest, clien
         rating_id = sql.insert(f"INSERT INTO satisfaction_rating (project_id, rater_kind, score, verdict, {owner[0]},"
                                " rated_at, round_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
                                (request.project_id, kind, score, verdict, owner[1], now, round_.id))
+        rater = actor.id if kind != RESIDENT else None
+        chained.append_rating(sql, request.project_id, rating_id, (kind, score, verdict, rater), rater,
+                              actor.name if rater is not None else chained.RESIDENT_NAME, now)
+        chain.remember(sql, actor, key, request.project_id, "rate_project", rating_id, now)
     return RatingView(rating_id, request.project_id, kind, score, verdict, now)
 
 
-def _find_project(engine: Engine, sql: Sql, actor: ActorView, kind: str, project_id: int) -> None:
+def rating_by_id(sql: Sql, rating_id: int) -> RatingView:
+    r = sql.one("SELECT id, project_id, rater_kind, score, verdict, rated_at FROM satisfaction_rating WHERE id = ?",
+                (rating_id,))
+    assert r is not None
+    return RatingView(r[0], r[1], r[2], r[3], r[4], to_datetime(r[5]))
+
+
+def _find_project(engine: Engine, sql: Sql, actor: ActorView, kind: str, project_id: int) -> tuple[int, str]:
     """Residents see only published projects; officials only their area. Either way the row is locked so two
-    answers from one device cannot both pass the once-only check."""
+    answers from one device cannot both pass the once-only check. Return the project's workflow id and state."""
     path = ["input", "projectId"]
     if kind == RESIDENT:
         row = readable_project(engine, sql, actor, project_id, path)
         if not is_public_state(engine, row.workflow_id, row.view.state):
             raise NotFound(f"project {project_id} does not exist", path=path)
         sql.execute("SELECT id FROM project WHERE id = ?" + sql.for_update(), (project_id,))
-        return
+        return row.workflow_id, row.view.state
     try:
-        locate(engine, sql, actor, project_id, lock=True)
+        row = locate(engine, sql, actor, project_id, lock=True)
     except NotFound as exc:
         raise NotFound(exc.message, path=path) from None
+    return row.workflow_id, row.view.state
 
 
 def _refuse_second_answer(sql: Sql, project_id: int, round_: rounds.RoundView, kind: str,

@@ -11,6 +11,7 @@ from engine.directory.actors import ActorView
 from engine.directory.access import read_scope_sql
 from engine.api.access import readable_region
 from engine.storage.sql import Sql, by_project, first_rows_per_project, marks, to_datetime, to_decimal
+from plugins.satisfaction.chained import IN_FORCE
 from plugins.satisfaction.ratings import DEPUTY, RATER_KINDS
 from plugins.satisfaction.rounds import RoundView, round_view, rounds_of_projects
 from plugins.satisfaction.scoring import BASICALLY_SATISFIED, DEFAULT_BANDS, DISSATISFIED, SATISFIED, Tally
@@ -45,7 +46,7 @@ def project_tally(sql: Sql, project_id: int) -> ProjectTally:
 def project_tallies(sql: Sql, project_ids: Sequence[int]) -> dict[int, ProjectTally]:
     """``project_tally`` of each project, in one query."""
     rows = sql.all(f"SELECT r.project_id, r.rater_kind, {TALLY_COLUMNS} FROM satisfaction_rating r WHERE"
-                   f" r.project_id IN ({marks(len(project_ids))}) GROUP BY r.project_id, r.rater_kind",
+                   f" r.project_id IN ({marks(len(project_ids))}) AND {IN_FORCE} GROUP BY r.project_id, r.rater_kind",
                    list(project_ids))
     found = by_project(rows, lambda row: row[1:])
     return {project_id: _project_tally(found.get(project_id, ())) for project_id in project_ids}
@@ -65,11 +66,11 @@ def response_count(sql: Sql, project_id: int) -> int:
 
 
 def response_counts(sql: Sql, project_ids: Sequence[int]) -> dict[int, int]:
-    """``response_count`` of each project (answers in its current round), in one query."""
+    """``response_count`` of each project (answers in its current round, reversed ones 冲正 left out), in one query."""
     found = dict(sql.all("SELECT s.project_id, COUNT(r.id) FROM satisfaction_round s JOIN satisfaction_rating r ON"
                          f" r.round_id = s.id WHERE s.project_id IN ({marks(len(project_ids))}) AND s.number ="
                          " (SELECT MAX(m.number) FROM satisfaction_round m WHERE m.project_id = s.project_id)"
-                         " GROUP BY s.project_id", list(project_ids)))
+                         f" AND {IN_FORCE} GROUP BY s.project_id", list(project_ids)))
     return {project_id: int(found.get(project_id) or 0) for project_id in project_ids}
 
 
@@ -198,7 +199,7 @@ def rollup(engine: Engine, sql: Sql, actor: ActorView, region_id: int | None, ye
     counts only published projects. A region outside the reader's area answers like a missing one."""
     path = _region_path(engine, sql, actor, region_id)
     conditions, params = read_scope_sql(engine, actor, "p")  # the public: published projects; a unit: its own
-    conditions, params = [*conditions, "p.region_path LIKE ?"], [*params, path + "%"]
+    conditions, params = [*conditions, "p.region_path LIKE ?", IN_FORCE], [*params, path + "%"]
     if year is not None:
         conditions.append("p.year = ?")
         params.append(year)

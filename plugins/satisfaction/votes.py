@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from pony import orm
 
+from engine import chain
 from engine.directory.actors import ActorView
 from engine.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from engine.storage.sql import Sql, by_project, marks, to_date, to_datetime
@@ -35,6 +36,7 @@ class VoteRequest:
     dissatisfied: int
     body: str | None = None
     voted_on: dt.date | None = None
+    idempotency_key: str | None = None  # a retried request with the same key answers the first session
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,10 @@ def record_deputy_vote(engine: Engine, actor: ActorView, request: VoteRequest) -
             locate(engine, sql, actor, request.project_id, lock=True)
         except NotFound as exc:
             raise NotFound(exc.message, path=["input", "projectId"]) from None
+        key = chain.check_key(request.idempotency_key)
+        earlier = chain.replayed(sql, actor, key, request.project_id, "record_deputy_vote")
+        if earlier is not None:
+            return next(v for v in votes_of(sql, request.project_id) if v.id == earlier)
         round_ = round_for_vote(sql, request.project_id, now.date())
         vote_id = sql.insert(
             "INSERT INTO satisfaction_vote (project_id, body, voted_on, expected, present, satisfied,"
@@ -104,6 +110,7 @@ def record_deputy_vote(engine: Engine, actor: ActorView, request: VoteRequest) -
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (request.project_id, body, voted_on, request.expected, request.present, request.satisfied,
              request.basically_satisfied, request.dissatisfied, verdict, actor.id, now, round_.id))
+        chain.remember(sql, actor, key, request.project_id, "record_deputy_vote", vote_id, now)
     return VoteView(vote_id, request.project_id, body, voted_on, request.expected, request.present,
                     request.satisfied, request.basically_satisfied, request.dissatisfied, verdict, now)
 

@@ -105,7 +105,7 @@ class ScheduleMutation:
     def set_targets(self, info: Info, input: gi.SetTargetsInput) -> SetTargetsPayload:
         def run(c: RequestContext) -> dict[str, Any]:
             pid = _project(input)
-            targets.set_targets(c.engine, c.actor, pid, gi.target_items(input))
+            targets.set_targets(c.engine, c.actor, pid, gi.target_items(input), input.idempotency_key)
             return {"targets": _after_write(info, pid)}
         return payload(SetTargetsPayload, _body(info, run))
 
@@ -113,14 +113,15 @@ class ScheduleMutation:
     def report_actuals(self, info: Info, input: gi.ReportActualsInput) -> ReportActualsPayload:
         def run(c: RequestContext) -> dict[str, Any]:
             pid = _project(input)
-            targets.report_actuals(c.engine, c.actor, pid, gi.actual_items(input))
+            targets.report_actuals(c.engine, c.actor, pid, gi.actual_items(input), input.idempotency_key)
             return {"targets": _after_write(info, pid)}
         return payload(ReportActualsPayload, _body(info, run))
 
     @strawberry.mutation(description="Set a project's measures and milestones 措施/节点 (政府办, 财政, its lead unit).")
     def set_measures(self, info: Info, input: gi.SetMeasuresInput) -> SetMeasuresPayload:
         def run(c: RequestContext) -> dict[str, Any]:
-            plan = measures.set_measures(c.engine, c.actor, _project(input), gi.measure_items(input))
+            plan = measures.set_measures(c.engine, c.actor, _project(input), gi.measure_items(input),
+                                         input.idempotency_key)
             return {"measures": [ScheduleMeasure.of(m) for m in plan]}
         return payload(SetMeasuresPayload, _body(info, run))
 
@@ -130,7 +131,7 @@ class ScheduleMutation:
         def run(c: RequestContext) -> dict[str, Any]:
             measure_id = from_global_id(input.measure_id, "ScheduleMeasure", ["input", "measureId"])
             done = measures.mark_measure_done(c.engine, c.actor, measure_id, input.done, input.done_on,
-                                              input.evidence)
+                                              input.evidence, input.idempotency_key)
             return {"measure": ScheduleMeasure.of(done)}
         return payload(MarkMeasureDonePayload, _body(info, run))
 
@@ -145,7 +146,8 @@ class ScheduleMutation:
                                      "clerks then read the project and mark their own measures done.")
     def set_cooperating_units(self, info: Info, input: gi.SetCooperatingUnitsInput) -> SetCooperatingUnitsPayload:
         def run(c: RequestContext) -> dict[str, Any]:
-            refs = units.set_cooperating_units(c.engine, c.actor, _project(input), gi.unit_ids(input))
+            refs = units.set_cooperating_units(c.engine, c.actor, _project(input), gi.unit_ids(input),
+                                               input.idempotency_key)
             return {"cooperating_units": unit_list(refs)}
         return payload(SetCooperatingUnitsPayload, _body(info, run))
 

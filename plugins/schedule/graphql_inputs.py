@@ -12,6 +12,9 @@ from engine.api.ids import from_global_id
 from plugins.schedule import measures, progress, targets
 
 
+KEY_HELP = "Repeat-safe key (≤ 100 chars): a retried request answers what is stored and writes nothing."
+
+
 @strawberry.input(description="A target 指标: leave id out for a new one; targets left out are taken off the plan.")
 class TargetInput:
     id: Optional[strawberry.ID] = None
@@ -25,6 +28,7 @@ class TargetInput:
 class SetTargetsInput:
     project_id: strawberry.ID
     targets: list[TargetInput]
+    idempotency_key: Optional[str] = strawberry.field(default=None, description=KEY_HELP)
 
 
 @strawberry.input(description="A target's actual value 完成值 as of a date.")
@@ -39,6 +43,7 @@ class ActualInput:
 class ReportActualsInput:
     project_id: strawberry.ID
     actuals: list[ActualInput]
+    idempotency_key: Optional[str] = strawberry.field(default=None, description=KEY_HELP)
 
 
 @strawberry.input(description="A measure or milestone 措施/节点: leave id out for a new one.")
@@ -54,6 +59,7 @@ class MeasureInput:
 class SetMeasuresInput:
     project_id: strawberry.ID
     measures: list[MeasureInput]
+    idempotency_key: Optional[str] = strawberry.field(default=None, description=KEY_HELP)
 
 
 @strawberry.input(description="Mark a measure done (or, with done: false, not done again).")
@@ -62,6 +68,7 @@ class MarkMeasureDoneInput:
     done: bool = True
     done_on: Optional[dt.date] = strawberry.field(default=None, description="Default: today.")
     evidence: Optional[str] = strawberry.field(default=None, description="Required when done: what shows it.")
+    idempotency_key: Optional[str] = strawberry.field(default=None, description=KEY_HELP)
 
 
 @strawberry.input(description="File a progress report 进度报告.")
@@ -73,12 +80,15 @@ class ReportProgressInput:
     problems: Optional[str] = None
     next_steps: Optional[str] = None
     reason: Optional[str] = strawberry.field(default=None, description="Why the percent is lower, if it is.")
+    idempotency_key: Optional[str] = strawberry.field(default=None, description=(
+        "Repeat-safe key (≤ 100 chars): a retried request answers the first report and writes nothing."))
 
 
 @strawberry.input(description="Set a project's cooperating units 配合单位 (the lead unit is not one of them).")
 class SetCooperatingUnitsInput:
     project_id: strawberry.ID
     unit_ids: list[strawberry.ID]
+    idempotency_key: Optional[str] = strawberry.field(default=None, description=KEY_HELP)
 
 
 def _optional_id(value: Optional[str], type_name: str, path: list[str]) -> int | None:
@@ -103,7 +113,8 @@ def measure_items(i: SetMeasuresInput) -> list[measures.MeasureInput]:
 
 
 def progress_item(i: ReportProgressInput) -> progress.ProgressInput:
-    return progress.ProgressInput(i.percent, i.reported_on, i.narrative, i.problems, i.next_steps, i.reason)
+    return progress.ProgressInput(i.percent, i.reported_on, i.narrative, i.problems, i.next_steps, i.reason,
+                                  i.idempotency_key)
 
 
 def unit_ids(i: SetCooperatingUnitsInput) -> list[int]:

@@ -14,7 +14,8 @@ from engine.directory.actors import ActorView
 from engine.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from engine.storage.sql import Sql, by_project, marks, to_date
 from plugins.schedule import inputs
-from plugins.schedule.permissions import MEASURE_DONE, MEASURES, leads, locked_for_write, write_session
+from plugins.schedule.permissions import (MEASURE_DONE, MEASURES, leads, locked_for_write, remember, replayed,
+                                          write_session)
 from plugins.schedule.units import cooperating
 
 if TYPE_CHECKING:
@@ -86,11 +87,14 @@ def share(plan: Sequence[tuple]) -> Decimal | None:
     return (done * 100 / total).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def set_measures(engine: Engine, actor: ActorView, project_id: int, items: Sequence[MeasureInput]) -> list[Measure]:
+def set_measures(engine: Engine, actor: ActorView, project_id: int, items: Sequence[MeasureInput],
+                 idempotency_key: Any = None) -> list[Measure]:
     """Replace the project's plan with ``items``; measures left out are taken off the plan (kept on record)."""
     with write_session():
         sql = Sql(engine.db)
         row = locked_for_write(engine, sql, actor, project_id, MEASURES)
+        if replayed(sql, actor, idempotency_key, project_id, "set_measures"):
+            return measures(sql, project_id)
         end = to_date(sql.scalar("SELECT planned_end FROM project WHERE id = ?", (project_id,)))
         units = {row.view.lead_unit_id, *(u.id for u in cooperating(sql, project_id))} - {None}
         cleaned = _clean(sql, project_id, items, end, units)
@@ -103,6 +107,7 @@ def set_measures(engine: Engine, actor: ActorView, project_id: int, items: Seque
         audit.append_record(sql, project_id, "edit", "set_measures", actor.id, actor.name, now,
                             {"measures": [before, [_plain(m) for m in after]]})
         _refresh(engine, sql, row.workflow_id, project_id)
+        remember(sql, actor, idempotency_key, project_id, "set_measures", project_id, now)
         return after
 
 
@@ -161,7 +166,7 @@ def _store(sql: Sql, project_id: int, position: int, item: tuple) -> int:
 
 
 def mark_measure_done(engine: Engine, actor: ActorView, measure_id: int, done: bool = True, done_on: Any = None,
-                      evidence: Any = None) -> Measure:
+                      evidence: Any = None, idempotency_key: Any = None) -> Measure:
     """Mark a measure done (with the date, default today, and the evidence) or not done again. A cooperating
     unit's clerk may mark only the measures its unit is responsible for."""
     with write_session():
@@ -178,6 +183,8 @@ def mark_measure_done(engine: Engine, actor: ActorView, measure_id: int, done: b
         if not leads(engine, actor, row) and found[1] != actor.unit_id:
             raise Forbidden("a cooperating unit (配合单位) may mark only its own measures done; this one is "
                             "another unit's", path=["input", "measureId"])
+        if replayed(sql, actor, idempotency_key, found[0], f"mark_measure_done_{measure_id}"):
+            return _measure(sql.one(SELECT + " WHERE m.id = ?", (measure_id,)))
         values = _done_values(engine, actor, done, done_on, evidence)
         sql.execute("UPDATE schedule_measure SET done = ?, done_on = ?, evidence = ?, done_by_id = ?,"
                     " done_by_name = ? WHERE id = ?", (*values, measure_id))
@@ -185,6 +192,8 @@ def mark_measure_done(engine: Engine, actor: ActorView, measure_id: int, done: b
                             {"measure": measure_id, "done": done, "done_on": values[1] and values[1].isoformat(),
                              "evidence": values[2]})
         _refresh(engine, sql, row.workflow_id, found[0])
+        remember(sql, actor, idempotency_key, found[0], f"mark_measure_done_{measure_id}", measure_id,
+                 engine.clock.now())
         return _measure(sql.one(SELECT + " WHERE m.id = ?", (measure_id,)))
 
 

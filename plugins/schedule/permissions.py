@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from pony import orm
 
+from engine import chain
 from engine.directory import access
 from engine.directory.actors import ActorView
 from engine.errors import Conflict, Forbidden, NotFound
@@ -70,6 +71,18 @@ def locked_for_write(engine: Engine, sql: Sql, actor: ActorView, project_id: int
 def leads(engine: Engine, actor: ActorView, row: ProjectRow) -> bool:
     """Whether ``actor`` acts on the project as more than a cooperating unit (lead unit, or an area role)."""
     return access.can_act(engine, actor, row)
+
+
+def replayed(sql: Sql, actor: ActorView, key: object, project_id: int, event: str) -> bool:
+    """Whether a request with this idempotency key already made ``event`` on the project (then it is answered
+    with what is stored now, and nothing is written). Call with the project row locked."""
+    return chain.replayed(sql, actor, chain.check_key(key), project_id, event) is not None
+
+
+def remember(sql: Sql, actor: ActorView, key: object, project_id: int, event: str, record_id: int,
+             at: object) -> None:
+    """Keep the idempotency key with the write, in its transaction."""
+    chain.remember(sql, actor, chain.check_key(key), project_id, event, record_id, at)  # type: ignore[arg-type]
 
 
 @contextmanager

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
-from engine import audit
+from engine import audit, chain
 from engine.directory.actors import ActorView
 from engine.storage.sql import Sql, by_project, first_rows_per_project, to_date, to_datetime
 from plugins.schedule import inputs
@@ -37,6 +37,7 @@ class ProgressInput:
     problems: Any = None
     next_steps: Any = None
     reason: Any = None
+    idempotency_key: Any = None  # a retried request with the same key answers the first report, writes nothing
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,10 @@ def report_progress(engine: Engine, actor: ActorView, project_id: int, given: Pr
     with write_session():
         sql = Sql(engine.db)
         locked_for_write(engine, sql, actor, project_id, PROGRESS)  # access first, then the input
+        key = chain.check_key(given.idempotency_key)
+        earlier = chain.replayed(sql, actor, key, project_id, "report_progress")
+        if earlier is not None:
+            return _report(sql.one(f"SELECT {COLUMNS} FROM schedule_progress_report WHERE id = ?", (earlier,)))
         percent = inputs.percent(given.percent, ["input", "percent"])
         on = inputs.day(given.reported_on, ["input", "reportedOn"], engine.clock.today())
         texts = [inputs.text(value, ["input", name], TEXT_LIMIT, multiline=True) for name, value in
@@ -106,6 +111,7 @@ def report_progress(engine: Engine, actor: ActorView, project_id: int, given: Pr
             "report": report_id, "reported_on": on.isoformat(), "percent": percent,
             "previous_percent": previous.percent if previous else None, "narrative": texts[0],
             "problems": texts[1], "next_steps": texts[2], "reason": reason})
+        chain.remember(sql, actor, key, project_id, "report_progress", report_id, now)
         refresh(engine, sql, [project_id], engine.clock.today())
     return Report(report_id, project_id, on, percent, *texts, reason, actor.name, now)
 

@@ -17,7 +17,7 @@ from engine.directory.actors import ActorView
 from engine.errors import FieldProblem, Forbidden, InvalidInput
 from engine.storage.sql import Sql, by_project, marks, to_date
 from plugins.schedule import inputs
-from plugins.schedule.permissions import ACTUALS, TARGETS, locked_for_write, write_session
+from plugins.schedule.permissions import ACTUALS, TARGETS, locked_for_write, remember, replayed, write_session
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -125,12 +125,15 @@ def active_ids(sql: Sql, project_id: int) -> set[int]:
                                   (project_id,))}
 
 
-def set_targets(engine: Engine, actor: ActorView, project_id: int, items: Sequence[TargetInput]) -> list[Target]:
+def set_targets(engine: Engine, actor: ActorView, project_id: int, items: Sequence[TargetInput],
+                idempotency_key: Any = None) -> list[Target]:
     """Replace the project's targets with ``items`` (existing ones by id keep their actuals; those left out are
     taken off the plan); refused outside the planning window. Returns the targets in force."""
     with write_session():
         sql = Sql(engine.db)
         row = locked_for_write(engine, sql, actor, project_id, TARGETS)
+        if replayed(sql, actor, idempotency_key, project_id, "set_targets"):
+            return targets(sql, project_id)
         check_change_window(engine, sql, row)
         cleaned = _clean_targets(sql, project_id, items)
         before = [_plain(t) for t in targets(sql, project_id)]
@@ -141,6 +144,7 @@ def set_targets(engine: Engine, actor: ActorView, project_id: int, items: Sequen
         after = targets(sql, project_id)
         audit.append_record(sql, project_id, "edit", "set_targets", actor.id, actor.name, now,
                             {"targets": [before, [_plain(t) for t in after]]})
+        remember(sql, actor, idempotency_key, project_id, "set_targets", project_id, now)
     return after
 
 
@@ -198,11 +202,14 @@ def _store_targets(sql: Sql, project_id: int, cleaned: list[tuple]) -> list[int]
     return kept
 
 
-def report_actuals(engine: Engine, actor: ActorView, project_id: int, items: Sequence[ActualInput]) -> list[Target]:
+def report_actuals(engine: Engine, actor: ActorView, project_id: int, items: Sequence[ActualInput],
+                   idempotency_key: Any = None) -> list[Target]:
     """Record each target's actual value as of a date (default today); earlier actuals stay as history."""
     with write_session():
         sql = Sql(engine.db)
         locked_for_write(engine, sql, actor, project_id, ACTUALS)
+        if replayed(sql, actor, idempotency_key, project_id, "report_actuals"):
+            return targets(sql, project_id)
         cleaned = _clean_actuals(engine, sql, project_id, items)
         now = engine.clock.now()
         for target_id, value, on, note in cleaned:
@@ -211,6 +218,7 @@ def report_actuals(engine: Engine, actor: ActorView, project_id: int, items: Seq
                        (project_id, target_id, value, on, note, actor.id, actor.name, now))
         audit.append_record(sql, project_id, "edit", "report_actuals", actor.id, actor.name, now, {"actuals": [
             None, [{"target": t, "value": str(v), "on": on.isoformat(), "note": n} for t, v, on, n in cleaned]]})
+        remember(sql, actor, idempotency_key, project_id, "report_actuals", project_id, now)
         return targets(sql, project_id)
 
 

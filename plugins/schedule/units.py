@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from engine import audit
 from engine.directory.actors import ActorView
 from engine.errors import FieldProblem, InvalidInput
 from engine.storage.sql import Sql, by_project, marks
-from plugins.schedule.permissions import COOPERATING, locked_for_write, write_session
+from plugins.schedule.permissions import COOPERATING, locked_for_write, remember, replayed, write_session
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -39,12 +39,15 @@ def cooperating_of(sql: Sql, project_ids: Sequence[int]) -> dict[int, list[UnitR
     return by_project(rows, lambda r: UnitRef(*r[:4]), 4)
 
 
-def set_cooperating_units(engine: Engine, actor: ActorView, project_id: int, unit_ids: Sequence[int]) -> list[UnitRef]:
+def set_cooperating_units(engine: Engine, actor: ActorView, project_id: int, unit_ids: Sequence[int],
+                          idempotency_key: Any = None) -> list[UnitRef]:
     """Make ``unit_ids`` the project's cooperating units; refused for an unknown unit, the lead unit, a repeat,
     or a unit taken off while it is still responsible for a measure."""
     with write_session():
         sql = Sql(engine.db)
         row = locked_for_write(engine, sql, actor, project_id, COOPERATING)
+        if replayed(sql, actor, idempotency_key, project_id, "set_cooperating_units"):
+            return cooperating(sql, project_id)
         _check(sql, actor, row.view.lead_unit_id, project_id, unit_ids)
         before = [u.id for u in cooperating(sql, project_id)]
         sql.execute("DELETE FROM project_unit WHERE project_id = ?", (project_id,))
@@ -53,6 +56,7 @@ def set_cooperating_units(engine: Engine, actor: ActorView, project_id: int, uni
         if sorted(before) != sorted(unit_ids):
             audit.append_record(sql, project_id, "edit", "set_cooperating_units", actor.id, actor.name,
                                 engine.clock.now(), {"cooperating_units": [sorted(before), sorted(unit_ids)]})
+        remember(sql, actor, idempotency_key, project_id, "set_cooperating_units", project_id, engine.clock.now())
         return cooperating(sql, project_id)
 
 

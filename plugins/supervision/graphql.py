@@ -81,24 +81,29 @@ class SupervisionQuery:
             has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None))
 
 
-def _moved(ctx: RequestContext, move: Any, notice_id: strawberry.ID, *args: Any) -> dict[str, Any]:
+def _moved(ctx: RequestContext, move: Any, notice_id: strawberry.ID, *args: Any,
+           idempotency_key: str | None = None) -> dict[str, Any]:
     database_id = from_global_id(notice_id, "SupervisionNotice", ["input", "noticeId"])
-    return {"notice": notice_node(move(ctx.engine, ctx.actor, database_id, *args))}
+    return {"notice": notice_node(move(ctx.engine, ctx.actor, database_id, *args,
+                                       idempotency_key=idempotency_key))}
 
 
 @strawberry.type
 class SupervisionMutation:
     @strawberry.mutation(description="The addressed unit signs for a notice (签收).")
     def acknowledge_notice(self, info: strawberry.Info, input: AcknowledgeNoticeInput) -> NoticePayload:
-        return payload(NoticePayload, lambda: _moved(info.context, moves.acknowledge, input.notice_id))
+        return payload(NoticePayload, lambda: _moved(info.context, moves.acknowledge, input.notice_id,
+                                                               idempotency_key=input.idempotency_key))
 
     @strawberry.mutation(description="The addressed unit answers a notice it signed for (反馈).")
     def answer_notice(self, info: strawberry.Info, input: AnswerNoticeInput) -> NoticePayload:
-        return payload(NoticePayload, lambda: _moved(info.context, moves.answer, input.notice_id, input.answer))
+        return payload(NoticePayload, lambda: _moved(info.context, moves.answer, input.notice_id, input.answer,
+                                                               idempotency_key=input.idempotency_key))
 
     @strawberry.mutation(description="The supervision office closes an answered notice (办结).")
     def close_notice(self, info: strawberry.Info, input: CloseNoticeInput) -> NoticePayload:
-        return payload(NoticePayload, lambda: _moved(info.context, moves.close, input.notice_id, input.note))
+        return payload(NoticePayload, lambda: _moved(info.context, moves.close, input.notice_id, input.note,
+                                                               idempotency_key=input.idempotency_key))
 
 
 def extension() -> GraphQLExtension:

@@ -118,21 +118,27 @@ class Deadline:
     steps: list[DeadlineStep]
 
 
+KEY_HELP = "Repeat-safe key (≤ 100 chars): a retried request answers the first result and writes nothing."
+
+
 @strawberry.input
 class AcknowledgeNoticeInput:
     notice_id: strawberry.ID
+    idempotency_key: Optional[str] = strawberry.field(default=None, description=KEY_HELP)
 
 
 @strawberry.input
 class AnswerNoticeInput:
     notice_id: strawberry.ID
     answer: str = strawberry.field(description="The unit's answer (反馈): what was done and what will be.")
+    idempotency_key: Optional[str] = strawberry.field(default=None, description=KEY_HELP)
 
 
 @strawberry.input
 class CloseNoticeInput:
     notice_id: strawberry.ID
     note: Optional[str] = None
+    idempotency_key: Optional[str] = strawberry.field(default=None, description=KEY_HELP)
 
 
 @strawberry.type

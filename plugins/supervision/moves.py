@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from pony import orm
 
-from engine import audit
+from engine import audit, chain
 from engine.directory.actors import ActorView
 from engine.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from engine.storage.sql import Sql
@@ -35,26 +35,35 @@ MOVES = {ACKNOWLEDGED: (ISSUED, "acknowledged_at = ?, acknowledged_by = ?"),
 LABELS = {ISSUED: "issued", ACKNOWLEDGED: "acknowledged (签收)", ANSWERED: "answered (反馈)", CLOSED: "closed (办结)"}
 
 
-def acknowledge(engine: Engine, actor: ActorView, notice_id: int) -> Notice:
+def acknowledge(engine: Engine, actor: ActorView, notice_id: int, idempotency_key: str | None = None) -> Notice:
     """The addressed unit's clerk signs for the notice (签收)."""
-    return _move(engine, actor, notice_id, ACKNOWLEDGED, None)
+    return _move(engine, actor, notice_id, ACKNOWLEDGED, None, idempotency_key)
 
 
-def answer(engine: Engine, actor: ActorView, notice_id: int, text: str) -> Notice:
+def answer(engine: Engine, actor: ActorView, notice_id: int, text: str, idempotency_key: str | None = None) -> Notice:
     """The addressed unit's clerk answers the notice (反馈): what was done, what will be."""
-    return _move(engine, actor, notice_id, ANSWERED, text)
+    return _move(engine, actor, notice_id, ANSWERED, text, idempotency_key)
 
 
-def close(engine: Engine, actor: ActorView, notice_id: int, note: str | None = None) -> Notice:
+def close(engine: Engine, actor: ActorView, notice_id: int, note: str | None = None,
+          idempotency_key: str | None = None) -> Notice:
     """The supervision office closes an answered notice (办结)."""
-    return _move(engine, actor, notice_id, CLOSED, note)
+    return _move(engine, actor, notice_id, CLOSED, note, idempotency_key)
 
 
-def _move(engine: Engine, actor: ActorView, notice_id: int, status: str, text: str | None) -> Notice:
+def _move(engine: Engine, actor: ActorView, notice_id: int, status: str, text: str | None,
+          idempotency_key: str | None = None) -> Notice:
     with orm.db_session(immediate=True):
         sql = Sql(engine.db)
         notice = _locate(engine, sql, actor, notice_id)
         _check_actor(actor, notice, status)
+        key = chain.check_key(idempotency_key)
+        earlier = chain.replayed(sql, actor, key, notice.project_id, f"notice_{status}")
+        if earlier is not None:
+            if earlier != notice_id:
+                raise InvalidInput([FieldProblem(chain.KEY_PATH, f"this key was already used for notice {earlier}; "
+                                                                 "use a new key")])
+            return notice  # moved by the first request: answered again, nothing written or announced
         text = _check_text(text, status)
         source, columns = MOVES[status]
         if notice.status != source:
@@ -66,6 +75,7 @@ def _move(engine: Engine, actor: ActorView, notice_id: int, status: str, text: s
         seq = audit.append_record(sql, notice.project_id, "notice", f"notice_{status}", actor.id, actor.name,
                                   engine.clock.now(), {"notice": notice_id, "step": notice.step, "status": status},
                                   text).seq
+        chain.remember(sql, actor, key, notice.project_id, f"notice_{status}", notice_id, engine.clock.now())
     moved = replace(moved, audit_seq=seq)
     notices.announce(engine, moved)
     return moved
