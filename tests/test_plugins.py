@@ -498,6 +498,8 @@ def test_hook_minsheng_tallies(db_url, clock):
         assert aggregates.differences(engine)
         aggregates.rebuild(engine)
         assert aggregates.differences(engine) == []
+    finally:
+        engine.close()
 
 
 class ChainedNotes:
