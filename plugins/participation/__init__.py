@@ -42,3 +42,12 @@ def minsheng_demo_data(db: Any, demo: Any) -> None:
     from plugins.participation.demo import add_demo_records
 
     add_demo_records(demo)
+
+
+@hookimpl
+def minsheng_record_kinds() -> list[Any]:
+    """A suggestion accepted into the pool takes evidence files on its project (the scanned letter, a photo of the
+    site): ``attachEvidence(recordKind: "suggestion", recordId: <suggestion id>)``."""
+    from engine.evidence.kinds import RecordKind
+
+    return [RecordKind("suggestion", "群众建议", "participation_suggestion")]
