@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 from pony import orm
 
-from engine.audit import verify
+from engine import chain
+from engine.api.ids import from_global_id
 from engine.storage.sql import Sql
 from tests.test_lifecycle import Clerks, approve, clerks  # noqa: F401  (the fixture)
 
@@ -89,7 +90,7 @@ def test_a_geotagged_photo_round_trip(http, district, clerks: Clerks, approved: 
     assert listed["history"][0]["kind"] == "edit" and listed["history"][0]["event"] == "attach"
     assert listed["history"][0]["fields"]["sha256"] == made["sha256"]  # the file is in the hash chain
     with orm.db_session:
-        assert verify(Sql(engine.db)) == []
+        assert chain.verify(Sql(engine.db), engine.catalog.tables) == []
     again = upload(http, district.tokens["supervisor"], approved, "project", data)  # the same bytes, again
     assert again["userErrors"] == []
     with orm.db_session:
@@ -153,9 +154,12 @@ def test_reach_and_records(http, district, clerks: Clerks, approved: str):
     result = upload(http, district.tokens["county_office"], other, "inspection", pdf, record, "a.pdf",
                     "application/pdf")  # an inspection of another project
     assert [(e["code"], e["path"]) for e in result["userErrors"]] == [("NOT_FOUND", ["recordId"])]
-    made = upload(http, district.tokens["county_office"], approved, "transition", pdf, "3", "验收.pdf",
-                  "application/pdf")  # the approval's audit record
-    assert made["userErrors"] == [] and made["attachment"]["recordId"] == 3
+    with orm.db_session:  # the approval's audit record
+        seq = Sql(district.engine.db).scalar("SELECT seq FROM audit_record WHERE project_id = ? AND event = ?",
+                                             (from_global_id(approved, "Project", []), "approve"))
+    made = upload(http, district.tokens["county_office"], approved, "transition", pdf, str(seq), "验收.pdf",
+                  "application/pdf")
+    assert made["userErrors"] == [] and made["attachment"]["recordId"] == seq
     url = made["attachment"]["url"]
     assert http.get(url, headers={"Authorization": f"Bearer {district.tokens['town_b_office']}"}).status_code == 404
     assert http.get(url, headers={"Authorization": f"Bearer {district.tokens['housing_clerk']}"}).status_code == 404
