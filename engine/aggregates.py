@@ -2,6 +2,7 @@
 from scratch and checking them against a recomputation. How they are kept: ``engine.storage.tally``."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,14 +28,22 @@ class Rebuilt:
     rows: int
 
 
+REBUILD_ATTEMPTS = 1000
+
+
 def rebuild(engine: Engine) -> list[Rebuilt]:
     """Recompute every aggregate from the rows they count, in one transaction (writers wait; readers see the old
     figures until it commits). Running it twice gives the same figures."""
-    with orm.db_session(immediate=True):
-        sql = Sql(engine.db)
-        found = tallies(engine)
-        tally.rebuild(sql, found)
-        return [Rebuilt(t.table, int(sql.scalar(f"SELECT COUNT(*) FROM {t.table}"))) for t in found]
+    for attempt in range(REBUILD_ATTEMPTS):
+        try:
+            with orm.db_session(immediate=True):
+                sql = Sql(engine.db)
+                found = tallies(engine)
+                tally.rebuild(sql, found)
+                return [Rebuilt(t.table, int(sql.scalar(f"SELECT COUNT(*) FROM {t.table}"))) for t in found]
+        except tally.LockBusy:  # a writer is half-way: let it finish (PostgreSQL)
+            time.sleep(min(0.5, 0.01 * (attempt + 1)))
+    raise RuntimeError(f"the aggregates stayed busy with writes through {REBUILD_ATTEMPTS} attempts; try again")
 
 
 @dataclass(frozen=True)

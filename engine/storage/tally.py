@@ -286,12 +286,24 @@ def read(sql: Sql, tally: Tally, paths: Sequence[str], year: int | None, own: bo
 
 # --- rebuilding --------------------------------------------------------------------------------------------------
 
+class LockBusy(Exception):
+    """A writer holds one of the tallies: roll back and try the rebuild again."""
+
+
 def rebuild(sql: Sql, tallies: Sequence[Tally]) -> None:
     """Recompute ``region_ancestor`` and every tally from scratch, in the caller's transaction (run twice, the
     same result). On PostgreSQL the tables are locked first: a concurrent write waits for the rebuild and then adds
-    its delta to the rebuilt figures (those not yet committed are not in the recomputation)."""
+    its delta to the rebuilt figures (those not yet committed are not in the recomputation). The locks are taken
+    with NOWAIT, all or none: a writer half-way through its transaction holds one tally and may want another, so a
+    rebuild that waited while holding some could deadlock with it; ``LockBusy`` then tells the caller to roll back
+    and try again."""
     if not sql.sqlite:
-        sql.execute(f"LOCK TABLE region_ancestor, {', '.join(t.table for t in tallies)} IN EXCLUSIVE MODE")
+        try:
+            sql.execute(f"LOCK TABLE region_ancestor, {', '.join(t.table for t in tallies)} IN EXCLUSIVE MODE NOWAIT")
+        except Exception as exc:  # the driver's "could not obtain lock", as pony raises it
+            if "could not obtain lock" in str(exc) or "55P03" in str(getattr(exc, "pgcode", "")):
+                raise LockBusy() from exc
+            raise
     sql.execute("DELETE FROM region_ancestor")
     sql.execute(ALL_ANCESTORS)
     for tally in tallies:
