@@ -5,7 +5,10 @@ import json
 import shlex
 import unicodedata
 
+from pony import orm
+
 from engine.demo.district import DemoDistrict
+from engine.storage.sql import Sql
 
 EXAMPLE_QUERY = ("{ projects(first: 3, filter: {state: \"in_progress\"}) { totalCount edges { node { code title"
                  " state { label } region { name } leadUnit { name } } } } }")
@@ -27,8 +30,10 @@ def banner(demo: DemoDistrict, db_url: str, host: str, port: int) -> str:
     states = sorted({p.state for p in demo.projects.values()})
     query = EXAMPLE_QUERY if "in_progress" in states else EXAMPLE_QUERY.replace(
         ', filter: {state: "in_progress"}', "")
+    with orm.db_session:  # the plugins' demo data adds projects of its own (the pool, the candidates voted on)
+        total = Sql(demo.engine.db).scalar("SELECT COUNT(*) FROM project")
     lines = [f"minsheng demo: 平安区 with {len(demo.regions)} regions, {len(demo.units)} units and "
-             f"{len(demo.projects)} projects on workflow '{demo.workflow}' in {db_url}", "",
+             f"{total} projects on workflow '{demo.workflow}' in {db_url}", "",
              f"Demo clock: today is {demo.clock.now():%Y-%m-%d %H:%M} (the end of the demo year), running on with "
              "real time from there; 序时进度, laggingProjects and 督办 notices are as of that day.", "",
              "Bearer tokens, one demo actor per role (username, who, token):"]
