@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine.cli import main
 from tests.voting_support import Voting, gid, pool_project, states
 
 
@@ -135,3 +136,21 @@ def test_rules_without_abstention_refuse_abstentions_and_a_majority_of_all_deput
     data = voting.close(list_id)["candidateList"]
     assert data["session"]["majorityNeeded"] == 126  # more than half of the 250 deputies, not of the 236 present
     assert [c["outcome"] for c in data["candidates"]] == ["chosen", "chosen", "no_majority"]
+
+
+def test_the_results_from_the_command_line(voting, district, fifteen, db_url, capsys):
+    list_id = voting.create(fifteen)
+    voting.rules(list_id)
+    voting.open_tally(list_id)
+    assert main(["vote", "results", "--db", db_url]) == 0
+    assert capsys.readouterr().out.splitlines()[1].endswith("not counted yet")
+    voting.tally(list_id, 236, counts_for(fifteen, [230 - 3 * n for n in range(15)]))
+    voting.close(list_id)
+    assert main(["vote", "results", "--region", "county", "--year", "2024", "--db", db_url]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ("2024 2024年民生实事候选项目: 15 candidate(s) for 10 place(s), margin 5; tally session of "
+                        "2024-01-20, 236 of 250 present, closed")
+    assert lines[1].endswith("230 yes, 6 no, 0 abstain  当选 (place 1)")
+    assert lines[15].endswith("188 yes, 48 no, 0 abstain  未当选（名额已满） (place 15)")  # ranked, no seat
+    assert main(["vote", "results", "--region", "nowhere", "--db", db_url]) == 2
+    assert capsys.readouterr().err == "error: region 'nowhere' does not exist\n"

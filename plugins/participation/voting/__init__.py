@@ -34,3 +34,11 @@ def minsheng_demo_data(db: Any, demo: Any) -> None:
     from plugins.participation.voting.demo import add_demo_records
 
     add_demo_records(demo)
+
+
+@hookimpl
+def minsheng_cli_commands(commands: Any) -> None:
+    """``minsheng vote results``: the lists and their votes from the command line."""
+    from plugins.participation.voting.cli import add_commands
+
+    add_commands(commands)
