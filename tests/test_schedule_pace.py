@@ -360,7 +360,7 @@ def test_percentages_round_half_up_exactly() -> None:
 
 def test_the_readme_example_scheme_is_valid_and_means_what_it_says() -> None:
     readme = (DEFAULT_PATH.parent / "README.md").read_text(encoding="utf-8")
-    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    example = next(block.split("```", 1)[0] for block in readme.split("```yaml\n")[1:] if "bands:" in block)
     scheme = ColourScheme.parse(example, "README.md")
     colours = [assess(Decimal(50), Decimal(50) - Decimal(lag), scheme).colour for lag in ("9.99", "10", "30", "30.01")]
     assert colours == ["green", "yellow", "yellow", "red"]
