@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.directory.access import reach_scope_sql
-from engine.directory.regions import RegionView
+from engine.directory.regions import RegionView, subtree_bounds
 from engine.workflow.scopes import Reach
 
 if TYPE_CHECKING:
@@ -62,12 +62,6 @@ class FigureScope:
 
     def grouped(self, group: str | None) -> FigureScope:
         return dataclasses.replace(self, group=group)
-
-
-def subtree_bounds(path: str) -> tuple[str, str]:
-    """Bounds of the region paths starting with ``path`` ('0' follows '/'): a range any index serves, whatever
-    ``PRAGMA case_sensitive_like`` says."""
-    return path, path[:-1] + "0"
 
 
 def figure_reach(reader: Reach) -> Reach:
