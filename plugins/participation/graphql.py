@@ -199,7 +199,9 @@ class ParticipationQuery:
         path = None
         if region is not None:
             region_id = from_global_id(region, "Region", ["region"])
-            path = c.sql.scalar("SELECT path FROM region WHERE id = ?", (region_id,)) or "\0"
+            path = c.sql.scalar("SELECT path FROM region WHERE id = ?", (region_id,))
+            if path is None:  # no such region: no calls (PostgreSQL takes no NUL as a never-matching path)
+                return []
         today = c.engine.clock.today()
         return [SuggestionCall.of(call, today) for call in calls.open_calls(c.sql, today, path)]
 
