@@ -170,9 +170,18 @@ def postgres_triggers(tally: Tally) -> list[str]:
         cases = [("insert", "NEW TABLE AS new_rows", [("new_rows", 1)]),
                  ("delete", "OLD TABLE AS old_rows", [("old_rows", -1)]),
                  ("update", "OLD TABLE AS old_rows NEW TABLE AS new_rows", [("old_rows", -1), ("new_rows", 1)])]
+        own = list(dict.fromkeys([*PROJECT_COLUMNS, *feed.columns] if feed.is_project
+                                 else ["project_id", *feed.columns]))
+        # an update that changes none of the tallied columns (a project's audit head, a row's note) adds nothing:
+        # skip the upsert, as SQLite's WHEN does, rather than rewrite the tally rows with a zero delta
+        changed = (f"EXISTS (SELECT 1 FROM old_rows o JOIN new_rows w ON w.id = o.id WHERE"
+                   f" ({', '.join(f'o.{c}' for c in own)}) IS DISTINCT FROM ({', '.join(f'w.{c}' for c in own)}))")
         for action, referencing, parts in cases:
             sides = [_side(tally, feed, f"{rows} {alias}", None, sign) for rows, sign in parts]
-            statements.append(_pg_function(f"{name}_{action}", _upsert(tally, sides)))
+            body = _upsert(tally, sides)
+            if action == "update":
+                body = f"IF {changed} THEN {body}; END IF"
+            statements.append(_pg_function(f"{name}_{action}", body))
             statements.append(f"CREATE TRIGGER {name}_{action} AFTER {action.upper()} ON {feed.source}"
                               f" REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {name}_{action}()")
         if not feed.is_project:
