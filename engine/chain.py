@@ -26,6 +26,7 @@ from engine.audit import AuditEntry, BrokenRecord
 from engine.directory.actors import ActorView
 from engine.errors import FieldProblem, Forbidden, InvalidInput
 from engine.storage.sql import Sql
+from engine.texts import normalize_newlines, text_problem
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -181,3 +182,59 @@ def check_open(engine: Engine, workflow_id: int, state_name: str, kind: str, wha
     if state.final and kind not in state.records:
         raise Forbidden(f"the project is {state.label} ({state.name}), a final state: it takes no more {what} "
                         f"(the workflow's state '{state.name}' does not list '{kind}' in its records)")
+
+
+# -- reversing a record by a correction in a table of its own (inspections, ratings) ------------------------------
+
+@dataclass(frozen=True)
+class Reversible:
+    """A plugin record kind corrected by a reversing entry 冲正 in a table of its own: ``correction_table``
+    (``id, project_id, <column>, reason, actor_id, actor_name, at``) names the record of ``table`` it reverses."""
+
+    noun: str  # the record as messages name it: "inspection", "rating"
+    table: str
+    correction_table: str
+    column: str  # the correction's column naming the record: "inspection_id"
+    kind: str  # the records' chained kind
+    kind_label: str  # for the final-state refusal: "ratings (满意度测评)"
+    event: str  # the correction's event (and idempotency scope): "reverse_rating"
+    entry_path: tuple[str, ...]  # the input field naming the record
+    reason_limit: int
+    content: Callable[[Sequence[Any]], Content]  # the chain content of (record id, reason, actor id)
+
+
+def reverse(engine: Engine, sql: Sql, actor: ActorView, row: ProjectRow, spec: Reversible, record_id: int,
+            reason: Any, idempotency_key: Any) -> int:
+    """In the caller's transaction, on a project row it located and locked for an actor it allowed: reverse
+    ``record_id`` for ``reason`` and return the correction's id (an earlier one for a repeated idempotency key).
+    Refused with the reason: a record of another project, one already reversed, a state that takes no records."""
+    project_id = row.view.id
+    key = check_key(idempotency_key)
+    earlier = replayed(sql, actor, key, project_id, spec.event)
+    if earlier is not None:
+        return earlier
+    check_open_for(engine, row, spec.kind, spec.kind_label)
+    why = _reason(reason, spec.reason_limit)
+    path = list(spec.entry_path)
+    if sql.scalar(f"SELECT project_id FROM {spec.table} WHERE id = ?", (record_id,)) != project_id:
+        raise InvalidInput([FieldProblem(path, f"{spec.noun} {record_id} is not a record of project {project_id}: "
+                                               "a correction reverses a record of its own project")])
+    done = sql.scalar(f"SELECT id FROM {spec.correction_table} WHERE {spec.column} = ?", (record_id,))
+    if done is not None:
+        raise InvalidInput([FieldProblem(path, f"{spec.noun} {record_id} was already reversed (correction {done})")])
+    now = engine.clock.now()
+    values = (record_id, why, actor.id)
+    correction_id = sql.insert(f"INSERT INTO {spec.correction_table} (project_id, {spec.column}, reason, actor_id,"
+                               " actor_name, at) VALUES (?, ?, ?, ?, ?, ?)", (project_id, *values, actor.name, now))
+    append_row(sql, project_id, CORRECTION, spec.event, actor.id, actor.name, now, spec.correction_table,
+               correction_id, spec.content(values))
+    remember(sql, actor, key, project_id, spec.event, correction_id, now)
+    return correction_id
+
+
+def _reason(value: Any, limit: int) -> str:
+    text = normalize_newlines(value if isinstance(value, str) else "").strip()
+    problem = "is required" if not text else text_problem(text, limit, multiline=True)
+    if problem:
+        raise InvalidInput([FieldProblem(["input", "reason"], problem)])
+    return text

@@ -17,9 +17,8 @@ from pony import orm
 
 from engine import chain
 from engine.directory.actors import ActorView
-from engine.errors import FieldProblem, Forbidden, InvalidInput, NotFound
+from engine.errors import Forbidden, NotFound
 from engine.storage.sql import Sql, to_datetime
-from engine.texts import normalize_newlines, text_problem
 from engine.transition import locate
 from plugins.satisfaction import chained
 
@@ -27,9 +26,10 @@ if TYPE_CHECKING:
     from engine.core import Engine
 
 EVENT = "reverse_rating"
-ENTRY_PATH = ["input", "ratingId"]
 REVERSING_ROLES = frozenset({"office", "committee"})
-REASON_LIMIT = 1000
+REVERSIBLE = chain.Reversible("rating", "satisfaction_rating", "satisfaction_rating_correction", "rating_id",
+                              chained.KIND, "ratings (满意度测评)", EVENT, ("input", "ratingId"), 1000,
+                              chained.correction_content)
 
 
 @dataclass(frozen=True)
@@ -54,40 +54,8 @@ def reverse_rating(engine: Engine, actor: ActorView, project_id: int, rating_id:
         if not actor.roles & REVERSING_ROLES:
             raise Forbidden("only the government office (政府办/督查室) or the standing committee (人大常委会) may "
                             "reverse a rating")
-        key = chain.check_key(idempotency_key)
-        earlier = chain.replayed(sql, actor, key, project_id, EVENT)
-        if earlier is not None:
-            return _correction(sql, earlier)
-        chain.check_open_for(engine, row, chained.KIND, "ratings (满意度测评)")
-        why = _reason(reason)
-        _check_reversible(sql, project_id, rating_id)
-        now = engine.clock.now()
-        values = (rating_id, why, actor.id)
-        correction_id = sql.insert("INSERT INTO satisfaction_rating_correction (project_id, rating_id, reason,"
-                                   " actor_id, actor_name, at) VALUES (?, ?, ?, ?, ?, ?)",
-                                   (project_id, *values, actor.name, now))
-        chain.append_row(sql, project_id, chain.CORRECTION, EVENT, actor.id, actor.name, now,
-                         chained.CORRECTION_TABLE, correction_id, chained.correction_content(values))
-        chain.remember(sql, actor, key, project_id, EVENT, correction_id, now)
+        correction_id = chain.reverse(engine, sql, actor, row, REVERSIBLE, rating_id, reason, idempotency_key)
         return _correction(sql, correction_id)
-
-
-def _reason(value: Any) -> str:
-    text = normalize_newlines(value if isinstance(value, str) else "").strip()
-    problem = "is required" if not text else text_problem(text, REASON_LIMIT, multiline=True)
-    if problem:
-        raise InvalidInput([FieldProblem(["input", "reason"], problem)])
-    return text
-
-
-def _check_reversible(sql: Sql, project_id: int, rating_id: int) -> None:
-    owner = sql.scalar("SELECT project_id FROM satisfaction_rating WHERE id = ?", (rating_id,))
-    if owner != project_id:
-        raise InvalidInput([FieldProblem(ENTRY_PATH, f"rating {rating_id} is not a record of project {project_id}: "
-                                                     "a correction reverses a record of its own project")])
-    done = sql.scalar("SELECT id FROM satisfaction_rating_correction WHERE rating_id = ?", (rating_id,))
-    if done is not None:
-        raise InvalidInput([FieldProblem(ENTRY_PATH, f"rating {rating_id} was already reversed (correction {done})")])
 
 
 def _correction(sql: Sql, correction_id: int) -> RatingCorrection:
