@@ -27,7 +27,7 @@ path with its ancestors' paths) is the core's, kept by triggers on ``region``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from engine.storage.migrations import Migration
@@ -126,7 +126,7 @@ def recompute_sql(tally: Tally) -> str:
 
 
 def create_table_sql(tally: Tally) -> str:
-    keys = [f"region_path TEXT NOT NULL", "own INTEGER NOT NULL", *(["unit_id INTEGER NOT NULL"] if tally.units
+    keys = ["region_path TEXT NOT NULL", "own INTEGER NOT NULL", *(["unit_id INTEGER NOT NULL"] if tally.units
                                                                    else []),
             "year INTEGER NOT NULL", *(f"{name} {kind} NOT NULL" for name, kind in tally.keys)]
     values = [f"{v} {{bigint}} NOT NULL" for v in tally.value_names]
@@ -330,7 +330,7 @@ def stored(sql: Sql, tally: Tally) -> dict[tuple, tuple]:
 
 def recomputed(sql: Sql, tally: Tally) -> dict[tuple, tuple]:
     """What the tally's rows would be if rebuilt now (nothing written)."""
-    keys, values = tally.key_names, tally.value_names
+    keys = tally.key_names
     query = recompute_sql(tally)
     select = query[query.index(" SELECT ") + 1:query.index(" ON CONFLICT")]
     return {tuple(row[:len(keys)]): tuple(int(v) for v in row[len(keys):]) for row in sql.all(select)}

@@ -22,7 +22,7 @@ from engine.errors import FieldProblem, InvalidInput
 from engine.storage.sql import Sql, by_project, marks, to_date, to_datetime
 from plugins.funding import chained, inputs
 from plugins.funding.money import parse_amount, show, yuan
-from plugins.funding.permissions import PAYMENT, RECEIPT, locked_for_write, replayed_or_open
+from plugins.funding.permissions import PAYMENT, RECEIPT, replayed_or_open
 from plugins.funding.sources import SocialKind, Source
 
 if TYPE_CHECKING:
