@@ -164,6 +164,10 @@ def test_reach_and_records(http, district, clerks: Clerks, approved: str):
     assert http.get(url, headers={"Authorization": f"Bearer {district.tokens['town_b_office']}"}).status_code == 404
     assert http.get(url, headers={"Authorization": f"Bearer {district.tokens['housing_clerk']}"}).status_code == 404
     assert http.get(url, headers={"Authorization": f"Bearer {district.tokens['edu_clerk']}"}).content == pdf
+    from engine.directory.admin import add_actor  # two roles combine by the narrowest: the unit's projects only
+
+    both = add_actor(district.engine, "housing_deputy", "住建局代表", ["unit", "deputy"], "county", "housing")
+    assert http.get(url, headers={"Authorization": f"Bearer {both}"}).status_code == 404
     assert http.get("/attachments/99999", headers={"Authorization": f"Bearer {district.tokens['county_office']}"}
                     ).status_code == 404
     assert upload(http, None, approved, "project", pdf, name="a.pdf", media_type="application/pdf")[
