@@ -127,7 +127,8 @@ def _entries(engine: Engine, sql: Sql, scope: FigureScope, kind: str, names: Any
 
 def empty_sets(engine: Engine, sql: Sql, scope: FigureScope) -> dict[str, FigureSet]:
     """Each plugin's figures over no projects (for this reader), by plugin: what a group without records shows."""
-    nothing = replace(scope, where="1 = 0", params=(), group=None, detail=False)
+    # not a whole region any more: no plugin may answer from its maintained aggregates
+    nothing = replace(scope, where="1 = 0", params=(), group=None, detail=False, tally_path=None)
     return {s.plugin: s for s in plugin_figures(engine, sql, nothing)}
 
 

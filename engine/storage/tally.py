@@ -46,13 +46,15 @@ class Feed:
     """Rows of ``source`` counting in a tally. ``keys`` and ``sums``: SQL expressions, one per key column and sum
     column of the tally, on the source row ``r`` and its project ``p`` (for ``source="project"`` both are the
     project row: write ``p.``). ``where``: which rows count. ``columns``: every column of ``source`` the
-    expressions and the condition use (SQLite row triggers copy them out of ``NEW``/``OLD``)."""
+    expressions and the condition use (SQLite row triggers copy them out of ``NEW``/``OLD``). ``row_id``: the
+    source's primary key column (PostgreSQL's update triggers pair old and new rows by it)."""
 
     source: str
     keys: tuple[str, ...]
     sums: tuple[str, ...] = ()
     where: str = "1 = 1"
     columns: tuple[str, ...] = ()
+    row_id: str = "id"
 
     @property
     def is_project(self) -> bool:
@@ -174,7 +176,7 @@ def postgres_triggers(tally: Tally) -> list[str]:
                                  else ["project_id", *feed.columns]))
         # an update that changes none of the tallied columns (a project's audit head, a row's note) adds nothing:
         # skip the upsert, as SQLite's WHEN does, rather than rewrite the tally rows with a zero delta
-        changed = (f"EXISTS (SELECT 1 FROM old_rows o JOIN new_rows w ON w.id = o.id WHERE"
+        changed = (f"EXISTS (SELECT 1 FROM old_rows o JOIN new_rows w ON w.{feed.row_id} = o.{feed.row_id} WHERE"
                    f" ({', '.join(f'o.{c}' for c in own)}) IS DISTINCT FROM ({', '.join(f'w.{c}' for c in own)}))")
         for action, referencing, parts in cases:
             sides = [_side(tally, feed, f"{rows} {alias}", None, sign) for rows, sign in parts]

@@ -27,6 +27,12 @@ def minsheng_migrations() -> list[Migration]:
 
 
 @hookimpl
+def minsheng_tallies() -> Any:
+    """Open rectifications per region, year and deadline, kept by the database."""
+    return entities.TALLY
+
+
+@hookimpl
 def minsheng_chained_tables() -> list[Any]:
     """Inspections, rectifications and inspection corrections are ``inspection`` records in the hash chains."""
     from plugins.inspection.chained import TABLES
@@ -63,11 +69,11 @@ def minsheng_demo_prepare(engine: Any, demo: Any, project: Any, event: str) -> N
 
 
 @hookimpl
-def minsheng_dashboard_figures(sql: Any, scope: Any) -> Any:
+def minsheng_dashboard_figures(engine: Any, sql: Any, scope: Any) -> Any:
     """Open and overdue rectifications (and, for the bulletin, the overdue list); nothing for the public."""
     from plugins.inspection.dashboard import figures
 
-    return figures(sql, scope)
+    return figures(engine, sql, scope)
 
 
 @hookimpl

@@ -5,12 +5,17 @@ published: the public gets none of this."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.dashboard.figures import Column, Figure, FigureSet, FigureTable, TableRow
 from engine.dashboard.scope import FigureScope
 from engine.storage.sql import Sql, to_date
+from engine.storage.tally import read
+from plugins.inspection.entities import TALLY
 from plugins.inspection.vocabulary import VERIFIED
+
+if TYPE_CHECKING:
+    from engine.core import Engine
 
 OPEN_ON = ("r.opened_at < ? AND (r.status <> ? OR r.verified_at >= ?)")
 COUNTS = ("SELECT {key}, COUNT(*), SUM(CASE WHEN r.deadline < ? THEN 1 ELSE 0 END) FROM project p "
@@ -23,13 +28,18 @@ OVERDUE_COLUMNS = (Column("title", "项目名称"), Column("description", "整�
                    Column("deadline", "整改期限"), Column("days", "逾期天数", "天"))
 
 
-def figures(sql: Sql, scope: FigureScope) -> list[FigureSet] | None:
+def figures(engine: Engine, sql: Sql, scope: FigureScope) -> list[FigureSet] | None:
     """One set per group with open rectifications (or one for the scope); None for the public."""
     if scope.redacted:
         return None
     end = dt.datetime.combine(scope.on + dt.timedelta(days=1), dt.time())  # the end of the day ``on``
-    rows = {r[0]: (int(r[1]), int(r[2] or 0)) for r in sql.all(COUNTS.format(key=scope.key, where=scope.where),
-                                                                (scope.on, *scope.params, end, VERIFIED, end))}
+    if scope.maintained and scope.on == engine.clock.today():
+        # not verified now = open today (rectifications are opened and verified at the clock's now)
+        tallied = [(to_date(deadline), int(n)) for _, deadline, n in read(sql, TALLY, [scope.tally_path], scope.year)]
+        rows = {0: (sum(n for _, n in tallied), sum(n for deadline, n in tallied if deadline < scope.on))}
+    else:
+        rows = {r[0]: (int(r[1]), int(r[2] or 0)) for r in sql.all(
+            COUNTS.format(key=scope.key, where=scope.where), (scope.on, *scope.params, end, VERIFIED, end))}
     tables = (_overdue(sql, scope, end),) if scope.detail else ()
     if scope.group is None:
         return [_figure_set(*rows.get(0, (0, 0)), tables, None)]

@@ -7,7 +7,9 @@ from typing import Any
 from pony import orm
 
 from engine.storage.migrations import Migration
+from engine.storage.tally import Feed, Tally, tally_migration
 from plugins.inspection.chained import chain_existing
+from plugins.inspection.vocabulary import VERIFIED
 
 
 def declare(db: Any) -> None:
@@ -85,3 +87,12 @@ CREATE INDEX idx_inspection_correction_project ON inspection_correction (project
     Migration("inspection", 3, "inspections and rectifications written before join their projects' hash chains, in "
               "order", chain_existing),
 ]
+
+TALLY = Tally("inspection_tally", keys=(("deadline", "DATE"),), feeds=(
+    Feed("inspection_rectification", keys=("r.deadline",), where=f"r.status <> '{VERIFIED}'",
+         columns=("deadline", "status")),))
+"""Rectifications not verified (未销号) per region (subtree or own), year and deadline, maintained by the database
+in the transaction of every rectification written or moved: today's open and overdue ones of a province are a few
+hundred rows (``plugins.inspection.dashboard``)."""
+
+MIGRATIONS.append(tally_migration("inspection", 4, "open rectifications per region, year and deadline", TALLY))

@@ -26,6 +26,14 @@ def minsheng_migrations() -> list[Migration]:
 
 
 @hookimpl
+def minsheng_tallies() -> Any:
+    """The maintained standings summed per region, year, status and colour, kept by the database."""
+    from plugins.schedule.entities import STANDINGS_TALLY
+
+    return STANDINGS_TALLY
+
+
+@hookimpl
 def minsheng_graphql() -> GraphQLExtension:
     from plugins.schedule.graphql import extension
 

@@ -3,8 +3,9 @@
 Counted are the projects with a planned period that are under way or done (a done project's progress is 100):
 mean 序时进度 (expected), mean 实际进度 (actual), their difference (lag, points; positive = behind), the projects
 behind (慢序时), the largest lag, and the projects by flag colour. For today, while the maintained table is current,
-one aggregate query over ``schedule_standing`` answers; for another day (a past month's bulletin) each project's
-pace is computed by ``standing.standings``, as ``laggingProjects(on:)`` does.
+one aggregate query over ``schedule_standing`` answers (for a whole region and year, ``FigureScope.maintained``,
+the rows of the maintained ``schedule_tally`` and one index lookup for the largest lag); for another day (a past
+month's bulletin) each project's pace is computed by ``standing.standings``, as ``laggingProjects(on:)`` does.
 """
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from engine.dashboard.figures import CENT, Column, Figure, FigureSet, FigureTable, TableRow
 from engine.dashboard.scope import FigureScope
+from engine.directory.regions import subtree_bounds
 from engine.storage.sql import Sql, to_date
+from engine.storage.tally import read
 from plugins.schedule import maintained
+from plugins.schedule.entities import STANDINGS_TALLY
 from plugins.schedule.standing import Planned, scheme, standings
 
 if TYPE_CHECKING:
@@ -76,8 +80,10 @@ class Tally:
 def figures(engine: Engine, sql: Sql, scope: FigureScope) -> list[FigureSet]:
     """One set per group of ``scope`` (a single set, key None, when it is not grouped)."""
     today = engine.clock.today()
-    tallies = (_from_table(engine, sql, scope) if scope.on == today and maintained.current(sql, today)
-               else _computed(engine, sql, scope))
+    if scope.on == today and maintained.current(sql, today):
+        tallies = _from_tally(engine, sql, scope) if scope.maintained else _from_table(engine, sql, scope)
+    else:
+        tallies = _computed(engine, sql, scope)
     if scope.group is None:
         return [tallies.get(0, Tally()).figure_set(None)]
     return [tally.figure_set(key) for key, tally in tallies.items()]
@@ -98,6 +104,34 @@ def _from_table(engine: Engine, sql: Sql, scope: FigureScope) -> dict[Any, Tally
         tallies[key].add((colour, label), int(n), int(expected or 0), int(actual or 0), int(behind or 0),
                          None if lag is None else int(lag))
     return tallies
+
+
+# the largest lag of the projects under way in a region's subtree (and year): walked from the top of the lag index
+# when the region holds many standings (the first few entries are in it), from the region's own index entries
+# when it holds few
+LARGEST_LAG = ("SELECT s.lag_cents FROM schedule_standing s{hint} WHERE s.under_way = ? AND s.region_path >= ?"
+               " AND s.region_path < ? AND s.year = ? ORDER BY s.lag_cents DESC LIMIT 1")
+FEW = 2000
+
+
+def _from_tally(engine: Engine, sql: Sql, scope: FigureScope) -> dict[Any, Tally]:
+    done = set(_done_pairs(engine))
+    tally = Tally()
+    under_way = 0
+    for _path, workflow_id, state, going, status, colour, label, n, expected, reported in read(
+            sql, STANDINGS_TALLY, [scope.tally_path], scope.year):
+        n, going = int(n), bool(going)
+        if not going and (workflow_id, state) not in done:
+            continue
+        under_way += n if going else 0
+        tally.add((colour, label), n, int(expected), int(reported) if going else 10000 * n,
+                  n if going and status == "behind" else 0, None)
+    if under_way:
+        hint = "" if not sql.sqlite else \
+            f" INDEXED BY idx_schedule_standing_{'region' if under_way <= FEW else 'lag'}"
+        lag = sql.scalar(LARGEST_LAG.format(hint=hint), (True, *subtree_bounds(scope.tally_path), scope.year))
+        tally.max_lag = None if lag is None else int(lag)
+    return {0: tally}
 
 
 def _computed(engine: Engine, sql: Sql, scope: FigureScope) -> dict[Any, Tally]:

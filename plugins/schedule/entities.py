@@ -12,6 +12,7 @@ from decimal import Decimal
 from pony import orm
 
 from engine.storage.migrations import Migration
+from engine.storage.tally import Feed, Tally, tally_migration
 
 
 def declare(db: orm.Database) -> None:
@@ -113,3 +114,20 @@ ALTER TABLE schedule_standing ADD COLUMN reported_cents INTEGER;
 UPDATE schedule_standing SET reported_cents = reported * 100 WHERE reported IS NOT NULL;
 CREATE INDEX idx_schedule_measure_due ON schedule_measure (done, due_on, project_id)
 """))
+
+STANDINGS_TALLY = Tally(
+    "schedule_tally", keys=(("workflow_id", "INTEGER"), ("state", "TEXT"), ("under_way", "BOOLEAN"),
+                            ("status", "TEXT"), ("colour", "TEXT"), ("colour_label", "TEXT")),
+    sums=("expected_cents", "reported_cents"), feeds=(
+        Feed("schedule_standing", keys=("r.workflow_id", "r.state", "r.under_way", "r.status", "r.colour",
+                                        "r.colour_label"),
+             sums=("r.expected_cents", "COALESCE(r.reported_cents, 0)"),
+             columns=("workflow_id", "state", "under_way", "status", "colour", "colour_label", "expected_cents",
+                      "reported_cents"), row_id="project_id"),))
+"""The maintained standings (序时进度 of the current day) summed per region (subtree or own), year, where the
+projects stand, their status and colour: the dashboard's schedule figures for a whole region read these rows
+instead of every standing (``plugins.schedule.dashboard``). Kept by the database in the transaction of every
+standing written."""
+
+MIGRATIONS.append(tally_migration("schedule", 4, "standings summed per region, year, status and colour",
+                                  STANDINGS_TALLY))

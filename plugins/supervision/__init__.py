@@ -26,6 +26,14 @@ def minsheng_migrations() -> list[Migration]:
 
 
 @hookimpl
+def minsheng_tallies() -> Any:
+    """Open notices per region, year, step and day of issue, kept by the database."""
+    from plugins.supervision.tables import TALLY
+
+    return TALLY
+
+
+@hookimpl
 def minsheng_graphql() -> GraphQLExtension:
     from plugins.supervision.graphql import extension
 

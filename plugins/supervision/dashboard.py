@@ -1,7 +1,10 @@
 """The supervision plugin's dashboard figures: notices (督办单) open on the scope's day — issued by then and not
 closed (办结) by then — in all, by step, and at each step or above in the ladder order of the workflow files
 (``at_least_escalate``: 挂牌督办 and 约谈 in the default ladder, what the default 黑榜 rule names); with ``detail``
-(the monthly bulletin) also the list of open notices. Notices are never shown to the public."""
+(the monthly bulletin) also the list of open notices. Notices are never shown to the public.
+
+For today over a whole region and year (``FigureScope.maintained``) the counts come from the maintained
+``supervision_tally`` (open notices per region, step and day of issue); otherwise from the notices themselves."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from engine.dashboard.figures import Column, Figure, FigureSet, FigureTable, TableRow
 from engine.dashboard.scope import FigureScope
 from engine.storage.sql import Sql, to_date
+from engine.storage.tally import read
+from plugins.supervision.tables import TALLY
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -46,8 +51,14 @@ def figures(engine: Engine, sql: Sql, scope: FigureScope) -> list[FigureSet] | N
         return None
     end = dt.datetime.combine(scope.on + dt.timedelta(days=1), dt.time())
     found: dict[Any, dict[str, int]] = defaultdict(dict)
-    for key, step, n in sql.all(COUNTS.format(key=scope.key, where=scope.where), (*scope.params, scope.on, end)):
-        found[key][step] = int(n)
+    if scope.maintained and scope.on == engine.clock.today():
+        # not closed now = open today (a notice is closed at the clock's now); issued by today: its day of issue
+        for _path, step, issued_on, n in read(sql, TALLY, [scope.tally_path], scope.year):
+            if to_date(issued_on) <= scope.on:
+                found[0][step] = found[0].get(step, 0) + int(n)
+    else:
+        for key, step, n in sql.all(COUNTS.format(key=scope.key, where=scope.where), (*scope.params, scope.on, end)):
+            found[key][step] = int(n)
     steps = ladder_steps(engine)
     if scope.group is None:
         tables = (_listed(sql, scope, end),) if scope.detail else ()

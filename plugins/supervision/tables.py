@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from engine.storage.migrations import Migration
+from engine.storage.tally import Feed, Tally, tally_migration
 
 # Statuses of a notice, in order: issued by the tick, acknowledged (签收) and answered (反馈) by the addressed
 # unit, closed (办结) by the office.
@@ -24,3 +25,12 @@ CREATE INDEX idx_supervision_notice_status ON supervision_notice (status, id);
 CREATE INDEX idx_supervision_project_due ON project (workflow_id, state, planned_end)
 """),
 ]
+
+TALLY = Tally("supervision_tally", keys=(("step", "TEXT"), ("issued_on", "DATE")), feeds=(
+    Feed("supervision_notice", keys=("r.step", "r.issued_on"), where="r.closed_at IS NULL",
+         columns=("step", "issued_on", "closed_at")),))
+"""Notices not closed (办结) per region (subtree or own), year, step and day of issue, maintained by the database in
+the transaction of every notice written, moved or closed: today's open notices of a province are a few hundred rows
+(``plugins.supervision.dashboard``)."""
+
+MIGRATIONS.append(tally_migration("supervision", 2, "open notices per region, year, step and day of issue", TALLY))
