@@ -47,10 +47,14 @@ def test_the_ladder_day_by_day_issues_exactly_one_notice_per_step(engine, distri
 def test_a_tick_run_twice_or_late_issues_nothing_twice(engine, district):
     pid = started(engine, district, "2024-06-28")
     first = run_tick(engine, dt.date(2024, 7, 15))  # late: overdue and escalate are due, warn no longer
-    assert [row[3] for row in stored(engine, pid)] == ["overdue", "escalate"]
-    assert stored(engine, pid)[1][5] == "planned end 2024-06-28 passed 11 working days ago"
-    assert len(first.issued) == 2 and run_tick(engine, dt.date(2024, 7, 15)).issued == []
+    # the highest step alone, naming the one passed over, which never comes afterwards
+    assert [row[3] for row in stored(engine, pid)] == ["escalate"]
+    assert stored(engine, pid)[0][5] == "planned end 2024-06-28 passed 11 working days ago (steps passed over: 逾期)"
+    assert len(first.issued) == 1 and run_tick(engine, dt.date(2024, 7, 15)).issued == []
     assert run_tick(engine, dt.date(2024, 7, 16)).issued == []
+    assert [row[3] for row in stored(engine, pid)] == ["escalate"]
+    assert len(run_tick(engine, dt.date(2024, 7, 26)).issued) == 1
+    assert [row[3] for row in stored(engine, pid)] == ["escalate", "summon"]  # the next step on its own day
 
 
 def test_a_project_that_leaves_the_state_is_no_longer_chased_and_the_next_state_has_its_limit(engine, district):
@@ -128,9 +132,9 @@ def test_two_ticks_at_once_issue_nothing_twice(engine, district):
         thread.join()
     assert errors == []
     issued = [i for r in results for i in r.issued]
-    assert len(issued) == len(set(issued)) == 12 * 3  # overdue, escalate, summon for each project
-    assert len(stored(engine)) == 36
-    assert all(len(notice_records(engine, pid)) == 3 for pid in projects)
+    assert len(issued) == len(set(issued)) == 12  # summon for each project (overdue and escalate passed over)
+    assert len(stored(engine)) == 12
+    assert all(len(notice_records(engine, pid)) == 1 for pid in projects)
     with orm.db_session:
         assert chain.verify(Sql(engine.db), engine.catalog.tables) == []
 

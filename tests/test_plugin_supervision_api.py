@@ -17,7 +17,7 @@ NOTICES = """query($region: ID, $unit: ID, $state: NoticeStatus, $first: Int, $a
     edges { cursor node { id projectCode step stepLabel reason status unitName addressee dueOn } }
     pageInfo { hasNextPage endCursor } } }"""
 PROJECT = """query($id: ID!) { node(id: $id) { ... on Project {
-  deadlines { key label dueOn status steps { step label on addressee issued } }
+  deadlines { key label dueOn status steps { step label on addressee issued passedOver } }
   notices { step status reason } } } }"""
 MOVE = """mutation($ack: AcknowledgeNoticeInput!, $answer: AnswerNoticeInput!, $close: CloseNoticeInput!,
   $doAck: Boolean!, $doAnswer: Boolean!, $doClose: Boolean!) {
@@ -28,9 +28,10 @@ MOVE = """mutation($ack: AcknowledgeNoticeInput!, $answer: AnswerNoticeInput!, $
 
 
 def two_projects(engine, district) -> tuple[int, int]:
-    """County project led by edu, town B project led by housing; overdue and escalated on 2024-07-15."""
+    """County project led by edu, town B project led by housing; overdue on 2024-06-28, escalated on 2024-07-15."""
     county = started(engine, district, "2024-06-28")
     town_b = started(engine, district, "2024-06-28", region="town_b", lead_unit_id=district.units["housing"])
+    run_tick(engine, dt.date(2024, 6, 28))
     run_tick(engine, dt.date(2024, 7, 15))
     return county, town_b
 
@@ -58,11 +59,11 @@ def move(gql, username, notice_gid, which, text=None) -> dict:
 def test_each_reader_sees_the_notices_of_the_projects_it_reaches_and_the_public_none(engine, gql, district):
     county, town_b = two_projects(engine, district)
     a, b = code_of(engine, county), code_of(engine, town_b)
-    everything = [(a, "overdue"), (a, "escalate"), (b, "overdue"), (b, "escalate")]
+    everything = [(a, "overdue"), (b, "overdue"), (a, "escalate"), (b, "escalate")]  # in the order issued
     assert codes_and_steps(gql, "county_office") == everything
-    assert codes_and_steps(gql, "edu_clerk") == everything[:2]  # a unit clerk: its own unit's projects
-    assert codes_and_steps(gql, "housing_clerk") == everything[2:]
-    assert codes_and_steps(gql, "town_b_office") == everything[2:]  # a town: its own area
+    assert codes_and_steps(gql, "edu_clerk") == everything[::2]  # a unit clerk: its own unit's projects
+    assert codes_and_steps(gql, "housing_clerk") == everything[1::2]
+    assert codes_and_steps(gql, "town_b_office") == everything[1::2]  # a town: its own area
     assert codes_and_steps(gql, "town_a_office") == []
     assert codes_and_steps(gql, None) == []  # the public never sees notices
     published = gql(None, PROJECT, {"id": to_global_id("Project", county)})["data"]["node"]
@@ -78,12 +79,16 @@ def test_a_project_shows_its_deadline_ladder_and_notices(engine, gql, district):
     assert node["deadlines"] == [{
         "key": "in_progress", "label": "planned end", "dueOn": "2024-06-28",
         "status": "passed 11 working days ago", "steps": [
-            {"step": "warn", "label": "到期预警", "on": "2024-06-21", "addressee": "lead_unit", "issued": False},
-            {"step": "overdue", "label": "逾期", "on": "2024-06-28", "addressee": "lead_unit", "issued": True},
-            {"step": "escalate", "label": "挂牌督办", "on": "2024-07-12", "addressee": "office", "issued": True},
-            {"step": "summon", "label": "约谈", "on": "2024-07-26", "addressee": "lead_unit", "issued": False}]}]
+            {"step": "warn", "label": "到期预警", "on": "2024-06-21", "addressee": "lead_unit", "issued": False,
+             "passedOver": True},  # no tick ran while it was due; a later step's notice came first
+            {"step": "overdue", "label": "逾期", "on": "2024-06-28", "addressee": "lead_unit", "issued": True,
+             "passedOver": False},
+            {"step": "escalate", "label": "挂牌督办", "on": "2024-07-12", "addressee": "office", "issued": True,
+             "passedOver": False},
+            {"step": "summon", "label": "约谈", "on": "2024-07-26", "addressee": "lead_unit", "issued": False,
+             "passedOver": False}]}]
     assert node["notices"] == [
-        {"step": "overdue", "status": "ISSUED", "reason": "planned end 2024-06-28 passed 11 working days ago"},
+        {"step": "overdue", "status": "ISSUED", "reason": "planned end 2024-06-28 is today"},
         {"step": "escalate", "status": "ISSUED", "reason": "planned end 2024-06-28 passed 11 working days ago"}]
 
 

@@ -28,8 +28,8 @@ def test_tick_at_a_date_prints_what_it_issued_and_a_second_run_issues_nothing(
         engine, district, db_url, workflows_folder, capsys):
     pid = started(engine, district, "2024-06-28")
     assert main(["tick", "--db", db_url, "--at", "2024-07-15"]) == 0
-    assert "tick 2024-07-15: 2 notice(s) issued" in capsys.readouterr().out.splitlines()
-    assert [row[3] for row in stored(engine, pid)] == ["overdue", "escalate"]
+    assert "tick 2024-07-15: 1 notice(s) issued" in capsys.readouterr().out.splitlines()
+    assert [row[3] for row in stored(engine, pid)] == ["escalate"]  # late: the highest step due, overdue passed over
     assert main(["tick", "--db", db_url, "--at", "2024-07-15"]) == 0
     assert "tick 2024-07-15: 0 notice(s) issued" in capsys.readouterr().out.splitlines()
 

@@ -83,14 +83,16 @@ def test_the_measure_ladder_day_by_day_stops_once_the_measure_is_done(gql, engin
 
 def test_a_cooperating_unit_sees_and_signs_for_the_notices_on_its_own_measures_only(gql, engine, district, clock):
     pid, _ = planned(gql, engine, district)
+    clock.set("2024-07-31T09:00:00")
+    engine.tick(dt.date(2024, 7, 31))  # design (due 6-28): late, 约谈 alone; pipes: overdue on its day
     clock.set("2024-08-15T09:00:00")
-    engine.tick(dt.date(2024, 8, 15))  # design: overdue (late: no warn); pipes: overdue, 挂牌督办
-    design, pipes = (f"{DESIGN} passed 34 working days ago", "县教育局"), (f"{PIPES} passed 11 working days ago", "县住建局")
-    everything = [("overdue", *design), ("overdue", *pipes), ("escalate", *design), ("escalate", *pipes),
-                  ("summon", *design)]
+    engine.tick(dt.date(2024, 8, 15))  # pipes: 挂牌督办
+    design = (f"{DESIGN} passed 23 working days ago (steps passed over: 节点逾期, 挂牌督办)", "县教育局")
+    everything = [("summon", *design), ("overdue", f"{PIPES} is today", "县住建局"),
+                  ("escalate", f"{PIPES} passed 11 working days ago", "县住建局")]
     assert notices(gql, "county_office") == everything
     assert notices(gql, "edu_clerk") == everything  # the lead unit: every notice of its project
-    assert notices(gql, "housing_clerk") == [("overdue", *pipes), ("escalate", *pipes)]  # its own measure's only
+    assert notices(gql, "housing_clerk") == everything[1:]  # its own measure's only
     assert notices(gql, "town_a_office") == [] and notices(gql, None) == []
     project = gql("housing_clerk", PROJECT, {"id": gid("Project", pid)})["data"]["project"]
     assert [(n["step"], n["unitName"]) for n in project["notices"]] == [("overdue", "县住建局"), ("escalate", "县住建局")]
@@ -106,7 +108,7 @@ def test_a_cooperating_unit_sees_and_signs_for_the_notices_on_its_own_measures_o
         ids = {(r[1], r[2]): to_global_id("SupervisionNotice", r[0]) for r in Sql(engine.db).all(
             "SELECT n.id, m.title, n.step FROM supervision_notice n JOIN schedule_measure m ON m.id = n.source_id"
             " WHERE n.deadline_key = 'measure'")}
-    theirs, others = ids[("管线迁改", "overdue")], ids[("设计招标", "overdue")]
+    theirs, others = ids[("管线迁改", "overdue")], ids[("设计招标", "summon")]
     signed = gql("housing_clerk", ACK, {"id": theirs})["data"]["acknowledgeNotice"]
     assert signed == {"notice": {"status": "ACKNOWLEDGED"}, "userErrors": []}
     refused = gql("housing_clerk", ACK, {"id": others})["data"]["acknowledgeNotice"]
@@ -142,9 +144,9 @@ def test_a_cooperating_unit_hears_of_the_project_and_of_its_own_measures_notices
             assert cooperating.next_event()["event"] == event  # a project it cooperates on (配合单位)
             assert lead.next_event()["event"] == event
         clock.set("2024-08-01T09:00:00")
-        engine.tick(dt.date(2024, 8, 1))  # design: overdue, escalate, summon; pipes: overdue
-        heard = [lead.next_event()["event"] for _ in range(4)]
-        assert heard == ["notice_issued"] * 4
+        engine.tick(dt.date(2024, 8, 1))  # design: summon (late: overdue and escalate passed over); pipes: overdue
+        heard = [lead.next_event()["event"] for _ in range(2)]
+        assert heard == ["notice_issued"] * 2
         assert cooperating.next_event()["event"] == "notice_issued"  # pipes' overdue, its own
         signed = gql("housing_clerk", ACK, {"id": _notice_id(engine, "管线迁改", "overdue")})["data"]
         assert signed["acknowledgeNotice"]["userErrors"] == []

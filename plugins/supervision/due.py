@@ -1,17 +1,18 @@
 """Which (project, deadline, step) notices are due on a date: one SQL query per workflow deadline and step.
 
 A step is due on day ``on`` when ``on`` has reached its date: ``before N`` while the deadline is still ahead and at
-most N away, ``at 0`` from the deadline day, ``after N`` from N after it. Each query returns only what has no
-notice yet (``NOT EXISTS`` on the notices' unique key), so a tick costs little once everything is issued.
+most N away, ``at 0`` from the deadline day, ``after N`` from N after it — and neither it nor a later step of its
+ladder has a notice yet for the deadline (``NOT EXISTS`` on the notices' unique key), so a tick costs little once
+everything is issued, and a step a late tick passed over (see ``tick.highest``) never comes afterwards.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from engine.calendar import CalendarError
-from engine.storage.sql import Sql, to_date, to_datetime
+from engine.storage.sql import Sql, marks, to_date, to_datetime
 from engine.workflow.model import LadderStep, State
 
 from plugins.supervision.time import DAY, after, latest_start
@@ -43,6 +44,8 @@ class Candidate:
     step: LadderStep
     # still due? a query ("… WHERE id IN ({ids})", its first column the key), the key, the rest of the row expected
     check: tuple[str, Any, tuple[Any, ...]]
+    rank: int = 0  # the step's place in its ladder
+    passed_over: tuple[str, ...] = ()  # labels of the lower steps due at the same time, which get no notice
 
 
 def window(step: LadderStep, on: dt.date, calendar: Any) -> tuple[dt.date, dt.date | None]:
@@ -70,33 +73,45 @@ def candidates(engine: Engine, sql: Sql, on: dt.date, calendar: Any,
         for state in definition.states.values():
             if state.deadline is None:
                 continue
-            for step in definition.ladder_of(state.name):
-                yield from _guarded(problems, f"{definition.name} v{definition.version}, {state.name}", step,
-                                    lambda: _state_due(sql, workflow_id, state, step, on, calendar))
+            ladder = definition.ladder_of(state.name)
+            for rank, step in enumerate(ladder):
+                yield from _guarded(problems, f"{definition.name} v{definition.version}, {state.name}", step, rank,
+                                    lambda: _state_due(sql, workflow_id, state, step, _later(ladder, rank), on,
+                                                       calendar))
         if definition.supervision.rectifications and has_rectifications(engine):
-            for step in definition.supervision.rectifications:
-                yield from _guarded(problems, f"{definition.name} v{definition.version}, rectifications", step,
-                                    lambda: _rectifications_due(sql, workflow_id, step, *window(step, on, calendar)))
+            ladder = definition.supervision.rectifications
+            for rank, step in enumerate(ladder):
+                yield from _guarded(problems, f"{definition.name} v{definition.version}, rectifications", step, rank,
+                                    lambda: _rectifications_due(sql, workflow_id, step, _later(ladder, rank),
+                                                                *window(step, on, calendar)))
         if definition.supervision.measures and has_measures(engine):
             states = measured_states(definition)
-            for step in definition.supervision.measures:
-                yield from _guarded(problems, f"{definition.name} v{definition.version}, measures", step,
-                                    lambda: _measures_due(sql, workflow_id, states, step,
+            ladder = definition.supervision.measures
+            for rank, step in enumerate(ladder):
+                yield from _guarded(problems, f"{definition.name} v{definition.version}, measures", step, rank,
+                                    lambda: _measures_due(sql, workflow_id, states, step, _later(ladder, rank),
                                                           *window(step, on, calendar)))
 
 
-def _state_due(sql: Sql, workflow_id: int, state: State, step: LadderStep, on: dt.date,
+def _later(ladder: Sequence[LadderStep], rank: int) -> tuple[str, ...]:
+    """The step at ``rank`` and every step after it: a notice at any of them means this step is no longer due."""
+    return tuple(dict.fromkeys(s.step for s in ladder[rank:]))
+
+
+def _state_due(sql: Sql, workflow_id: int, state: State, step: LadderStep, later: tuple[str, ...], on: dt.date,
                calendar: Any) -> Iterator[Candidate]:
     upper, lower = window(step, on, calendar)
     if state.deadline.field:
-        return _field_due(sql, workflow_id, state, step, upper, lower)
-    return _duration_due(sql, workflow_id, state, step, upper, lower, calendar)
+        return _field_due(sql, workflow_id, state, step, later, upper, lower)
+    return _duration_due(sql, workflow_id, state, step, later, upper, lower, calendar)
 
 
-def _guarded(problems: list[str] | None, where: str, step: LadderStep,
+def _guarded(problems: list[str] | None, where: str, step: LadderStep, rank: int,
              found: Callable[[], Iterator[Candidate]]) -> Iterator[Candidate]:
     try:
-        yield from found()
+        for candidate in found():
+            candidate.rank = rank
+            yield candidate
     except CalendarError as exc:
         if problems is None:
             raise
@@ -120,16 +135,16 @@ def measured_states(definition: Any) -> tuple[str, ...]:
 
 
 NOT_ISSUED = ("NOT EXISTS (SELECT 1 FROM supervision_notice n WHERE n.project_id = p.id AND n.deadline_key = ?"
-              " AND n.source_id = {source} AND n.due_on = {due} AND n.step = ?)")
+              " AND n.source_id = {source} AND n.due_on = {due} AND n.step IN ({later}))")
 
 
-def _field_due(sql: Sql, workflow_id: int, state: State, step: LadderStep, upper: dt.date,
-               lower: dt.date | None) -> Iterator[Candidate]:
+def _field_due(sql: Sql, workflow_id: int, state: State, step: LadderStep, later: tuple[str, ...],
+               upper: dt.date, lower: dt.date | None) -> Iterator[Candidate]:
     column = f"p.{state.deadline.field}"  # a name from DEADLINE_FIELDS, checked by the loader
     query = (f"SELECT {PROJECT_COLUMNS}, {column} FROM project p WHERE p.workflow_id = ? AND p.state = ?"
              f" AND {column} IS NOT NULL AND {column} <= ?" + (f" AND {column} > ?" if lower else "") +
-             " AND " + NOT_ISSUED.format(source="0", due=column))
-    params = [workflow_id, state.name, upper, *([lower] if lower else []), state.name, step.step]
+             " AND " + NOT_ISSUED.format(source="0", due=column, later=marks(len(later))))
+    params = [workflow_id, state.name, upper, *([lower] if lower else []), state.name, *later]
     check = f"SELECT id, state, {state.deadline.field} FROM project WHERE id IN ({{ids}})"
     for row in sql.all(query, params):
         due = to_date(row[7])
@@ -141,30 +156,30 @@ ENTERED = ("(SELECT MAX(a.at) FROM audit_record a WHERE a.project_id = p.id AND 
            " AND a.kind IN ('create', 'transition'))")
 
 
-def _duration_due(sql: Sql, workflow_id: int, state: State, step: LadderStep, upper: dt.date,
-                  lower: dt.date | None, calendar: Any) -> Iterator[Candidate]:
+def _duration_due(sql: Sql, workflow_id: int, state: State, step: LadderStep, later: tuple[str, ...],
+                  upper: dt.date, lower: dt.date | None, calendar: Any) -> Iterator[Candidate]:
     """Deadlines a duration after entering the state; issued notices count since the project entered it."""
     limit = state.deadline.duration or ""
     entered_by = dt.datetime.combine(latest_start(limit, upper, calendar) + DAY, dt.time())
     query = (f"SELECT {PROJECT_COLUMNS}, e.entered FROM project p JOIN (SELECT p.id AS pid, {ENTERED} AS entered"
              " FROM project p WHERE p.workflow_id = ? AND p.state = ?) e ON e.pid = p.id WHERE e.entered < ?"
              " AND NOT EXISTS (SELECT 1 FROM supervision_notice n WHERE n.project_id = p.id AND n.deadline_key = ?"
-             " AND n.step = ? AND n.issued_at >= e.entered)")
+             f" AND n.step IN ({marks(len(later))}) AND n.issued_at >= e.entered)")
     check = "SELECT id, state FROM project WHERE id IN ({ids})"
-    for row in sql.all(query, (workflow_id, state.name, entered_by, state.name, step.step)):
+    for row in sql.all(query, (workflow_id, state.name, entered_by, state.name, *later)):
         due = after(limit, to_datetime(row[7]).date(), calendar)
         if lower is None or due > lower:
             yield Candidate(*row[:7], state.name, 0, due, f"time limit ({limit} in {state.label}/{state.name})",
                             step, (check, row[0], (state.name,)))
 
 
-def _rectifications_due(sql: Sql, workflow_id: int, step: LadderStep, upper: dt.date,
+def _rectifications_due(sql: Sql, workflow_id: int, step: LadderStep, later: tuple[str, ...], upper: dt.date,
                         lower: dt.date | None) -> Iterator[Candidate]:
     query = (f"SELECT {PROJECT_COLUMNS}, r.id, r.deadline, r.unit_id, r.description FROM inspection_rectification r"
              " JOIN project p ON p.id = r.project_id WHERE r.status = 'open' AND p.workflow_id = ?"
              " AND r.deadline <= ?" + (" AND r.deadline > ?" if lower else "") + " AND " +
-             NOT_ISSUED.format(source="r.id", due="r.deadline"))
-    params = [workflow_id, upper, *([lower] if lower else []), RECTIFICATION, step.step]
+             NOT_ISSUED.format(source="r.id", due="r.deadline", later=marks(len(later))))
+    params = [workflow_id, upper, *([lower] if lower else []), RECTIFICATION, *later]
     check = "SELECT id, status, deadline FROM inspection_rectification WHERE id IN ({ids})"
     for row in sql.all(query, params):
         due, unit_id = to_date(row[8]), row[9] if row[9] is not None else row[5]
@@ -173,8 +188,8 @@ def _rectifications_due(sql: Sql, workflow_id: int, step: LadderStep, upper: dt.
                         step, (check, row[7], ("open", due)))
 
 
-def _measures_due(sql: Sql, workflow_id: int, states: tuple[str, ...], step: LadderStep, upper: dt.date,
-                  lower: dt.date | None) -> Iterator[Candidate]:
+def _measures_due(sql: Sql, workflow_id: int, states: tuple[str, ...], step: LadderStep, later: tuple[str, ...],
+                  upper: dt.date, lower: dt.date | None) -> Iterator[Candidate]:
     """Open (not done, on the plan) measures due within the window, of projects in a chased state; each notice is
     addressed to the measure's responsible unit (牵头 or 配合)."""
     if not states:
@@ -183,8 +198,8 @@ def _measures_due(sql: Sql, workflow_id: int, states: tuple[str, ...], step: Lad
              " JOIN project p ON p.id = m.project_id WHERE m.done = ? AND m.removed_at IS NULL AND m.due_on <= ?"
              + (" AND m.due_on > ?" if lower else "") + " AND p.workflow_id = ?"
              f" AND p.state IN ({', '.join('?' for _ in states)}) AND "
-             + NOT_ISSUED.format(source="m.id", due="m.due_on"))
-    params = [False, upper, *([lower] if lower else []), workflow_id, *states, MEASURE, step.step]
+             + NOT_ISSUED.format(source="m.id", due="m.due_on", later=marks(len(later))))
+    params = [False, upper, *([lower] if lower else []), workflow_id, *states, MEASURE, *later]
     check = ("SELECT m.id, m.done, m.due_on, m.unit_id, p.state FROM schedule_measure m JOIN project p ON"
              " p.id = m.project_id WHERE m.id IN ({ids}) AND m.removed_at IS NULL")
     for row in sql.all(query, params):

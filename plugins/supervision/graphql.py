@@ -44,8 +44,8 @@ class SupervisionProjectFields:
         if unit is not None:  # a cooperating unit's clerk: its own measures' deadlines only
             found = [d for d in found if d.lead_unit_id == unit or d.unit_id == unit]
         return [Deadline(key=d.key, label=d.label, due_on=d.due_on, status=d.status,
-                         steps=[DeadlineStep(step=s.step, label=s.label, on=on, addressee=s.to, issued=issued)
-                                for s, on, issued in d.steps]) for d in found]
+                         steps=[DeadlineStep(step=s.step, label=s.label, on=on, addressee=s.to, issued=issued,
+                                             passed_over=passed) for s, on, issued, passed in d.steps]) for d in found]
 
     @strawberry.field(description="Supervision notices (督办单) of this project, oldest first; empty for the "
                                   "public.")

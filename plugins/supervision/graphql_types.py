@@ -106,6 +106,9 @@ class DeadlineStep:
     on: dt.date
     addressee: str
     issued: bool = strawberry.field(description="Whether its notice has been issued.")
+    passed_over: bool = strawberry.field(description="Whether a late tick passed it over: a later step was already "
+                                                     "due, and its notice alone was issued (naming this step); this "
+                                                     "one never will be.")
 
 
 @strawberry.type(description="A deadline the supervision tick watches: the state's (a project date or a time "

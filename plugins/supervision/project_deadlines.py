@@ -23,7 +23,8 @@ class WatchedDeadline:
     label: str
     due_on: dt.date
     status: str
-    steps: tuple[tuple[LadderStep, dt.date, bool], ...]  # each step, the day it falls due, whether issued
+    # each step, the day it falls due, whether issued, whether passed over (a later step's notice came first)
+    steps: tuple[tuple[LadderStep, dt.date, bool, bool], ...]
     lead_unit_id: int | None = None  # the project's lead unit
     unit_id: int | None = None  # the unit the deadline's notices are addressed to
 
@@ -93,6 +94,8 @@ def _watched(found: tuple, notices: list[tuple], calendar: Any, today: dt.date,
              lead_unit_id: int | None) -> WatchedDeadline:
     key, source_id, label, due_on, ladder, unit_id = found
     issued = {step for k, source, on, step in notices if (k, source, on) == (key, source_id, due_on)}
-    steps = tuple((s, due.step_date(s, due_on, calendar), s.step in issued) for s in ladder)
+    steps = tuple((s, due.step_date(s, due_on, calendar), s.step in issued,
+                   s.step not in issued and any(later.step in issued for later in ladder[rank + 1:]))
+                  for rank, s in enumerate(ladder))
     return WatchedDeadline(key, source_id, label, due_on, distance(due_on, today, calendar), steps, lead_unit_id,
                            unit_id)

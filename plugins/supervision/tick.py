@@ -1,4 +1,5 @@
-"""The tick: evaluate every deadline and escalation ladder once for a date, issuing each due notice exactly once.
+"""The tick: evaluate every deadline and escalation ladder once for a date, issuing each due notice exactly once —
+per deadline the highest step due (``highest``): a late tick catches up with one notice, not one per step passed.
 
 Exactly once, across threads and processes: the notices' UNIQUE key (project, deadline, step) refuses a second
 copy (``ON CONFLICT DO NOTHING``), each issue re-checks in its own write transaction that the deadline still
@@ -14,7 +15,7 @@ import logging
 from dataclasses import dataclass, field
 from collections import defaultdict
 from itertools import groupby
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from pony import orm
 
@@ -61,7 +62,7 @@ def run_tick(engine: Engine, on: dt.date | None = None) -> TickResult:
             return result
         calendar = calendar_of(engine)
         with orm.db_session:
-            found = sorted(due.candidates(engine, Sql(engine.db), result.on, calendar, result.problems),
+            found = sorted(highest(due.candidates(engine, Sql(engine.db), result.on, calendar, result.problems)),
                            key=lambda c: c.project_id)
         by_project = [list(group) for _, group in groupby(found, key=lambda c: c.project_id)]
         for start in range(0, len(by_project), PROJECTS_PER_TRANSACTION):
@@ -70,6 +71,27 @@ def run_tick(engine: Engine, on: dt.date | None = None) -> TickResult:
                 result.issued.append(notice.id)
                 notices.announce(engine, notice)
     return result
+
+
+def highest(found: Iterable[due.Candidate]) -> list[due.Candidate]:
+    """Of the steps due for one deadline, the highest alone: a tick that runs late (the server was down, a year's
+    list imported in December) brings the deadline to where its ladder stands with one notice, not one per step
+    passed — the unit signs for one 督办单 — and names the steps passed over in its reason. A tick each day issues
+    every step on its own day, as before."""
+    best: dict[tuple, due.Candidate] = {}
+    lower: dict[tuple, list[due.Candidate]] = defaultdict(list)
+    for candidate in found:
+        key = (candidate.project_id, candidate.deadline_key, candidate.source_id, candidate.due_on)
+        kept = best.get(key)
+        if kept is None or candidate.rank > kept.rank:
+            if kept is not None:
+                lower[key].append(kept)
+            best[key] = candidate
+        else:
+            lower[key].append(candidate)
+    for key, passed in lower.items():
+        best[key].passed_over = tuple(c.step.label or c.step.step for c in sorted(passed, key=lambda c: c.rank))
+    return list(best.values())
 
 
 def _issue(engine: Engine, batch: list[due.Candidate], on: dt.date, calendar: Any) -> list[notices.Notice]:
@@ -153,7 +175,8 @@ def _unit_names(sql: Sql, ids: set[int]) -> dict[int, str]:
 
 
 def _reason(c: due.Candidate, distances: dict[dt.date, str]) -> str:
-    return f"{c.what} {c.due_on.isoformat()} {distances[c.due_on]}"
+    passed = f" (steps passed over: {', '.join(c.passed_over)})" if c.passed_over else ""
+    return f"{c.what} {c.due_on.isoformat()} {distances[c.due_on]}{passed}"
 
 
 def reason(c: due.Candidate, on: dt.date, calendar: Any) -> str:
