@@ -150,7 +150,7 @@ def test_a_tick_interrupted_half_way_leaves_no_half_issued_notice_and_the_next_i
             raise KeyboardInterrupt("killed")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(tick_module, "PROJECTS_PER_TRANSACTION", 1)
+    monkeypatch.setattr(tick_module, "NOTICES_PER_TRANSACTION", 1)
     monkeypatch.setattr(tick_module.audit, "append_records", crashing)
     with pytest.raises(KeyboardInterrupt):
         run_tick(engine, dt.date(2024, 6, 28))  # overdue for 5 projects
