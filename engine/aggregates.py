@@ -40,7 +40,8 @@ def rebuild(engine: Engine) -> list[Rebuilt]:
                 sql = Sql(engine.db)
                 found = tallies(engine)
                 tally.rebuild(sql, found)
-                return [Rebuilt(t.table, int(sql.scalar(f"SELECT COUNT(*) FROM {t.table}"))) for t in found]
+                tables = [table for t in found for table in (*(d.table for d in t.derived), t.table)]
+                return [Rebuilt(table, int(sql.scalar(f"SELECT COUNT(*) FROM {table}"))) for table in tables]
         except tally.LockBusy:  # a writer is half-way: let it finish (PostgreSQL)
             time.sleep(min(0.5, 0.01 * (attempt + 1)))
     raise RuntimeError(f"the aggregates stayed busy with writes through {REBUILD_ATTEMPTS} attempts; try again")
@@ -60,8 +61,10 @@ def differences(engine: Engine) -> list[Difference]:
     with orm.db_session:
         sql = Sql(engine.db)
         for t in tallies(engine):
-            kept, fresh = tally.stored(sql, t), tally.recomputed(sql, t)
-            for key in sorted(set(kept) | set(fresh), key=repr):
-                if kept.get(key) != fresh.get(key):
-                    found.append(Difference(t.table, key, kept.get(key), fresh.get(key)))
+            compared = [(d.table, tally.stored_derived(sql, d), tally.recomputed_derived(sql, d)) for d in t.derived]
+            compared.append((t.table, tally.stored(sql, t), tally.recomputed(sql, t)))
+            for table, kept, fresh in compared:
+                for key in sorted(set(kept) | set(fresh), key=repr):
+                    if kept.get(key) != fresh.get(key):
+                        found.append(Difference(table, key, kept.get(key), fresh.get(key)))
     return found

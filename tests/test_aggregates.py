@@ -1,9 +1,12 @@
 """Maintained aggregates (engine.storage.tally): after any sequence of writes — creations one by one and in bulk,
 transitions (整改/暂缓-style returns included), edits moving a project to another region, year or lead unit,
-funding plans, receipts and payments, plain SQL — the maintained figures equal a recomputation from scratch;
+funding plans, receipts and payments, satisfaction ratings, their corrections and grades, plain SQL (data fixes
+updating or deleting them included) — the maintained figures equal a recomputation from scratch;
 ``minsheng db rebuild-aggregates`` recomputes them (twice: the same); two concurrent writers both count."""
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import random
 import threading
 from decimal import Decimal
@@ -21,10 +24,14 @@ from engine.storage.sql import Sql
 from engine.transition import TransitionRequest, fire_transition
 from plugins.funding.ledger import record_payment, record_receipt
 from plugins.funding.plan import set_plan
+from plugins.satisfaction.corrections import reverse_rating
 from tests.district import District
 
 EVENTS = {"draft": ["approve", "drop"], "approved": ["finish", "pause", "drop"], "paused": ["resume", "drop"]}
 SOURCES = ["central", "provincial", "county", "town", "maintenance"]
+ANSWERS = [(100, "satisfied"), (80, "satisfied"), (60, "basically_satisfied"), (40, "dissatisfied"),
+           (20, "dissatisfied"), (None, "satisfied"), (None, "basically_satisfied"), (None, "dissatisfied")]
+GRADES = ["top", "middle", "bottom"]
 
 
 def tally_rows(engine: Engine, table: str) -> dict[tuple, tuple]:
@@ -33,6 +40,15 @@ def tally_rows(engine: Engine, table: str) -> dict[tuple, tuple]:
     with orm.db_session:
         found = {t.table: t for t in aggregates.tallies(engine)}
         return tally.stored(Sql(engine.db), found[table])
+
+
+def per_project(engine: Engine) -> dict[tuple, tuple]:
+    """The satisfaction plugin's per-project rows (answers in force, latest grade) the satisfaction tally reads."""
+    from engine.storage import tally
+    from plugins.satisfaction.maintained import PROJECTS
+
+    with orm.db_session:
+        return tally.stored_derived(Sql(engine.db), PROJECTS)
 
 
 def fire(engine: Engine, district: District, username: str, project_id: int, event: str, **fields) -> None:
@@ -45,7 +61,8 @@ def random_writes(engine: Engine, district: District, rnd: random.Random, steps:
     regions = ["county", "town_a", "town_b", "village_a1", "village_b1"]
     ids: list[int] = []
     for step in range(steps):
-        kind = rnd.choice(["create", "bulk", "fire", "fire", "fire", "edit", "plan", "receipt", "payment"])
+        kind = rnd.choice(["create", "bulk", "fire", "fire", "fire", "edit", "plan", "receipt", "payment", "rate",
+                           "rate", "reverse", "grade", "fix"])
         try:
             if kind == "create" or not ids:
                 ids.append(district.project(region=rnd.choice(["county", "town_b"]), workflow="simple",
@@ -77,12 +94,62 @@ def random_writes(engine: Engine, district: District, rnd: random.Random, steps:
             elif kind == "receipt":
                 record_receipt(engine, district.actor("county_finance"), rnd.choice(ids), str(rnd.randint(1, 9000)),
                                rnd.choice(SOURCES))
-            else:
+            elif kind == "payment":
                 record_payment(engine, district.actor("county_finance"), rnd.choice(ids), str(rnd.randint(1, 500)),
                                "施工单位")
+            else:
+                satisfaction_write(engine, district, rnd, kind, ids)
         except DomainError:
             pass  # refused writes (a guard, an edit outside an editable state) change nothing, figures included
     return ids
+
+
+def satisfaction_write(engine: Engine, district: District, rnd: random.Random, kind: str, ids: list[int]) -> None:
+    """Ratings (one, or several in one statement, as a bulk import), a correction 冲正 through the plugin, grades
+    (several of a project in one statement, out of order and tied in time), and data fixes in plain SQL: a verdict
+    or score changed, a rating moved to another project, a grade re-dated, moved or deleted, a rating deleted."""
+    now = engine.clock.now()
+    if kind == "reverse":
+        with orm.db_session:
+            found = Sql(engine.db).all("SELECT id, project_id FROM satisfaction_rating ORDER BY id")
+        if found:
+            rating_id, pid = rnd.choice(found)
+            reverse_rating(engine, district.actor("county_office"), pid, rating_id, "误评")
+        return
+    with orm.db_session(immediate=True):
+        sql = Sql(engine.db)
+        if kind == "rate":
+            rows = [(rnd.choice(ids), *rnd.choice(ANSWERS)) for _ in range(rnd.choice([1, 1, 3]))]
+            sql.execute("INSERT INTO satisfaction_rating (project_id, rater_kind, score, verdict, device_hash,"
+                        " rated_at) VALUES " + ", ".join(["(?, 'resident', ?, ?, ?, ?)"] * len(rows)),
+                        [v for row in rows for v in (*row, f"{rnd.getrandbits(64):016x}", now)])
+        elif kind == "grade":
+            pid = rnd.choice(ids)
+            rows = [(rnd.choice([pid, pid, rnd.choice(ids)]), rnd.choice(GRADES),
+                     now + dt.timedelta(days=rnd.choice([-3, 0, 0, 2]))) for _ in range(rnd.choice([1, 1, 3]))]
+            sql.execute("INSERT INTO satisfaction_grade (project_id, grade, rate, responses, favourable, band_top,"
+                        " band_middle, graded_at) VALUES " + ", ".join(["(?, ?, 90, 10, 9, 90, 75, ?)"] * len(rows)),
+                        [v for row in rows for v in row])
+        else:
+            ratings = [r[0] for r in sql.all("SELECT id FROM satisfaction_rating r WHERE NOT EXISTS (SELECT 1 FROM"
+                                             " satisfaction_rating_correction c WHERE c.rating_id = r.id)")]
+            grades = [r[0] for r in sql.all("SELECT id FROM satisfaction_grade")]
+            fix = rnd.choice(["verdict", "move_rating", "delete_rating", "redate", "move_grade", "delete_grade"])
+            if fix in ("verdict", "move_rating", "delete_rating") and ratings:
+                statement, params = {
+                    "verdict": ("UPDATE satisfaction_rating SET score = ?, verdict = ? WHERE id = ?",
+                                rnd.choice(ANSWERS)),
+                    "move_rating": ("UPDATE satisfaction_rating SET project_id = ? WHERE id = ?", (rnd.choice(ids),)),
+                    "delete_rating": ("DELETE FROM satisfaction_rating WHERE id = ?", ())}[fix]
+                sql.execute(statement, (*params, rnd.choice(ratings)))
+            elif grades:
+                statement, params = {
+                    "redate": ("UPDATE satisfaction_grade SET graded_at = ? WHERE id = ?",
+                               (now + dt.timedelta(days=rnd.choice([-5, 5])),)),
+                    "move_grade": ("UPDATE satisfaction_grade SET project_id = ? WHERE id = ?", (rnd.choice(ids),)),
+                    "delete_grade": ("DELETE FROM satisfaction_grade WHERE id = ?", ())}.get(fix, (
+                        "UPDATE satisfaction_grade SET grade = ? WHERE id = ?", (rnd.choice(GRADES),)))
+                sql.execute(statement, (*params, rnd.choice(grades)))
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -99,6 +166,42 @@ def test_after_random_writes_the_maintained_figures_equal_a_recomputation(engine
     assert sum(v[0] for k, v in projects.items() if k[0] == county_path and k[1] == 0 and k[2] == -1) == total
     funds = tally_rows(engine, "funding_tally")
     assert sum(v[1] for k, v in funds.items() if k[0] == county_path and k[1] == 0 and k[3] == "received") == received
+    with orm.db_session:
+        graded = Sql(engine.db).scalar("SELECT COUNT(DISTINCT project_id) FROM satisfaction_grade")
+    marks = tally_rows(engine, "satisfaction_tally")
+    assert sum(v[0] for k, v in marks.items() if k[0] == county_path and k[1] == 0 and k[3] != "") == graded > 0
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_the_satisfaction_figures_from_maintained_aggregates_equal_the_computed_ones(engine: Engine,
+                                                                                    district: District,
+                                                                                    seed: int) -> None:
+    """Ratings, corrections, grades and plain-SQL fixes in any order: for every region and year, the figures read
+    from ``satisfaction_tally`` equal those the per-call queries compute (the same scope, not maintained)."""
+    from engine.dashboard.scope import figure_scope
+    from engine.directory.access import reach
+    from engine.directory.regions import get_region
+    from plugins.satisfaction.dashboard import figures
+
+    random_writes(engine, district, random.Random(seed), 200)
+    assert aggregates.differences(engine) == []
+    reader = reach(engine, district.actor("county_office"))
+    seen = {"responses": 0, "graded": 0}
+    with orm.db_session:
+        sql = Sql(engine.db)
+        for table in ("satisfaction_rating", "satisfaction_rating_correction", "satisfaction_grade"):
+            assert sql.scalar(f"SELECT COUNT(*) FROM {table}") > 0, table
+        for region in ("county", "town_a", "town_b", "village_b1"):
+            for year in (2024, 2025, 2026):
+                scope = figure_scope(engine, reader, get_region(sql, district.regions[region]), engine.clock.today(),
+                                     year)
+                assert scope.maintained
+                (tallied,) = figures(sql, scope)
+                assert [tallied] == figures(sql, dataclasses.replace(scope, tally_path=None)), (region, year)
+                for figure in tallied.figures:
+                    if figure.name in seen:
+                        seen[figure.name] += figure.value
+    assert seen["responses"] > 0 and seen["graded"] > 0
 
 
 def test_a_project_moved_to_another_region_moves_its_figures_and_funds(engine: Engine, district: District) -> None:
@@ -117,17 +220,21 @@ def test_a_project_moved_to_another_region_moves_its_figures_and_funds(engine: E
 def test_rebuild_aggregates_recomputes_everything_and_twice_gives_the_same(engine: Engine, district: District,
                                                                            db_url: str, capsys) -> None:
     random_writes(engine, district, random.Random(3), 40)
-    before = tally_rows(engine, "project_tally"), tally_rows(engine, "funding_tally")
+    tables = ("project_tally", "funding_tally", "satisfaction_tally")
+    before = [tally_rows(engine, t) for t in tables], per_project(engine)
+    assert before[0][2] and before[1]
     with orm.db_session(immediate=True):  # the figures go wrong behind the engine's back
         Sql(engine.db).execute("UPDATE project_tally SET n = n + 7")
         Sql(engine.db).execute("DELETE FROM funding_tally")
+        Sql(engine.db).execute("UPDATE satisfaction_project SET answers = answers + 1, grade = 'top'")
     assert main(["db", "rebuild-aggregates", "--check", "--db", db_url]) == 1
-    assert "aggregate row(s) differ" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "aggregate row(s) differ" in out and "DIFFERS satisfaction_project" in out
     for _ in range(2):
         assert main(["db", "rebuild-aggregates", "--db", db_url]) == 0
         out = capsys.readouterr().out
-        assert "rebuilt project_tally:" in out and "rebuilt funding_tally:" in out
-        assert (tally_rows(engine, "project_tally"), tally_rows(engine, "funding_tally")) == before
+        assert all(f"rebuilt {t}:" in out for t in (*tables, "satisfaction_project")), out
+        assert ([tally_rows(engine, t) for t in tables], per_project(engine)) == before
     assert main(["db", "rebuild-aggregates", "--check", "--db", db_url]) == 0
     assert "every aggregate is in step" in capsys.readouterr().out
 
@@ -156,6 +263,47 @@ def test_concurrent_transitions_and_receipts_all_count(engine: Engine, district:
     assert (county, 0, -1, 2024, wid, "draft", "") not in projects
     assert tally_rows(engine, "funding_tally")[(county, 0, 2024, "received", "county")] == (16, 160_000)  # 100 元 = 10,000 分 each
     assert aggregates.differences(engine) == []
+
+
+def test_concurrent_ratings_corrections_and_grades_all_count(engine: Engine, district: District) -> None:
+    """Writers rating, reversing and grading one project at once: every answer counts once, and the latest grade
+    wins whatever order the writers commit in."""
+    pid, other = (district.project(region=region, workflow="simple") for region in ("county", "town_b"))
+    start = engine.clock.now()
+    with orm.db_session(immediate=True):
+        sql = Sql(engine.db)
+        seeded = [sql.insert("INSERT INTO satisfaction_rating (project_id, rater_kind, verdict, device_hash, rated_at)"
+                             " VALUES (?, 'resident', 'dissatisfied', ?, ?)", (pid, f"seed{i}", start))
+                  for i in range(8)]
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            with orm.db_session:
+                Sql(engine.db).execute(
+                    "INSERT INTO satisfaction_rating (project_id, rater_kind, score, verdict, device_hash, rated_at)"
+                    " VALUES (?, 'resident', 80, 'satisfied', ?, ?)", (pid if i % 2 else other, f"w{i}", start))
+            reverse_rating(engine, district.actor("county_office"), pid, seeded[i], "误评")
+            with orm.db_session:
+                Sql(engine.db).execute(
+                    "INSERT INTO satisfaction_grade (project_id, grade, rate, responses, favourable, band_top,"
+                    " band_middle, graded_at) VALUES (?, ?, 90, 10, 9, 90, 75, ?)",
+                    (pid, "top" if i == 3 else "bottom", start + dt.timedelta(minutes=(i * 5) % 8)))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert aggregates.differences(engine) == []
+    county = f"/{district.regions['county']}/"
+    marks = tally_rows(engine, "satisfaction_tally")
+    # pid: 4 answers in force (80 each), graded top (thread 3 graded last: 15 % 8 = 7 minutes); other: 4, not graded
+    assert marks[(county, 0, 2024, "top")] == (1, 1, 4, 0, 0, 320, 4)
+    assert marks[(county, 0, 2024, "")] == (1, 1, 4, 0, 0, 320, 4)
 
 
 DASHBOARD = """query($region: ID, $year: Int, $category: String) {

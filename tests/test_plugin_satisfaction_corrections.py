@@ -114,3 +114,45 @@ def test_a_retried_vote_session_with_a_key_is_recorded_once(gql: Gql, survey: Su
     first, again = (gql("committee", VOTE, {"input": data})["data"]["recordDeputyVote"] for _ in range(2))
     assert first["userErrors"] == [] and again == first
     assert len(table(survey.engine, "satisfaction_vote")) == 1
+
+
+BOARD = """query($region: ID, $year: Int, $category: String) { dashboard(region: $region, year: $year,
+  category: $category) { figures { plugin figures { name value } tables { name rows { key values } } } } }"""
+
+
+def satisfaction_board(gql: Gql, region: int, category: str | None = None) -> dict[str, Any]:
+    """The satisfaction figures of a region's 2024 dashboard as the county office sees them: by name, and the
+    projects by latest grade."""
+    body = gql("county_office", BOARD, {"region": to_global_id("Region", region), "year": 2024,
+                                        "category": category})
+    assert "errors" not in body, body
+    (group,) = [g for g in body["data"]["dashboard"]["figures"] if g["plugin"] == "satisfaction"]
+    (grades,) = group["tables"]
+    return {**{f["name"]: f["value"] for f in group["figures"]},
+            "grades": {r["key"]: r["values"][0] for r in grades["rows"]}}
+
+
+def test_a_rating_then_its_correction_moves_the_top_regions_dashboard(gql: Gql, survey: Survey) -> None:
+    """The whole county in a year is read from the maintained aggregates: each rating, grade and correction moves
+    its satisfaction figures at once, exactly as the per-call computation (``category`` given) has them."""
+    county, town_b = survey.district.regions["county"], survey.district.regions["town_b"]
+    pid, other = survey.project(), survey.project(region="town_b")
+
+    def seen(*expected: Any) -> dict[str, Any]:
+        board = satisfaction_board(gql, county)
+        assert board == satisfaction_board(gql, county, category="教育")  # every project is 教育 here
+        figures = (board["responses"], board["rated_projects"], board["rate"], board["mean_score"], board["graded"])
+        assert figures == expected[:5] and board["grades"] == {"top": expected[5], "middle": "0", "bottom": "0"}
+        return board
+
+    seen("0", "0", None, None, "0", "0")
+    deputy = rate(gql, "deputy", pid, verdict="DISSATISFIED")["rating"]["id"]
+    seen("1", "1", "0.00", None, "0", "0")
+    assert rate(gql, "town_b_supervisor", other, score=80)["userErrors"] == []
+    seen("2", "2", "50.00", "80.00", "0", "0")
+    survey.fire("county_office", other, "grade_unchecked")  # 1 of 1 satisfied: 优良
+    seen("2", "2", "50.00", "80.00", "1", "1")
+    assert reverse(gql, "committee", pid, deputy)["userErrors"] == []
+    seen("1", "1", "100.00", "80.00", "1", "1")
+    town = satisfaction_board(gql, town_b)
+    assert (town["responses"], town["rated_projects"], town["graded"]) == ("1", "1", "1")

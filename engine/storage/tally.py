@@ -22,7 +22,9 @@ creation, edits, a plugin's own SQL, a test's plain INSERT.
 
 A plugin maintains its own aggregates the same way (see ``docs/aggregates.md``): declare a ``Tally``, create it in
 one of its numbered migrations with ``tally_migration(component, number, tally)``, and return it from the
-``minsheng_tallies`` hook so ``minsheng db rebuild-aggregates`` recomputes it. ``region_ancestor`` (every region
+``minsheng_tallies`` hook so ``minsheng db rebuild-aggregates`` recomputes it. A figure that is not a sum of rows
+(a project's latest grade) is kept per project first, in a ``Derived`` table the plugin's own triggers maintain and
+the tally's feed reads; rebuilding recomputes it first and the check compares it too. ``region_ancestor`` (every region
 path with its ancestors' paths) is the core's, kept by triggers on ``region``.
 """
 from __future__ import annotations
@@ -62,15 +64,30 @@ class Feed:
 
 
 @dataclass(frozen=True)
+class Derived:
+    """A table a tally's feed reads that its owner keeps from other tables with triggers of its own: per-project
+    facts that are not sums of rows (a project's latest grade, whether any of its answers is still in force).
+    ``select`` computes all its rows from scratch as ``columns``, in order, the first being the row's key; rebuilding
+    replaces the table's rows with it before recomputing the tally, and the check compares them (rows whose every
+    other value is 0, NULL or '' left out on both sides, as a tally's zero rows are)."""
+
+    table: str
+    columns: tuple[str, ...]
+    select: str
+
+
+@dataclass(frozen=True)
 class Tally:
     """An aggregate table: ``keys`` are (name, SQL type) pairs, values never NULL (use COALESCE in the feeds);
-    ``sums`` are names of 64-bit integer sums."""
+    ``sums`` are names of 64-bit integer sums; ``derived``: the tables among its feeds' sources that are themselves
+    kept from other tables (rebuilt and checked first)."""
 
     table: str
     keys: tuple[tuple[str, str], ...]
     feeds: tuple[Feed, ...]
     sums: tuple[str, ...] = ()
     units: bool = False
+    derived: tuple[Derived, ...] = ()
 
     @property
     def key_names(self) -> list[str]:
@@ -309,8 +326,9 @@ def rebuild(sql: Sql, tallies: Sequence[Tally]) -> None:
     rebuild that waited while holding some could deadlock with it; ``LockBusy`` then tells the caller to roll back
     and try again."""
     if not sql.sqlite:
+        tables = [d.table for t in tallies for d in t.derived] + [t.table for t in tallies]
         try:
-            sql.execute(f"LOCK TABLE region_ancestor, {', '.join(t.table for t in tallies)} IN EXCLUSIVE MODE NOWAIT")
+            sql.execute(f"LOCK TABLE region_ancestor, {', '.join(tables)} IN EXCLUSIVE MODE NOWAIT")
         except Exception as exc:  # the driver's "could not obtain lock", as pony raises it
             if "could not obtain lock" in str(exc) or "55P03" in str(getattr(exc, "pgcode", "")):
                 raise LockBusy() from exc
@@ -318,6 +336,9 @@ def rebuild(sql: Sql, tallies: Sequence[Tally]) -> None:
     sql.execute("DELETE FROM region_ancestor")
     sql.execute(ALL_ANCESTORS)
     for tally in tallies:
+        for derived in tally.derived:  # its triggers add deltas to the tally, recomputed right after anyway
+            sql.execute(f"DELETE FROM {derived.table}")
+            sql.execute(f"INSERT INTO {derived.table} ({', '.join(derived.columns)}) {derived.select}")
         sql.execute(f"DELETE FROM {tally.table}")
         sql.execute(recompute_sql(tally))
 
@@ -336,3 +357,17 @@ def recomputed(sql: Sql, tally: Tally) -> dict[tuple, tuple]:
     query = recompute_sql(tally)
     select = query[query.index(" SELECT ") + 1:query.index(" ON CONFLICT")]
     return {tuple(row[:len(keys)]): tuple(int(v) for v in row[len(keys):]) for row in sql.all(select)}
+
+
+def _derived_rows(rows: Iterable[Sequence]) -> dict[tuple, tuple]:
+    return {(row[0],): tuple(row[1:]) for row in rows if any(v not in (0, None, "") for v in row[1:])}
+
+
+def stored_derived(sql: Sql, derived: Derived) -> dict[tuple, tuple]:
+    """A derived table's rows with any value other than 0, NULL or '': key → values."""
+    return _derived_rows(sql.all(f"SELECT {', '.join(derived.columns)} FROM {derived.table}"))
+
+
+def recomputed_derived(sql: Sql, derived: Derived) -> dict[tuple, tuple]:
+    """What a derived table's rows would be if rebuilt now (nothing written), as ``stored_derived`` gives them."""
+    return _derived_rows(sql.all(derived.select))

@@ -36,6 +36,14 @@ def minsheng_migrations() -> list[Migration]:
 
 
 @hookimpl
+def minsheng_tallies() -> Any:
+    """Answers in force, rated projects and projects by latest grade per region and year, kept by the database."""
+    from plugins.satisfaction.maintained import TALLY
+
+    return TALLY
+
+
+@hookimpl
 def minsheng_guards() -> list[GuardSpec]:
     return list(guards.GUARDS)
 

@@ -1,6 +1,7 @@
 """The satisfaction plugin's dashboard figures: valid answers, 满意率 = (满意 + 基本满意) / valid answers, the mean
-five-level score, and the projects by their latest grade (优良 / 良好 / 一般) — two aggregate queries. Results are
-published: the public sees them too."""
+five-level score, and the projects by their latest grade (优良 / 良好 / 一般) — from the maintained
+``satisfaction_tally`` (``maintained``) when the scope is a whole region and year, else two aggregate queries.
+Either way the same figures. Results are published: the public sees them too."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -23,6 +24,8 @@ GRADES = ("SELECT {key}, g.grade, COUNT(*) FROM project p CROSS JOIN satisfactio
 
 def figures(sql: Sql, scope: FigureScope) -> list[FigureSet]:
     """One set per group of ``scope`` that has answers or grades, or one set for the whole scope."""
+    if scope.maintained:
+        return [_figure_set(*tallied(sql, scope.tally_path, scope.year), None)]
     answers = {row[0]: (Tally(*(int(v or 0) for v in row[1:6])), int(row[6] or 0))
                for row in sql.all(ANSWERS.format(key=scope.key, where=scope.where), scope.params)}
     grades: dict[Any, dict[str, int]] = defaultdict(dict)
@@ -32,6 +35,23 @@ def figures(sql: Sql, scope: FigureScope) -> list[FigureSet]:
         return [_figure_set(*answers.get(0, (Tally(), 0)), grades.get(0, {}), None)]
     return [_figure_set(*answers.get(key, (Tally(), 0)), grades.get(key, {}), key)
             for key in {*answers, *grades}]
+
+
+def tallied(sql: Sql, region_path: str | None, year: int | None) -> tuple[Tally, int, dict[str, int]]:
+    """The answers in force, the projects with any, and the projects by latest grade of a region's whole subtree
+    in ``year`` (every year when None), from the maintained ``satisfaction_tally`` (a few rows per region)."""
+    from engine.storage.tally import read
+    from plugins.satisfaction.maintained import TALLY
+
+    sums = [0] * 5
+    rated = 0
+    grades: dict[str, int] = {}
+    for _path, grade, n, projects, *answers in read(sql, TALLY, [region_path] if region_path else [], year):
+        rated += int(projects)
+        sums = [total + int(v) for total, v in zip(sums, answers)]
+        if grade and int(n):
+            grades[grade] = int(n)
+    return Tally(*sums), rated, grades
 
 
 def _figure_set(tally: Tally, projects: int, grades: dict[str, int], key: Any) -> FigureSet:

@@ -16,7 +16,9 @@ from pony import orm
 from engine.clock import clock
 from engine.storage.migrations import DIALECT_TYPES, Migration
 from engine.storage.sql import Sql, to_datetime
+from engine.storage.tally import tally_migration
 from plugins.satisfaction.chained import chain_existing
+from plugins.satisfaction.maintained import TALLY, create_projects_table
 
 
 def declare(db: orm.Database) -> None:
@@ -210,4 +212,7 @@ CREATE TABLE satisfaction_rating_correction (id {pk}, project_id INTEGER NOT NUL
 CREATE INDEX idx_satisfaction_rating_correction_project ON satisfaction_rating_correction (project_id)
 """),
     Migration("satisfaction", 6, "ratings given before join their projects' hash chains, in order", chain_existing),
+    Migration("satisfaction", 7, "each project's answers in force and latest grade, kept by the database",
+              create_projects_table),
+    tally_migration("satisfaction", 8, "maintained satisfaction figures per region, year and latest grade", TALLY),
 ]
