@@ -252,7 +252,7 @@ def minsheng_tallies() -> Any:
     to the tables that feed it (triggers adding deltas with one sorted upsert; no read-modify-write). Create it in
     one of the plugin's numbered migrations with ``engine.storage.tally.tally_migration(component, number,
     description, tally)``, and return it here so that ``minsheng db rebuild-aggregates`` recomputes it from scratch
-    and the consistency checks cover it. Read it with ``engine.storage.tally.region_rows`` when a figure's scope
+    and the consistency checks cover it. Read it with ``engine.storage.tally.read`` when a figure's scope
     allows (``FigureScope.maintained``). See ``docs/aggregates.md``.
     """
 
