@@ -51,6 +51,15 @@ def per_project(engine: Engine) -> dict[tuple, tuple]:
         return tally.stored_derived(Sql(engine.db), PROJECTS)
 
 
+def run_all(threads: list[threading.Thread], errors: list[BaseException]) -> None:
+    """Start every thread, wait for all, and check that none failed and the figures are still in step."""
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
 def fire(engine: Engine, district: District, username: str, project_id: int, event: str, **fields) -> None:
     fire_transition(engine, district.actor(username), TransitionRequest(project_id, event, fields))
 
@@ -250,12 +259,7 @@ def test_concurrent_transitions_and_receipts_all_count(engine: Engine, district:
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(pid,)) for pid in ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    run_all([threading.Thread(target=work, args=(pid,)) for pid in ids], errors)
     county = f"/{district.regions['county']}/"
     projects = tally_rows(engine, "project_tally")
     wid = engine.workflows.named("simple").id
@@ -293,11 +297,7 @@ def test_concurrent_ratings_corrections_and_grades_all_count(engine: Engine, dis
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    run_all(threads, errors)
     assert aggregates.differences(engine) == []
     county = f"/{district.regions['county']}/"
     marks = tally_rows(engine, "satisfaction_tally")
@@ -372,11 +372,7 @@ def test_a_rebuild_while_clerks_write_leaves_the_figures_in_step(engine: Engine,
             errors.append(exc)
 
     threads = [threading.Thread(target=clerk, args=(pid,)) for pid in ids] + [threading.Thread(target=rebuilder)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    run_all(threads, errors)
     assert aggregates.differences(engine) == []
     county = f"/{district.regions['county']}/"
     wid = engine.workflows.named("simple").id
