@@ -383,3 +383,37 @@ def test_rebuild_aggregates_on_a_database_it_cannot_open_is_one_error_line(capsy
     assert main(["db", "rebuild-aggregates", "--db", "sqlite:////nonexistent/folder/minsheng.db"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: cannot use the database") and "Traceback" not in err and err.count("\n") == 1
+
+
+PAGE = """query($filter: ProjectFilter, $after: String) { projects(first: 100, filter: $filter, after: $after) {
+  totalCount pageInfo { hasNextPage endCursor } edges { node { code } } } }"""
+
+
+def test_total_count_from_maintained_figures_equals_the_projects_listed(engine: Engine, district: District,
+                                                                        gql) -> None:
+    """``totalCount`` of an office's list is read from the maintained aggregates when its filters are ones they
+    keep; whatever the filters and the reader, it equals the projects the pages list."""
+    from engine.api.ids import to_global_id
+
+    random_writes(engine, district, random.Random(7), 150, categories=("教育", "交通"))
+    unit = to_global_id("Unit", district.units["edu"])
+    town_a, town_b = (to_global_id("Region", district.regions[r]) for r in ("town_a", "town_b"))
+    filters = [None, {"year": 2024}, {"state": "approved"}, {"leadUnit": unit}, {"workflow": "simple"},
+               {"region": town_a}, {"region": town_b, "year": 2025, "state": "draft"},
+               {"year": 2024, "leadUnit": unit, "state": "approved"}, {"category": "教育"}, {"text": "批量"}]
+    counted = 0
+    for username in ("county_office", "town_b_office", "edu_clerk"):
+        for f in filters:
+            codes, after, total = [], None, None
+            while True:
+                body = gql(username, PAGE, {"filter": f, "after": after})
+                assert "errors" not in body, body
+                found = body["data"]["projects"]
+                total = found["totalCount"]
+                codes += [e["node"]["code"] for e in found["edges"]]
+                if not found["pageInfo"]["hasNextPage"]:
+                    break
+                after = found["pageInfo"]["endCursor"]
+            assert total == len(codes), (username, f)
+            counted += total
+    assert counted > 100

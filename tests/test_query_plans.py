@@ -110,7 +110,13 @@ def test_listed_page_queries_walk_their_index_without_sorting(served: Any, case:
     data, sent = page(log, http, district, **args)
     assert data["edges"], "the case must list something"
     statements = list_statements(sent)
-    assert [("COUNT(*)" in s) for s, _ in statements] == [False, True], [s for s, _ in sent]
+    tallied = [s for s, _ in sent if "FROM project_tally" in s]
+    if case == "unit clerk":  # a unit's clerk counts its unit's projects: row by row, on the page's index
+        assert [("COUNT(*)" in s) for s, _ in statements] == [False, True], [s for s, _ in sent]
+        assert tallied == []
+    else:  # an office's count is a sum over the maintained aggregates' rows of the region (and filters)
+        assert [("COUNT(*)" in s) for s, _ in statements] == [False], [s for s, _ in sent]
+        assert len(tallied) == 1 and "WHERE region_path = " in tallied[0], tallied
     for statement, params in statements:
         assert_walks_index(engine, statement, params)
 
@@ -171,4 +177,8 @@ def test_total_count_is_counted_only_when_asked_for(served: Any) -> None:
     assert not any("COUNT(" in s for s, _ in sent), [s for s, _ in sent]
     data, sent = page(log, http, district, "county_office", total=True)
     assert data["totalCount"] == 12
+    assert sum("FROM project_tally" in s for s, _ in sent) == 1  # an office's count: the maintained aggregates
+    data, sent = page(log, http, district, "edu_clerk", total=False)
+    assert not any("COUNT(" in s or "project_tally" in s for s, _ in sent), [s for s, _ in sent]
+    data, sent = page(log, http, district, "edu_clerk", total=True)
     assert sum("COUNT(" in s and "FROM project p" in s for s, _ in sent) == 1

@@ -7,7 +7,7 @@ from typing import Any, Optional
 import strawberry
 
 from engine.directory.actors import ActorView
-from engine.directory.access import read_scope_sql
+from engine.directory.access import reach, read_scope_sql
 from engine.api.access import readable_region
 from engine.api.batch import ProjectBatch
 from engine.api.context import RequestContext
@@ -16,6 +16,7 @@ from engine.api.project_type import SELECT, load_project, project_from_row
 from engine.api.types import Me, Node, Region, Unit, Workflow
 from engine.errors import FieldProblem, InvalidInput, NotFound
 from engine.directory.regions import RegionView, subtree
+from engine.storage.tally import ALL_UNITS, PROJECTS
 from engine.texts import shown
 
 MAX_PAGE = 100
@@ -42,9 +43,50 @@ class PageInfo:
     end_cursor: Optional[str]
 
 
-def total_count(ctx: RequestContext, where: tuple[str, list[Any]]) -> int:
+def total_count(ctx: RequestContext, where: tuple[str, list[Any]], f: ProjectFilter | None = None) -> int:
+    """How many projects match: from the maintained ``project_tally`` when it can tell (``tallied_total``), else
+    counted row by row."""
+    found = tallied_total(ctx, f)
+    if found is not None:
+        return found
     clause, params = where
     return ctx.sql.scalar("SELECT COUNT(*) FROM project p" + clause, params)
+
+
+def tallied_total(ctx: RequestContext, f: ProjectFilter | None) -> int | None:
+    """The count of a region subtree's projects read from the maintained aggregates (``engine.storage.tally``):
+    a sum over a handful of rows at any size. Only when the reader counts every project of one region subtree
+    (an office, not a unit's clerk nor the public) and the filters are among what the tally keeps (year, state,
+    lead unit, workflow); None otherwise (a category or a text to match, a reader bound to a unit)."""
+    scope = reach(ctx.engine, ctx.actor)
+    if scope.unit_bound or scope.published_only:
+        return None
+    f = f or ProjectFilter()
+    if f.category is not None or f.text:
+        return None
+    path = scope.region_path
+    if f.region is not None:
+        within = ctx.sql.scalar("SELECT path FROM region WHERE id = ?",
+                                (from_global_id(f.region, "Region", ["filter", "region"]),))
+        if within is None or (path is not None and not within.startswith(path) and not path.startswith(within)):
+            return None  # nothing there for this reader: the row count says 0 as cheaply
+        if path is None or within.startswith(path):  # the narrower of the area and the filter
+            path = within
+    if path is None:
+        return None
+    conditions = ["region_path = ?", "own = 0", "unit_id = ?"]
+    unit = ALL_UNITS if f.lead_unit is None else from_global_id(f.lead_unit, "Unit", ["filter", "leadUnit"])
+    params: list[Any] = [path, unit]
+    for column, value in (("year", f.year), ("state", f.state)):
+        if value is not None:
+            conditions.append(f"{column} = ?")
+            params.append(value)
+    if f.workflow:
+        ids = [i for i, (name, _) in ctx.engine.workflow_names.items() if name == f.workflow] or [0]
+        conditions.append(f"workflow_id IN ({', '.join('?' for _ in ids)})")
+        params.extend(ids)
+    return int(ctx.sql.scalar(f"SELECT COALESCE(SUM(n), 0) FROM {PROJECTS.table} WHERE {' AND '.join(conditions)}",
+                              params))
 
 
 def _cursor(project_id: int) -> str:
@@ -124,7 +166,7 @@ def list_projects(ctx: RequestContext, f: ProjectFilter | None, first: int, afte
     batch = ProjectBatch(tuple(row[0] for row in rows[:first]))  # the page's fields load for all of it at once
     nodes = [project_from_row(ctx, row, batch) for row in rows[:first]]
     edges = [types.ProjectEdge(cursor=_cursor(n.database_id), node=n) for n in nodes]
-    return types.ProjectConnection(edges=edges, where=where, page_info=PageInfo(
+    return types.ProjectConnection(edges=edges, where=where, filter=f, page_info=PageInfo(
         has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None))
 
 

@@ -30,10 +30,11 @@ def core_roots(Project: type) -> SimpleNamespace:  # noqa: N803 - a class
         edges: List[ProjectEdge]
         page_info: PageInfo
         where: strawberry.Private[Any]
+        filter: strawberry.Private[Any] = None
 
         @strawberry.field(description="How many projects match the filter (all pages).")
         def total_count(self, info: Info) -> int:
-            return queries.total_count(info.context, self.where)
+            return queries.total_count(info.context, self.where, self.filter)
 
     @strawberry.type
     class ProjectPayload:
