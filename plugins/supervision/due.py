@@ -44,8 +44,56 @@ class Candidate:
     step: LadderStep
     # still due? a query ("… WHERE id IN ({ids})", its first column the key), the key, the rest of the row expected
     check: tuple[str, Any, tuple[Any, ...]]
-    rank: int = 0  # the step's place in its ladder
+    rung: Rung | None = None  # the step in its ladder, as the tick sees it
     passed_over: tuple[str, ...] = ()  # labels of the lower steps due at the same time, which get no notice
+
+    @property
+    def rank(self) -> int:
+        return 0 if self.rung is None else self.rung.rank
+
+
+@dataclass(frozen=True)
+class Rung:
+    """A step of a ladder as a tick on one day sees it: its place (``rank``) and each step's window (None where the
+    calendar cannot date it)."""
+
+    ladder: tuple[LadderStep, ...]
+    rank: int
+    windows: tuple[tuple[dt.date, dt.date | None] | None, ...]
+
+    @property
+    def step(self) -> LadderStep:
+        return self.ladder[self.rank]
+
+    @property
+    def later(self) -> tuple[str, ...]:
+        """This step and every step after it: a notice at any of them means this step is no longer due."""
+        return tuple(dict.fromkeys(s.step for s in self.ladder[self.rank:]))
+
+    @property
+    def window(self) -> tuple[dt.date, dt.date | None]:
+        found = self.windows[self.rank]
+        assert found is not None  # a step the calendar cannot date is skipped before it is looked for
+        return found
+
+    @property
+    def above(self) -> tuple[dt.date, dt.date | None] | None:
+        """The next step's window: a deadline in it is due there (or already past it), never at this step."""
+        return self.windows[self.rank + 1] if self.rank + 1 < len(self.ladder) else None
+
+
+def within(day: dt.date, found: tuple[dt.date, dt.date | None]) -> bool:
+    upper, lower = found
+    return day <= upper and (lower is None or day > lower)
+
+
+def not_within(column: str, found: tuple[dt.date, dt.date | None] | None) -> tuple[str, list[Any]]:
+    """A SQL condition (and its parameters) leaving out the deadlines ``column`` in the window ``found``."""
+    if found is None:
+        return "", []
+    upper, lower = found
+    return (f" AND NOT ({column} <= ?" + (f" AND {column} > ?" if lower else "") + ")",
+            [upper, *([lower] if lower else [])])
 
 
 def window(step: LadderStep, on: dt.date, calendar: Any) -> tuple[dt.date, dt.date | None]:
@@ -66,56 +114,68 @@ def step_date(step: LadderStep, due: dt.date, calendar: Any) -> dt.date:
 
 def candidates(engine: Engine, sql: Sql, on: dt.date, calendar: Any,
                problems: list[str] | None = None) -> Iterator[Candidate]:
-    """Every notice due on ``on`` and not yet issued, over every workflow version's deadlines. A step whose dates
-    the calendar cannot give (a year it has no data for) is skipped and said in ``problems``; the rest go on."""
+    """Every notice due on ``on`` and not yet issued, over every workflow version's deadlines, each deadline at the
+    highest step due (a lower step of the same deadline is left out in the query). A step whose dates the calendar
+    cannot give (a year it has no data for) is skipped and said in ``problems``; the rest go on."""
     for workflow_id, loaded in engine.workflows.by_id.items():
         definition = loaded.definition
+        name = f"{definition.name} v{definition.version}"
         for state in definition.states.values():
             if state.deadline is None:
                 continue
-            ladder = definition.ladder_of(state.name)
-            for rank, step in enumerate(ladder):
-                yield from _guarded(problems, f"{definition.name} v{definition.version}, {state.name}", step, rank,
-                                    lambda: _state_due(sql, workflow_id, state, step, _later(ladder, rank), on,
-                                                       calendar))
+            for rung in _rungs(definition.ladder_of(state.name), on, calendar, problems, f"{name}, {state.name}"):
+                yield from _guarded(problems, f"{name}, {state.name}", rung,
+                                    lambda: _state_due(sql, workflow_id, state, rung, on, calendar))
         if definition.supervision.rectifications and has_rectifications(engine):
-            ladder = definition.supervision.rectifications
-            for rank, step in enumerate(ladder):
-                yield from _guarded(problems, f"{definition.name} v{definition.version}, rectifications", step, rank,
-                                    lambda: _rectifications_due(sql, workflow_id, step, _later(ladder, rank),
-                                                                *window(step, on, calendar)))
+            for rung in _rungs(definition.supervision.rectifications, on, calendar, problems,
+                               f"{name}, rectifications"):
+                yield from _guarded(problems, f"{name}, rectifications", rung,
+                                    lambda: _rectifications_due(sql, workflow_id, rung))
         if definition.supervision.measures and has_measures(engine):
             states = measured_states(definition)
-            ladder = definition.supervision.measures
-            for rank, step in enumerate(ladder):
-                yield from _guarded(problems, f"{definition.name} v{definition.version}, measures", step, rank,
-                                    lambda: _measures_due(sql, workflow_id, states, step, _later(ladder, rank),
-                                                          *window(step, on, calendar)))
+            for rung in _rungs(definition.supervision.measures, on, calendar, problems, f"{name}, measures"):
+                yield from _guarded(problems, f"{name}, measures", rung,
+                                    lambda: _measures_due(sql, workflow_id, states, rung))
 
 
-def _later(ladder: Sequence[LadderStep], rank: int) -> tuple[str, ...]:
-    """The step at ``rank`` and every step after it: a notice at any of them means this step is no longer due."""
-    return tuple(dict.fromkeys(s.step for s in ladder[rank:]))
+def _rungs(ladder: Sequence[LadderStep], on: dt.date, calendar: Any, problems: list[str] | None,
+           where: str) -> Iterator[Rung]:
+    """Each step of ``ladder`` with the windows of all (a step the calendar cannot date is skipped and said)."""
+    windows: list[tuple[dt.date, dt.date | None] | None] = []
+    errors: list[CalendarError | None] = []
+    for step in ladder:
+        try:
+            windows.append(window(step, on, calendar))
+            errors.append(None)
+        except CalendarError as exc:
+            windows.append(None)
+            errors.append(exc)
+    for rank, step in enumerate(ladder):
+        if errors[rank] is None:
+            yield Rung(tuple(ladder), rank, tuple(windows))
+        elif problems is None:
+            raise errors[rank]  # type: ignore[misc]
+        else:
+            problems.append(f"step '{step.step}' ({where}) skipped: {errors[rank].message}")  # type: ignore[union-attr]
 
 
-def _state_due(sql: Sql, workflow_id: int, state: State, step: LadderStep, later: tuple[str, ...], on: dt.date,
+def _state_due(sql: Sql, workflow_id: int, state: State, rung: Rung, on: dt.date,
                calendar: Any) -> Iterator[Candidate]:
-    upper, lower = window(step, on, calendar)
     if state.deadline.field:
-        return _field_due(sql, workflow_id, state, step, later, upper, lower)
-    return _duration_due(sql, workflow_id, state, step, later, upper, lower, calendar)
+        return _field_due(sql, workflow_id, state, rung)
+    return _duration_due(sql, workflow_id, state, rung, calendar)
 
 
-def _guarded(problems: list[str] | None, where: str, step: LadderStep, rank: int,
+def _guarded(problems: list[str] | None, where: str, rung: Rung,
              found: Callable[[], Iterator[Candidate]]) -> Iterator[Candidate]:
     try:
         for candidate in found():
-            candidate.rank = rank
+            candidate.rung = rung
             yield candidate
     except CalendarError as exc:
         if problems is None:
             raise
-        problems.append(f"step '{step.step}' ({where}) skipped: {exc.message}")
+        problems.append(f"step '{rung.step.step}' ({where}) skipped: {exc.message}")
 
 
 def has_rectifications(engine: Engine) -> bool:
@@ -138,29 +198,31 @@ NOT_ISSUED = ("NOT EXISTS (SELECT 1 FROM supervision_notice n WHERE n.project_id
               " AND n.source_id = {source} AND n.due_on = {due} AND n.step IN ({later}))")
 
 
-def _field_due(sql: Sql, workflow_id: int, state: State, step: LadderStep, later: tuple[str, ...],
-               upper: dt.date, lower: dt.date | None) -> Iterator[Candidate]:
+def _field_due(sql: Sql, workflow_id: int, state: State, rung: Rung) -> Iterator[Candidate]:
     column = f"p.{state.deadline.field}"  # a name from DEADLINE_FIELDS, checked by the loader
+    upper, lower = rung.window
+    higher, higher_params = not_within(column, rung.above)
     query = (f"SELECT {PROJECT_COLUMNS}, {column} FROM project p WHERE p.workflow_id = ? AND p.state = ?"
-             f" AND {column} IS NOT NULL AND {column} <= ?" + (f" AND {column} > ?" if lower else "") +
-             " AND " + NOT_ISSUED.format(source="0", due=column, later=marks(len(later))))
-    params = [workflow_id, state.name, upper, *([lower] if lower else []), state.name, *later]
+             f" AND {column} IS NOT NULL AND {column} <= ?" + (f" AND {column} > ?" if lower else "") + higher +
+             " AND " + NOT_ISSUED.format(source="0", due=column, later=marks(len(rung.later))))
+    params = [workflow_id, state.name, upper, *([lower] if lower else []), *higher_params, state.name, *rung.later]
     check = f"SELECT id, state, {state.deadline.field} FROM project WHERE id IN ({{ids}})"
     for row in sql.all(query, params):
         due = to_date(row[7])
         yield Candidate(*row[:7], state.name, 0, due, FIELD_LABELS.get(state.deadline.field, state.deadline.field),
-                        step, (check, row[0], (state.name, due)))
+                        rung.step, (check, row[0], (state.name, due)))
 
 
 ENTERED = ("(SELECT MAX(a.at) FROM audit_record a WHERE a.project_id = p.id AND a.to_state = p.state"
            " AND a.kind IN ('create', 'transition'))")
 
 
-def _duration_due(sql: Sql, workflow_id: int, state: State, step: LadderStep, later: tuple[str, ...],
-                  upper: dt.date, lower: dt.date | None, calendar: Any) -> Iterator[Candidate]:
+def _duration_due(sql: Sql, workflow_id: int, state: State, rung: Rung, calendar: Any) -> Iterator[Candidate]:
     """Deadlines a duration after entering the state; issued notices count since the project entered it."""
     limit = state.deadline.duration or ""
+    upper, lower = rung.window
     entered_by = dt.datetime.combine(latest_start(limit, upper, calendar) + DAY, dt.time())
+    later = rung.later
     query = (f"SELECT {PROJECT_COLUMNS}, e.entered FROM project p JOIN (SELECT p.id AS pid, {ENTERED} AS entered"
              " FROM project p WHERE p.workflow_id = ? AND p.state = ?) e ON e.pid = p.id WHERE e.entered < ?"
              " AND NOT EXISTS (SELECT 1 FROM supervision_notice n WHERE n.project_id = p.id AND n.deadline_key = ?"
@@ -168,42 +230,44 @@ def _duration_due(sql: Sql, workflow_id: int, state: State, step: LadderStep, la
     check = "SELECT id, state FROM project WHERE id IN ({ids})"
     for row in sql.all(query, (workflow_id, state.name, entered_by, state.name, *later)):
         due = after(limit, to_datetime(row[7]).date(), calendar)
-        if lower is None or due > lower:
+        if (lower is None or due > lower) and (rung.above is None or not within(due, rung.above)):
             yield Candidate(*row[:7], state.name, 0, due, f"time limit ({limit} in {state.label}/{state.name})",
-                            step, (check, row[0], (state.name,)))
+                            rung.step, (check, row[0], (state.name,)))
 
 
-def _rectifications_due(sql: Sql, workflow_id: int, step: LadderStep, later: tuple[str, ...], upper: dt.date,
-                        lower: dt.date | None) -> Iterator[Candidate]:
+def _rectifications_due(sql: Sql, workflow_id: int, rung: Rung) -> Iterator[Candidate]:
+    upper, lower = rung.window
+    higher, higher_params = not_within("r.deadline", rung.above)
     query = (f"SELECT {PROJECT_COLUMNS}, r.id, r.deadline, r.unit_id, r.description FROM inspection_rectification r"
              " JOIN project p ON p.id = r.project_id WHERE r.status = 'open' AND p.workflow_id = ?"
-             " AND r.deadline <= ?" + (" AND r.deadline > ?" if lower else "") + " AND " +
-             NOT_ISSUED.format(source="r.id", due="r.deadline", later=marks(len(later))))
-    params = [workflow_id, upper, *([lower] if lower else []), RECTIFICATION, *later]
+             " AND r.deadline <= ?" + (" AND r.deadline > ?" if lower else "") + higher + " AND " +
+             NOT_ISSUED.format(source="r.id", due="r.deadline", later=marks(len(rung.later))))
+    params = [workflow_id, upper, *([lower] if lower else []), *higher_params, RECTIFICATION, *rung.later]
     check = "SELECT id, status, deadline FROM inspection_rectification WHERE id IN ({ids})"
     for row in sql.all(query, params):
         due, unit_id = to_date(row[8]), row[9] if row[9] is not None else row[5]
         what = f"rectification '{row[10][:60]}' deadline"
         yield Candidate(row[0], row[1], row[2], row[3], row[4], unit_id, row[6], RECTIFICATION, row[7], due, what,
-                        step, (check, row[7], ("open", due)))
+                        rung.step, (check, row[7], ("open", due)))
 
 
-def _measures_due(sql: Sql, workflow_id: int, states: tuple[str, ...], step: LadderStep, later: tuple[str, ...],
-                  upper: dt.date, lower: dt.date | None) -> Iterator[Candidate]:
+def _measures_due(sql: Sql, workflow_id: int, states: tuple[str, ...], rung: Rung) -> Iterator[Candidate]:
     """Open (not done, on the plan) measures due within the window, of projects in a chased state; each notice is
     addressed to the measure's responsible unit (牵头 or 配合)."""
     if not states:
         return
+    upper, lower = rung.window
+    higher, higher_params = not_within("m.due_on", rung.above)
     query = (f"SELECT {PROJECT_COLUMNS}, m.id, m.due_on, m.unit_id, m.title FROM schedule_measure m"
              " JOIN project p ON p.id = m.project_id WHERE m.done = ? AND m.removed_at IS NULL AND m.due_on <= ?"
-             + (" AND m.due_on > ?" if lower else "") + " AND p.workflow_id = ?"
+             + (" AND m.due_on > ?" if lower else "") + higher + " AND p.workflow_id = ?"
              f" AND p.state IN ({', '.join('?' for _ in states)}) AND "
-             + NOT_ISSUED.format(source="m.id", due="m.due_on", later=marks(len(later))))
-    params = [False, upper, *([lower] if lower else []), workflow_id, *states, MEASURE, *later]
+             + NOT_ISSUED.format(source="m.id", due="m.due_on", later=marks(len(rung.later))))
+    params = [False, upper, *([lower] if lower else []), *higher_params, workflow_id, *states, MEASURE, *rung.later]
     check = ("SELECT m.id, m.done, m.due_on, m.unit_id, p.state FROM schedule_measure m JOIN project p ON"
              " p.id = m.project_id WHERE m.id IN ({ids}) AND m.removed_at IS NULL")
     for row in sql.all(query, params):
         due, unit_id = to_date(row[8]), row[9]
         what = f"measure '{row[10][:60]}' due date"
-        yield Candidate(row[0], row[1], row[2], row[3], row[4], unit_id, row[6], MEASURE, row[7], due, what, step,
-                        (check, row[7], (False, due, unit_id, row[6])))
+        yield Candidate(row[0], row[1], row[2], row[3], row[4], unit_id, row[6], MEASURE, row[7], due, what,
+                        rung.step, (check, row[7], (False, due, unit_id, row[6])))

@@ -64,8 +64,10 @@ def run_tick(engine: Engine, on: dt.date | None = None) -> TickResult:
             return result
         calendar = calendar_of(engine)
         with orm.db_session:
-            found = sorted(highest(due.candidates(engine, Sql(engine.db), result.on, calendar, result.problems)),
-                           key=lambda c: c.project_id)
+            sql = Sql(engine.db)
+            # by project (batches of whole projects), then the oldest deadline first
+            found = sorted(highest(sql, due.candidates(engine, sql, result.on, calendar, result.problems)),
+                           key=lambda c: (c.project_id, c.due_on, c.deadline_key, c.source_id))
         for batch in _batches(found):
             for notice in _issue(engine, batch, result.on, calendar):
                 result.issued.append(notice.id)
@@ -85,25 +87,40 @@ def _batches(found: list[due.Candidate]) -> Iterator[list[due.Candidate]]:
         yield batch
 
 
-def highest(found: Iterable[due.Candidate]) -> list[due.Candidate]:
+def highest(sql: Sql, found: Iterable[due.Candidate]) -> list[due.Candidate]:
     """Of the steps due for one deadline, the highest alone: a tick that runs late (the server was down, a year's
     list imported in December) brings the deadline to where its ladder stands with one notice, not one per step
     passed — the unit signs for one 督办单 — and names the steps passed over in its reason. A tick each day issues
-    every step on its own day, as before."""
+    every step on its own day, as before. (The due queries already leave out a lower step when the next one is
+    due; this keeps one per deadline whatever the ladder.) A lower step is passed over when its window holds the
+    deadline today and no notice exists at it or above it below the step issued."""
     best: dict[tuple, due.Candidate] = {}
-    lower: dict[tuple, list[due.Candidate]] = defaultdict(list)
     for candidate in found:
         key = (candidate.project_id, candidate.deadline_key, candidate.source_id, candidate.due_on)
         kept = best.get(key)
         if kept is None or candidate.rank > kept.rank:
-            if kept is not None:
-                lower[key].append(kept)
             best[key] = candidate
-        else:
-            lower[key].append(candidate)
-    for key, passed in lower.items():
-        best[key].passed_over = tuple(c.step.label or c.step.step for c in sorted(passed, key=lambda c: c.rank))
+    climbed = [c for c in best.values() if c.rank > 0]
+    issued = _issued_steps(sql, climbed)
+    for c in climbed:
+        rung, steps = c.rung, issued.get((c.project_id, c.deadline_key, c.source_id, c.due_on), set())
+        assert rung is not None
+        c.passed_over = tuple(
+            s.label or s.step for k, s in enumerate(rung.ladder[:rung.rank])
+            if rung.windows[k] is not None and due.within(c.due_on, rung.windows[k])  # type: ignore[arg-type]
+            and not steps.intersection(t.step for t in rung.ladder[k:rung.rank]))
     return list(best.values())
+
+
+def _issued_steps(sql: Sql, found: list[due.Candidate]) -> dict[tuple, set[str]]:
+    """The steps already issued for the candidates' deadlines, by (project, deadline, source, due date)."""
+    steps: dict[tuple, set[str]] = defaultdict(set)
+    for chunk in _chunks(sorted({c.project_id for c in found})):
+        for project_id, key, source_id, due_on, step in sql.all(
+                "SELECT project_id, deadline_key, source_id, due_on, step FROM supervision_notice"
+                f" WHERE project_id IN ({marks(len(chunk))})", chunk):
+            steps[(project_id, key, source_id, to_date(due_on))].add(step)
+    return steps
 
 
 def _issue(engine: Engine, batch: list[due.Candidate], on: dt.date, calendar: Any) -> list[notices.Notice]:
