@@ -66,8 +66,7 @@ def tallied_total(ctx: RequestContext, f: ProjectFilter | None) -> int | None:
         return None
     path = scope.region_path
     if f.region is not None:
-        within = ctx.sql.scalar("SELECT path FROM region WHERE id = ?",
-                                (from_global_id(f.region, "Region", ["filter", "region"]),))
+        within = _filter_path(ctx, f.region)
         if within is None or (path is not None and not within.startswith(path) and not path.startswith(within)):
             return None  # nothing there for this reader: the row count says 0 as cheaply
         if path is None or within.startswith(path):  # the narrower of the area and the filter
@@ -82,7 +81,7 @@ def tallied_total(ctx: RequestContext, f: ProjectFilter | None) -> int | None:
             conditions.append(f"{column} = ?")
             params.append(value)
     if f.workflow:
-        ids = [i for i, (name, _) in ctx.engine.workflow_names.items() if name == f.workflow] or [0]
+        ids = _workflow_ids(ctx, f.workflow)
         conditions.append(f"workflow_id IN ({', '.join('?' for _ in ids)})")
         params.extend(ids)
     return int(ctx.sql.scalar(f"SELECT COALESCE(SUM(n), 0) FROM {PROJECTS.table} WHERE {' AND '.join(conditions)}",
@@ -121,8 +120,7 @@ def filter_clause(ctx: RequestContext, f: ProjectFilter | None) -> tuple[list[st
         return scope_clause(ctx)
     within = None
     if f.region is not None:  # one range on the region path: the narrower of the area and the filter
-        region_id = from_global_id(f.region, "Region", ["filter", "region"])
-        within = ctx.sql.scalar("SELECT path FROM region WHERE id = ?", (region_id,))
+        within = _filter_path(ctx, f.region)
         if within is None:
             return ["1 = 0"], []
     conditions, params = scope_clause(ctx, within)
@@ -140,10 +138,21 @@ def filter_clause(ctx: RequestContext, f: ProjectFilter | None) -> tuple[list[st
         conditions.append("p.title LIKE ? ESCAPE '!'")
         params.append("%" + _like_escape(f.text) + "%")
     if f.workflow:
-        ids = [i for i, (name, _) in ctx.engine.workflow_names.items() if name == f.workflow] or [0]
+        ids = _workflow_ids(ctx, f.workflow)
         conditions.append(f"p.workflow_id IN ({', '.join('?' for _ in ids)})")
         params.extend(ids)
     return conditions, params
+
+
+def _filter_path(ctx: RequestContext, region: strawberry.ID) -> str | None:
+    """The path of the filter's region (None when there is no such region)."""
+    return ctx.sql.scalar("SELECT path FROM region WHERE id = ?",
+                          (from_global_id(region, "Region", ["filter", "region"]),))
+
+
+def _workflow_ids(ctx: RequestContext, name: str) -> list[int]:
+    """The ids of every version of the workflow ``name`` ([0], matching nothing, when there is none)."""
+    return [i for i, (found, _) in ctx.engine.workflow_names.items() if found == name] or [0]
 
 
 def _like_escape(text: str) -> str:

@@ -111,7 +111,6 @@ def _from_table(engine: Engine, sql: Sql, scope: FigureScope) -> dict[Any, Tally
 # when it holds few
 LARGEST_LAG = ("SELECT s.lag_cents FROM schedule_standing s{hint} WHERE s.under_way = ? AND s.region_path >= ?"
                " AND s.region_path < ? AND s.year = ? ORDER BY s.lag_cents DESC LIMIT 1")
-FEW = 2000
 
 
 def _from_tally(engine: Engine, sql: Sql, scope: FigureScope) -> dict[Any, Tally]:
@@ -127,9 +126,7 @@ def _from_tally(engine: Engine, sql: Sql, scope: FigureScope) -> dict[Any, Tally
         tally.add((colour, label), n, int(expected), int(reported) if going else 10000 * n,
                   n if going and status == "behind" else 0, None)
     if under_way:
-        hint = "" if not sql.sqlite else \
-            f" INDEXED BY idx_schedule_standing_{'region' if under_way <= FEW else 'lag'}"
-        lag = sql.scalar(LARGEST_LAG.format(hint=hint), (True, *subtree_bounds(scope.tally_path), scope.year))
+        lag = sql.scalar(LARGEST_LAG.format(hint=maintained.index_hint(sql, under_way)), (True, *subtree_bounds(scope.tally_path), scope.year))
         tally.max_lag = None if lag is None else int(lag)
     return {0: tally}
 

@@ -31,7 +31,6 @@ from plugins.schedule.standing import Planned, standings
 
 MAX_PAGE = 100
 CURSOR = "lagging"
-FEW = 2000  # matching standings below which a page is read through the region index
 Key = tuple[int, int]  # (lag in hundredths of a point, project id)
 NAMES = "p.code, p.title, r.name, u.name"
 JOINS = " JOIN region r ON r.id = p.region_id LEFT JOIN unit u ON u.id = p.lead_unit_id"
@@ -111,7 +110,7 @@ def _from_table(ctx: RequestContext, path: str | None, year: int | None, floor: 
         page_where += " AND (s.lag_cents < ? OR (s.lag_cents = ? AND s.project_id > ?))"
         page_params.extend([key[0], key[0], key[1]])
     # few rows in a small region: read them by region and sort; many: walk the lag index until the page is full
-    hint = "" if not ranged else f" INDEXED BY idx_schedule_standing_{'region' if total <= FEW else 'lag'}"
+    hint = maintained.index_hint(ctx.sql, total) if ranged else ""
     columns = "s.project_id, s.lag_cents, s.expected_cents, s.reported_cents, s.reported_on, s.status, s.colour, " \
               "s.colour_label"
     order = "ORDER BY s.lag_cents DESC, s.project_id"

@@ -35,6 +35,13 @@ UPSERT = (f"INSERT INTO schedule_standing ({', '.join(COLUMNS)}) VALUES ({', '.j
 PROJECTS = ("SELECT id, workflow_id, state, planned_start, planned_end, region_path, year FROM project"
             " WHERE id IN ({marks}) ORDER BY id")
 BATCH = CHUNK
+FEW = 2000  # matching standings below which a region's are read through the region index, not the lag index
+
+
+def index_hint(sql: Sql, matching: int) -> str:
+    """SQLite (no statistics) told which standings index serves a region's read: its own entries when they are
+    few, else the lag index walked from the top; nothing for PostgreSQL, whose planner knows."""
+    return "" if not sql.sqlite else f" INDEXED BY idx_schedule_standing_{'region' if matching <= FEW else 'lag'}"
 
 
 @dataclass(frozen=True)
