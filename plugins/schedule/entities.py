@@ -131,3 +131,8 @@ standing written."""
 
 MIGRATIONS.append(tally_migration("schedule", 4, "standings summed per region, year, status and colour",
                                   STANDINGS_TALLY))
+MIGRATIONS.append(Migration("schedule", 5, "each project's clock-stopping intervals as read from its history so far, "
+                                         "so that a transition reads only the history written since", """
+CREATE TABLE schedule_stop (project_id INTEGER PRIMARY KEY REFERENCES project (id), seq INTEGER NOT NULL,
+    stopping TEXT NOT NULL, intervals TEXT NOT NULL)
+"""))

@@ -109,7 +109,7 @@ def refresh_all(engine: Engine, on: dt.date) -> RefreshResult:
 
 def _rows(engine: Engine, sql: Sql, rows: list[tuple], on: dt.date) -> dict[int, tuple]:
     planned = [Planned(r[0], r[1], r[2], _date(r[3]), _date(r[4])) for r in rows]
-    found = standings(engine, sql, planned, on)
+    found = standings(engine, sql, planned, on, store=True)
     places = {r[0]: (r[5], int(r[6])) for r in rows}
     under_way = under_way_states(engine)
     result = {}

@@ -22,6 +22,7 @@ import calendar as gregorian
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Protocol, Sequence
 
 from engine.hookspecs import ProjectProgress
@@ -52,6 +53,21 @@ def expected_progress(start: date, end: date, on: date, *, basis: str = "month",
     """The share of the planned period elapsed by the end of ``on``, in percent (0..100, two places, half up).
     Raises ValueError for an end before the start, an unknown basis, a working-day basis without a calendar or
     a stopped interval that ends before it starts; the calendar's own error for a date it does not know."""
+    if basis == "working_day":  # the calendar may learn new holidays: computed each time
+        return _expected(start, end, on, basis, tuple(stopped), calendar)
+    return _by_the_calendar(start, end, on, basis, tuple(stopped))
+
+
+@lru_cache(maxsize=4096)
+def _by_the_calendar(start: date, end: date, on: date, basis: str, stopped: tuple[tuple[date, date | None], ...]
+                     ) -> Decimal:
+    """The month and day bases need no working-day calendar, so their figures are kept: a transition, a report
+    and every project sharing a plan ask for the same ones (Decimal is immutable)."""
+    return _expected(start, end, on, basis, stopped, None)
+
+
+def _expected(start: date, end: date, on: date, basis: str, stopped: tuple[tuple[date, date | None], ...],
+              calendar: WorkingDays | None) -> Decimal:
     if end < start:
         raise ValueError(f"the planned end {end} is before the planned start {start}")
     if basis not in BASES:

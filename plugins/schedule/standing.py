@@ -8,7 +8,8 @@ done date).
 
 The basis of expected progress is the deployment's (``MINSHENG_SCHEDULE_BASIS``: ``month`` by default, ``day`` or
 ``working_day``); the colour scheme is the deployment's (``MINSHENG_SCHEDULE_COLOURS``, see ``colours``). Figures
-for many projects are computed from three queries in all (projects, their latest reports, their state changes).
+for many projects are computed from a few queries in all (their latest reports, their stored stopped intervals and
+the state changes since: ``stops``).
 """
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from engine.storage.sql import Sql, to_date, to_datetime
+from engine.storage.sql import Sql, to_date
 from plugins.schedule.colours import ColourScheme
 from plugins.schedule.pace import BASES, Pace, assess, expected_progress
+from plugins.schedule.stops import stopped_intervals
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -66,15 +68,16 @@ def scheme() -> ColourScheme:
     return _scheme(os.environ.get("MINSHENG_SCHEDULE_COLOURS", "").strip())
 
 
-def standings(engine: Engine, sql: Sql, projects: Sequence[Planned], on: dt.date) -> dict[int, Standing]:
-    """The standing on ``on`` of each project that has a planned period (others are left out)."""
+def standings(engine: Engine, sql: Sql, projects: Sequence[Planned], on: dt.date, store: bool = False
+              ) -> dict[int, Standing]:
+    """The standing on ``on`` of each project that has a planned period (others are left out). With ``store``
+    (a write transaction holding the projects' rows) the stopped intervals read are kept for the next read."""
     planned = [p for p in projects if p.planned_start is not None and p.planned_end is not None]
-    ids = [p.project_id for p in planned]
     by_measures = _measured_workflows(engine, {p.workflow_id for p in planned})
     reports = _latest_reports(sql, [p.project_id for p in planned if p.workflow_id not in by_measures])
     reports.update(measured_progress(sql, [p.project_id for p in planned if p.workflow_id in by_measures]))
     stopping = _stopping_states(engine, {p.workflow_id for p in planned})
-    stops = _stopped_intervals(sql, ids, stopping)
+    stops = stopped_intervals(sql, {p.project_id: stopping[p.workflow_id] for p in planned}, store)
     chosen, colours = basis(), scheme()
     result = {}
     known: dict[tuple, Decimal] = {}  # many projects share a plan: compute each (start, end, stops) once
@@ -141,31 +144,7 @@ def measured_progress(sql: Sql, ids: Sequence[int]) -> dict[int, tuple[Decimal, 
     return found
 
 
-def _stopping_states(engine: Engine, workflow_ids: Iterable[int]) -> set[str]:
-    return {s.name for wid in workflow_ids for s in engine.workflows.get(wid).definition.states.values()
-            if getattr(s, "stops_clock", False)}
-
-
-def _stopped_intervals(sql: Sql, ids: Sequence[int], stopping: set[str]
-                       ) -> dict[int, list[tuple[dt.date, dt.date | None]]]:
-    """project id → the (stopped on, resumed on) intervals its transitions into and out of ``stopping`` states
-    make; the last one open (None) while it is still stopped."""
-    if not stopping or not ids:
-        return {}
-    intervals: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
-    open_since: dict[int, dt.date] = {}
-    states = ", ".join("?" for _ in stopping)  # only moves into or out of a stopping state make intervals
-    for chunk in _chunks(ids):
-        marks = ", ".join("?" for _ in chunk)
-        rows = sql.all(f"SELECT project_id, from_state, to_state, at FROM audit_record WHERE kind = 'transition' "
-                       f"AND project_id IN ({marks}) AND (to_state IN ({states}) OR from_state IN ({states}))"
-                       f" ORDER BY project_id, seq", (*chunk, *sorted(stopping), *sorted(stopping)))
-        for project_id, source, dest, at in rows:
-            day = to_datetime(at).date()
-            if dest in stopping and source not in stopping:
-                open_since[project_id] = day
-            elif source in stopping and dest not in stopping and project_id in open_since:
-                intervals.setdefault(project_id, []).append((open_since.pop(project_id), day))
-    for project_id, since in open_since.items():
-        intervals.setdefault(project_id, []).append((since, None))
-    return intervals
+def _stopping_states(engine: Engine, workflow_ids: Iterable[int]) -> dict[int, frozenset[str]]:
+    """workflow id → the states that stop its projects' clock."""
+    return {wid: frozenset(s.name for s in engine.workflows.get(wid).definition.states.values()
+                           if getattr(s, "stops_clock", False)) for wid in workflow_ids}
