@@ -3,6 +3,7 @@ however long the project's history and however many projects there are; over HTT
 caller's sign-in and the payload's read, and reuses its thread's connection."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Iterator
 
 import pytest
@@ -18,7 +19,8 @@ from tests.district import District, build_district
 from tests.statements import Statements, watch_statements
 
 MAX_TRANSITION = 10  # BEGIN, the locked project row (with its cooperating units), UPDATE, audit INSERT, the plugins'
-#                      in-transaction work (the schedule standing: 4), COMMIT
+#                      in-transaction work (the schedule standing: its project row, latest report, stopped intervals
+#                      with the moves since, the intervals kept, the standing), COMMIT
 FIRE = ("mutation($input: FireTransitionInput!) { fireTransition(input: $input) { toState "
         "project { version } userErrors { code } } }")
 
@@ -42,7 +44,8 @@ def transition_statements(log: Statements, engine: Engine, district: District, p
 
 def test_a_transition_is_a_fixed_small_number_of_statements(watched: Any) -> None:
     log, engine, district = watched
-    fresh, seasoned = district.project(), district.project()
+    planned = {"planned_start": dt.date(2024, 1, 1), "planned_end": dt.date(2024, 12, 31)}  # a standing to keep
+    fresh, seasoned = district.project(**planned), district.project(**planned)
     for pid in (fresh, seasoned):
         fire_transition(engine, district.actor("committee"), TransitionRequest(pid, "approve", {"decision_no": "X"}))
     for _ in range(30):  # a long history of moves in and out of a state that stops the clock

@@ -77,13 +77,10 @@ def stopped_intervals(sql: Sql, stopping: dict[int, frozenset[str]], store: bool
     found: dict[int, list[Interval]] = {}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        clocks, stale = _stored(sql, chunk, stopping)
-        moved = _apply(sql, chunk, clocks, stopping)
-        if store:
-            writes = [(pid, clocks[pid].seq, _key(stopping[pid]), clocks[pid].encoded())
-                      for pid in chunk if pid in moved or pid in stale]
-            if writes:
-                sql.execute_many(UPSERT, writes)
+        clocks, changed = _read(sql, chunk, stopping)
+        if store and changed:
+            sql.execute_many(UPSERT, [(pid, clocks[pid].seq, _key(stopping[pid]), clocks[pid].encoded())
+                                      for pid in sorted(changed)])
         for pid in chunk:
             intervals = clocks[pid].intervals()
             if intervals:
@@ -95,41 +92,36 @@ def _key(states: Iterable[str]) -> str:
     return ",".join(sorted(states))
 
 
-def _stored(sql: Sql, chunk: Sequence[int], stopping: dict[int, frozenset[str]]) -> tuple[dict[int, _Clock], set[int]]:
-    """Each project's clock as stored (or empty, from the start of its history), and the projects whose stored
-    row is missing or was read for other stopping states."""
-    marks = ", ".join("?" for _ in chunk)
-    rows = {pid: (seq, key, text) for pid, seq, key, text in sql.all(
-        f"SELECT project_id, seq, stopping, intervals FROM schedule_stop WHERE project_id IN ({marks})", tuple(chunk))}
-    clocks, stale = {}, set()
-    for pid in chunk:
-        row = rows.get(pid)
-        if row is not None and row[1] == _key(stopping[pid]):
-            clocks[pid] = _Clock.decoded(row[2], int(row[0]))
-        else:
-            clocks[pid], _ = _Clock([], None, 0), stale.add(pid)
-    return clocks, stale
-
-
-def _apply(sql: Sql, chunk: Sequence[int], clocks: dict[int, _Clock], stopping: dict[int, frozenset[str]]
-           ) -> set[int]:
-    """Apply the transitions into or out of a stopping state written after each clock's ``seq``; the projects
-    that had any."""
+def _read(sql: Sql, chunk: Sequence[int], stopping: dict[int, frozenset[str]]) -> tuple[dict[int, _Clock], set[int]]:
+    """Each project's clock: as stored for its stopping states (else empty, from the start of its history) with
+    the moves into or out of them written since applied, in one statement; and the projects whose row is to be
+    written (missing, kept for other states, or moved since)."""
     states = sorted(set().union(*(stopping[pid] for pid in chunk)))
-    pairs = ", ".join("(?, ?)" for _ in chunk)  # each project from its own seq on: one index range apiece
-    names = ", ".join("?" for _ in states)
-    rows = sql.all(f"WITH m (pid, seq_from) AS (VALUES {pairs}) SELECT a.project_id, a.seq, a.from_state, a.to_state, "
-                   f"a.at FROM m JOIN audit_record a ON a.project_id = m.pid AND a.seq > m.seq_from "
-                   f"WHERE a.kind = 'transition' AND (a.to_state IN ({names}) OR a.from_state IN ({names})) "
-                   f"ORDER BY a.project_id, a.seq",
-                   (*(v for pid in chunk for v in (pid, clocks[pid].seq)), *states, *states))
-    moved = set()
-    for pid, seq, source, dest, at in rows:
-        clock, own = clocks[pid], stopping[pid]
+    pairs, names = ", ".join("(?, ?)" for _ in chunk), ", ".join("?" for _ in states)
+    rows = sql.all(f"WITH m (pid, stopping) AS (VALUES {pairs}) "
+                   f"SELECT m.pid, s.seq, s.intervals, a.seq, a.from_state, a.to_state, a.at FROM m "
+                   f"LEFT JOIN schedule_stop s ON s.project_id = m.pid AND s.stopping = m.stopping "
+                   f"LEFT JOIN audit_record a ON a.project_id = m.pid AND a.seq > COALESCE(s.seq, 0) "
+                   f"AND a.kind = 'transition' AND (a.to_state IN ({names}) OR a.from_state IN ({names})) "
+                   f"ORDER BY m.pid, a.seq",
+                   (*(v for pid in chunk for v in (pid, _key(stopping[pid]))), *states, *states))
+    clocks: dict[int, _Clock] = {}
+    changed = set()
+    for pid, kept_seq, kept, seq, source, dest, at in rows:
+        clock = clocks.get(pid)
+        if clock is None:
+            if kept_seq is None:
+                clock = clocks[pid] = _Clock([], None, 0)
+                changed.add(pid)
+            else:
+                clock = clocks[pid] = _Clock.decoded(kept, int(kept_seq))
+        if seq is None:
+            continue
+        own = stopping[pid]
         clock.seq = seq
-        moved.add(pid)
+        changed.add(pid)
         if dest in own and source not in own:
             clock.stop(to_datetime(at).date())
         elif source in own and dest not in own:
             clock.resume(to_datetime(at).date())
-    return moved
+    return clocks, changed
