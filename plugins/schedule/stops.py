@@ -98,12 +98,13 @@ def _read(sql: Sql, chunk: Sequence[int], stopping: dict[int, frozenset[str]]) -
     written (missing, kept for other states, or moved since)."""
     states = sorted(set().union(*(stopping[pid] for pid in chunk)))
     pairs, names = ", ".join("(?, ?)" for _ in chunk), ", ".join("?" for _ in states)
-    rows = sql.all(f"WITH m (pid, stopping) AS (VALUES {pairs}) "
-                   f"SELECT m.pid, s.seq, s.intervals, a.seq, a.from_state, a.to_state, a.at FROM m "
-                   f"LEFT JOIN schedule_stop s ON s.project_id = m.pid AND s.stopping = m.stopping "
-                   f"LEFT JOIN audit_record a ON a.project_id = m.pid AND a.seq > COALESCE(s.seq, 0) "
+    # a statement that begins with SELECT: pony takes SQLite's write lock for any other (a CTE's WITH included)
+    rows = sql.all(f"SELECT m.column1, s.seq, s.intervals, a.seq, a.from_state, a.to_state, a.at "
+                   f"FROM (VALUES {pairs}) AS m "
+                   f"LEFT JOIN schedule_stop s ON s.project_id = m.column1 AND s.stopping = m.column2 "
+                   f"LEFT JOIN audit_record a ON a.project_id = m.column1 AND a.seq > COALESCE(s.seq, 0) "
                    f"AND a.kind = 'transition' AND (a.to_state IN ({names}) OR a.from_state IN ({names})) "
-                   f"ORDER BY m.pid, a.seq",
+                   f"ORDER BY m.column1, a.seq",
                    (*(v for pid in chunk for v in (pid, _key(stopping[pid]))), *states, *states))
     clocks: dict[int, _Clock] = {}
     changed = set()
