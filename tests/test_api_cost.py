@@ -3,6 +3,7 @@ maximum, per-caller budgets (THROTTLED with Retry-After), the time limit (TIMEOU
 rules that go with them (media types, status codes, operationName, no suggestions without introspection)."""
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any, Iterator
 
@@ -10,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from engine.api import queries
+from engine.api.ids import to_global_id
 from engine.api.app import ApiSettings, create_app
 from engine.api.throttle import CostLimits
 from engine.core import Engine
@@ -221,3 +223,44 @@ def test_media_types_and_content_types(http: Any, district: District) -> None:
                                                      "'missing')", "extensions": {"code": "UNSUPPORTED_MEDIA_TYPE"}}]}
     bad_extensions = http.post("/graphql", json={"query": "{ me { name } }", "extensions": "x"})
     assert bad_extensions.status_code == 400
+
+
+@pytest.mark.parametrize("readers", [None, 2])
+def test_queries_wait_for_a_reader_slot_and_the_wait_counts_against_the_time_limit(
+        engine: Engine, district: District, monkeypatch: pytest.MonkeyPatch, readers: int | None) -> None:
+    """On SQLite one query executes at a time by default (``reader_threads``): a second waits for the first and,
+    past its time limit, is answered TIMEOUT without running; mutations do not wait. On PostgreSQL, or with two
+    reader slots, the second runs at once."""
+    entered, release, tree = threading.Event(), threading.Event(), queries.region_tree
+
+    def held(*args: Any) -> Any:
+        entered.set()
+        release.wait(10)
+        return tree(*args)
+
+    monkeypatch.setattr(queries, "region_tree", held)
+    pid = district.project()
+    fire = ("mutation($input: FireTransitionInput!) { fireTransition(input: $input) { toState userErrors { code } } }")
+    with client(engine, timeout_seconds=0.5, threads=4, reader_threads=readers, cache_results=False) as http:
+        first = threading.Thread(target=lambda: http.post("/graphql", json={"query": "{ regions { name } }"}))
+        first.start()
+        try:
+            assert entered.wait(5)
+            started = time.monotonic()
+            second = http.post("/graphql", json={"query": "{ me { name } }"}).json()
+            waited = time.monotonic() - started
+            moved = http.post("/graphql", headers={"Authorization": f"Bearer {district.tokens['committee']}"}, json={
+                "query": fire, "variables": {"input": {"projectId": to_global_id("Project", pid), "event": "approve",
+                                                       "fields": {"decision_no": "A-1"}}}}).json()
+        finally:
+            release.set()
+            first.join(10)
+        assert moved["data"]["fireTransition"] == {"toState": "approved", "userErrors": []}
+        if engine.db.provider.dialect == "SQLite" and readers is None:
+            assert second == {"errors": [{"message": "the request took longer than 0.5 s and was stopped: ask for "
+                                                     "less (a smaller page, fewer fields) or try again later",
+                                          "extensions": {"code": "TIMEOUT"}}]}
+            assert waited >= 0.45
+        else:
+            assert second["data"] == {"me": {"name": "公众"}} and waited < 0.45
+        assert http.post("/graphql", json={"query": "{ me { name } }"}).json()["data"] == {"me": {"name": "公众"}}

@@ -23,6 +23,10 @@ _local = threading.local()
 class RequestTimeout(DomainError):
     code = "TIMEOUT"
 
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the request took longer than {seconds:g} s and was stopped: ask for less "
+                         "(a smaller page, fewer fields) or try again later")
+
 
 class Deadline:
     """graphql-core's abort signal interface (``aborted``, ``reason``), driven by the clock."""
@@ -44,8 +48,7 @@ class Deadline:
 
     @property
     def reason(self) -> RequestTimeout:
-        return RequestTimeout(f"the request took longer than {self.seconds:g} s and was stopped: ask for less "
-                              "(a smaller page, fewer fields) or try again later")
+        return RequestTimeout(self.seconds)
 
 
 @contextlib.contextmanager

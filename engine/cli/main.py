@@ -114,6 +114,9 @@ def _serve_command(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="server processes (use PostgreSQL for more than 1)")
     serve.add_argument("--threads", type=int, default=8, help="database worker threads per process")
+    serve.add_argument("--reader-threads", type=_positive, default=None,
+                       help="of those, how many execute queries at once (default: 1 on SQLite, whose reads are "
+                            "CPU work in the process; all of them on PostgreSQL)")
     serve.add_argument("--demo", action="store_true", help="fresh SQLite demo district, GraphiQL and introspection on")
     serve.add_argument("--graphiql", action="store_true", help="serve GraphiQL at /graphql")
     serve.add_argument("--no-result-cache", action="store_true",
