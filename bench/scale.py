@@ -14,7 +14,10 @@ keep-alive clients, p50 and p99 of:
 - the same filtered to one town;
 - ``fundingRollup`` for the province;
 - ``project(id)`` with its history and available transitions;
-- ``dashboard`` for the province.
+- ``dashboard`` for the province;
+- the town's page again with ``first`` set to the number of projects the town holds at the smallest size, so that
+  both sizes list the same projects: at 1,000 projects a town holds one or two, so the 50-project town page above
+  compares a page of one project with a page of fifty (what grows there is the page, not the total).
 
 and prints the growth ratio (p50 at the largest size ÷ p50 at the smallest; also of the server's CPU time per
 request, read from /proc, which says more than latency on a machine other work shares). Target: growth ≤ 1.5×.
@@ -48,9 +51,11 @@ ROLLUP = ("{ fundingRollup { region regionName projectCount budget planned recei
           "disbursementRate bySource { source planned } } }")
 ONE = ("query($id: ID!) { project(id: $id) { code title state { label } history(first: 20) { seq event actorName "
        "at fields } availableTransitions { event label allowed reasons } } }")
+SAME_PAGE = PAGE.replace("query($filter: ProjectFilter) { projects(first: 50, ",
+                         "query($filter: ProjectFilter, $first: Int!) { projects(first: $first, ")
 DASHBOARD = "{ dashboard { projects planned started completed completionRate startRate byState { state count } } }"
 QUERIES = ("projects(first: 50) province", "projects(first: 50) one town", "fundingRollup province",
-           "project(id) + history", "dashboard province")
+           "project(id) + history", "dashboard province", "same-size page one town")
 
 
 def _http_helpers():
@@ -85,10 +90,11 @@ def build(url: str, n: int) -> dict:
             town = sql.scalar("SELECT id FROM region WHERE code = ?", ("c5k5t5",))
             project = sql.scalar("SELECT id FROM project WHERE code = ?", (f"P2025-{n // 2 + 1:06d}",))
             counts = {t: sql.scalar(f"SELECT COUNT(*) FROM {t}") for t in ("project", "audit_record")}
+            in_town = sql.scalar("SELECT COUNT(*) FROM project WHERE region_id = ?", (town,))
     finally:
         engine.close()
     return {"token": token, "town": to_global_id("Region", town), "project": to_global_id("Project", project),
-            "timings": timings, "counts": counts}
+            "timings": timings, "counts": counts, "in_town": in_town}
 
 
 def run_build(engine_repo: Path, url: str, n: int, tmp: Path) -> dict:
@@ -109,6 +115,7 @@ def scenarios(http, port: int, built: dict) -> list:
         QUERIES[2]: body(ROLLUP),
         QUERIES[3]: body(ONE, {"id": built["project"]}),
         QUERIES[4]: body(DASHBOARD),
+        QUERIES[5]: body(SAME_PAGE, {"filter": {"region": built["town"]}, "first": built["same_page"]}),
     }
     return [http.Scenario(name, port, "/graphql", (lambda c, i, b=b: b), built["token"]) for name, b in fixed.items()]
 
@@ -186,7 +193,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8, help="the server's worker threads")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--engine", default=str(REPO), help="the checkout whose engine builds and serves")
-    parser.add_argument("--queries", help="numbers of the queries to measure (1-5, comma-separated; default all)")
+    parser.add_argument("--queries", help="numbers of the queries to measure (1-6, comma-separated; default all)")
     parser.add_argument("--keep", help="a folder to keep the SQLite databases in")
     parser.add_argument("--build", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
@@ -208,11 +215,13 @@ def main() -> int:
         folder = Path(args.keep) if args.keep else tmp
         folder.mkdir(parents=True, exist_ok=True)
         for backend in args.backends.split(","):
+            same_page = None  # the town's projects at the smallest size: the page both sizes list
             for n in sizes:
                 url, drop = database(backend, n, args, tmp, folder)
                 try:
                     started = time.perf_counter()
                     built = run_build(engine_repo, url, n, tmp)
+                    same_page = built["same_page"] = same_page or max(1, min(50, built["in_town"]))
                     print(f"{backend} {n:>7,} projects: built in {time.perf_counter() - started:.0f} s "
                           f"(import {built['timings']['import']:.1f} s; rows {built['counts']})", flush=True)
                     figures = measure(http, engine_repo, url, built, clients, args.requests, tmp, args.threads,
