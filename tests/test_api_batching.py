@@ -3,6 +3,7 @@ every plugin's — is loaded for the whole page at once (engine.api.batch), and 
 gives when that project is read alone."""
 from __future__ import annotations
 
+import json
 from typing import Any, Iterator
 
 import pytest
@@ -107,3 +108,14 @@ def test_each_project_of_a_page_reads_as_it_reads_alone(watched: Any, reader: st
     for edge in page:
         alone = ask(http, token, ONE % fields, {"id": edge["node"]["id"]})["project"]
         assert alone == edge["node"], (reader, edge["node"]["code"])
+
+
+def test_the_server_writes_the_bytes_the_standard_library_would(watched: Any) -> None:
+    """Responses are written with orjson (``engine.api.http.encode``): for a page with every field — Chinese text,
+    decimals, dates, floats, nulls, nested lists — the bytes are what ``json.dumps`` writes, compact and in UTF-8."""
+    _, http, tokens = watched
+    response = http.post("/graphql", json={"query": PAGE % FIELDS, "variables": {"n": 50}},
+                         headers={"Authorization": f"Bearer {tokens['office']}"})
+    body = json.loads(response.content)
+    assert len(body["data"]["projects"]["edges"]) == 50 and "errors" not in body
+    assert response.content == json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
