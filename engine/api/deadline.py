@@ -23,10 +23,6 @@ _local = threading.local()
 class RequestTimeout(DomainError):
     code = "TIMEOUT"
 
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"the request took longer than {seconds:g} s and was stopped: ask for less "
-                         "(a smaller page, fewer fields) or try again later")
-
 
 class Deadline:
     """graphql-core's abort signal interface (``aborted``, ``reason``), driven by the clock."""
@@ -48,7 +44,8 @@ class Deadline:
 
     @property
     def reason(self) -> RequestTimeout:
-        return RequestTimeout(self.seconds)
+        return RequestTimeout(f"the request took longer than {self.seconds:g} s and was stopped: ask for less "
+                              "(a smaller page, fewer fields) or try again later")
 
 
 @contextlib.contextmanager

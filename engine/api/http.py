@@ -29,7 +29,7 @@ from engine.api.budget import Budgets, over_budget
 from engine.api.context import RequestContext
 from engine.api.credentials import UNAUTHENTICATED, authenticate, bearer_token, client_address
 from engine.api.errors import EXPECTED, error_body, error_response
-from engine.api.deadline import RequestTimeout, deadline
+from engine.api.deadline import deadline
 from engine.api.json_input import BadJson, parse_json
 from engine.api.result_cache import ResultCache, cache_key
 from engine.api.uploads import read_upload_operation
@@ -179,11 +179,10 @@ class GraphQLService:
         kind, problem = operation_type(data["query"], data.get("operationName"))
         limit = self.settings.upload_timeout_seconds if upload else self.settings.timeout_seconds
         with deadline(limit) as time_limit:
-            if kind != OperationType.QUERY or problem or upload:
+            if kind != OperationType.QUERY or upload:  # (a document with a problem has no kind)
                 return self._execute(data, token, client, media, upload, kind, problem)
             if not self.readers.acquire(timeout=time_limit.seconds if time_limit else -1):
-                return Reply(encode(error_body(RequestTimeout(limit or 0).message, "TIMEOUT")),
-                             504 if media == GRAPHQL_RESPONSE else 200)
+                return self._reply(error_body(time_limit.reason.message, "TIMEOUT"), None, media)  # type: ignore[union-attr]
             try:
                 return self._execute(data, token, client, media, upload, kind, problem)
             finally:
@@ -247,16 +246,17 @@ class GraphQLService:
         extensions = self.budgets.report_json(context.actor, context.client, cost)
         return Reply(data[:-1] + b',"extensions":' + extensions + b"}")
 
-    def _reply(self, body: dict[str, Any], context: RequestContext, media: str) -> Reply:
+    def _reply(self, body: dict[str, Any], context: RequestContext | None, media: str) -> Reply:
         """A request that failed before execution (parse, validation, variables, cost) has no ``data`` and, in
-        ``application/graphql-response+json``, a 4xx status; THROTTLED is 429 with ``Retry-After`` in both."""
-        if context.cost is not None:
+        ``application/graphql-response+json``, a 4xx status; THROTTLED is 429 with ``Retry-After`` in both.
+        Without ``context``: refused before sign-in (no reader slot within the time limit: TIMEOUT, 504)."""
+        if context is not None and context.cost is not None:
             body["extensions"] = {"cost": self.budgets.report(context.actor, context.client, context.cost)}
         status, headers = 200, None
         if "data" not in body:
             codes = {e["extensions"]["code"] for e in body["errors"]}
             if "THROTTLED" in codes:
-                status, headers = 429, {"Retry-After": str(context.retry_after or 1)}
+                status, headers = 429, {"Retry-After": str((context and context.retry_after) or 1)}
             elif media == GRAPHQL_RESPONSE:
                 status = 504 if "TIMEOUT" in codes else 400
         return Reply(encode(body), status, headers)
@@ -270,7 +270,7 @@ def reader_threads(engine: Engine, settings: ApiSettings) -> int:
     PostgreSQL read waits on the network and lets another run."""
     if settings.reader_threads:
         return min(settings.reader_threads, settings.threads)
-    return 1 if engine.db.provider.dialect == "SQLite" else settings.threads
+    return 1 if engine.target.is_sqlite else settings.threads
 
 
 def watch_workflows(engine: Engine) -> None:

@@ -55,11 +55,11 @@ def expected_progress(start: date, end: date, on: date, *, basis: str = "month",
     a stopped interval that ends before it starts; the calendar's own error for a date it does not know."""
     if basis == "working_day":  # the calendar may learn new holidays: computed each time
         return _expected(start, end, on, basis, tuple(stopped), calendar)
-    return _by_the_calendar(start, end, on, basis, tuple(stopped))
+    return _calendar_free(start, end, on, basis, tuple(stopped))
 
 
 @lru_cache(maxsize=4096)
-def _by_the_calendar(start: date, end: date, on: date, basis: str, stopped: tuple[tuple[date, date | None], ...]
+def _calendar_free(start: date, end: date, on: date, basis: str, stopped: tuple[tuple[date, date | None], ...]
                      ) -> Decimal:
     """The month and day bases need no working-day calendar, so their figures are kept: a transition, a report
     and every project sharing a plan ask for the same ones (Decimal is immutable)."""

@@ -23,13 +23,12 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from engine.storage.sql import Sql, to_date
 from plugins.schedule.colours import ColourScheme
 from plugins.schedule.pace import BASES, Pace, assess, expected_progress
-from plugins.schedule.stops import stopped_intervals
+from plugins.schedule.stops import CHUNK, stopped_intervals
 
 if TYPE_CHECKING:
     from engine.core import Engine
 
 BASIS_ENV = "MINSHENG_SCHEDULE_BASIS"
-CHUNK = 500  # ids per IN (...) list
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ ones (stopped and resumed on the same day) left out — the same days as pairing
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from engine.storage.sql import Sql, to_datetime
 
@@ -73,13 +73,14 @@ def stopped_intervals(sql: Sql, stopping: dict[int, frozenset[str]], store: bool
     """project id → its stopped intervals, for each project id in ``stopping`` (mapped to the states that stop its
     clock; projects with none are left out). With ``store`` (inside a write transaction that holds the projects'
     rows) what was read is kept in ``schedule_stop`` for the next read."""
-    ids = sorted(pid for pid, states in stopping.items() if states)
+    keys = {pid: ",".join(sorted(states)) for pid, states in stopping.items() if states}  # as stored
+    ids = sorted(keys)
     found: dict[int, list[Interval]] = {}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        clocks, changed = _read(sql, chunk, stopping)
+        clocks, changed = _read(sql, chunk, stopping, keys)
         if store and changed:
-            sql.execute_many(UPSERT, [(pid, clocks[pid].seq, _key(stopping[pid]), clocks[pid].encoded())
+            sql.execute_many(UPSERT, [(pid, clocks[pid].seq, keys[pid], clocks[pid].encoded())
                                       for pid in sorted(changed)])
         for pid in chunk:
             intervals = clocks[pid].intervals()
@@ -88,11 +89,8 @@ def stopped_intervals(sql: Sql, stopping: dict[int, frozenset[str]], store: bool
     return found
 
 
-def _key(states: Iterable[str]) -> str:
-    return ",".join(sorted(states))
-
-
-def _read(sql: Sql, chunk: Sequence[int], stopping: dict[int, frozenset[str]]) -> tuple[dict[int, _Clock], set[int]]:
+def _read(sql: Sql, chunk: Sequence[int], stopping: dict[int, frozenset[str]], keys: dict[int, str]
+          ) -> tuple[dict[int, _Clock], set[int]]:
     """Each project's clock: as stored for its stopping states (else empty, from the start of its history) with
     the moves into or out of them written since applied, in one statement; and the projects whose row is to be
     written (missing, kept for other states, or moved since)."""
@@ -105,7 +103,7 @@ def _read(sql: Sql, chunk: Sequence[int], stopping: dict[int, frozenset[str]]) -
                    f"LEFT JOIN audit_record a ON a.project_id = m.column1 AND a.seq > COALESCE(s.seq, 0) "
                    f"AND a.kind = 'transition' AND (a.to_state IN ({names}) OR a.from_state IN ({names})) "
                    f"ORDER BY m.column1, a.seq",
-                   (*(v for pid in chunk for v in (pid, _key(stopping[pid]))), *states, *states))
+                   (*(v for pid in chunk for v in (pid, keys[pid])), *states, *states))
     clocks: dict[int, _Clock] = {}
     changed = set()
     for pid, kept_seq, kept, seq, source, dest, at in rows:
