@@ -12,6 +12,7 @@ import pytest
 from pony import orm
 
 from engine.core import Engine
+from engine.directory.admin import add_actor
 from engine.hookspecs import hookimpl
 from engine.storage.sql import Sql
 from engine.transition import TransitionRequest, fire_transition
@@ -99,3 +100,32 @@ def test_a_rolled_back_suspension_leaves_nothing_behind(gql: Gql, engine: Engine
     assert stored(engine, pid) == before
     assert progress(gql, "county_office", pid, "2024-04-10")["expected"] == expected(
         [(dt.date(2024, 3, 1), "pause"), (dt.date(2024, 3, 11), "resume")], dt.date(2024, 4, 10))
+
+
+def test_every_reader_sees_the_kept_figures_or_nothing_as_the_one_rule_says(
+        gql: Gql, engine: Engine, district: District, by_day: None) -> None:
+    """The kept intervals change how a figure is computed, never who may read it: a town office of the project's
+    town, its lead unit's clerk (also as a deputy) and the public read the same figure, with the table kept or
+    emptied; another town's office and another unit's clerk (also as a deputy) read nothing."""
+    for unit in ("edu", "housing"):  # a unit clerk who is also a deputy: the unit still bounds what they read
+        district.tokens[f"{unit}_deputy"] = add_actor(engine, f"{unit}_deputy", "两个角色", ["unit", "deputy"],
+                                                      "county", unit)
+    pid, office = started(district, region="town_a"), district.actor("county_office")
+    moves = [(dt.date(2024, 3, 1), "pause"), (dt.date(2024, 3, 1), "resume"), (dt.date(2024, 3, 1), "pause"),
+             (dt.date(2024, 4, 15), "resume")]
+    for day, event in moves:
+        at(engine, day.isoformat())
+        fire_transition(engine, office, TransitionRequest(pid, event, {}))
+    want = expected(moves, dt.date(2024, 6, 30))
+    readers = ("county_office", "town_a_office", "town_b_office", "edu_clerk", "housing_clerk", "edu_deputy",
+               "housing_deputy", None)
+
+    def seen() -> dict:
+        found = {who: progress(gql, who, pid, "2024-06-30") for who in readers}
+        return {who: None if p is None else p["expected"] for who, p in found.items()}
+
+    kept = seen()
+    assert kept == {"county_office": want, "town_a_office": want, "town_b_office": None, "edu_clerk": want,
+                    "housing_clerk": None, "edu_deputy": want, "housing_deputy": None, None: want}
+    forget(engine)
+    assert seen() == kept
